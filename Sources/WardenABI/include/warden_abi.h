@@ -1,0 +1,190 @@
+/*
+ * warden_abi.h — the one contract between Warden's BPF programs and its Swift loader.
+ *
+ * Compiled twice: by clang for the BPF target (bpf/warden.bpf.c) and by the host compiler as the
+ * WardenABI Clang module imported by Swift. Every struct uses fixed-width types and explicit
+ * padding, and every size and offset the two sides rely on is checked with _Static_assert below,
+ * so the layouts cannot drift apart silently.
+ *
+ * Wire format: each ring-buffer record starts with a struct warden_event_header. Records that
+ * carry strings (exec, open, exec_failed) end in a data area; each string is described by a
+ * struct warden_string (offset from the start of that data area, length in bytes without a
+ * terminating NUL). argv is stored as NUL-separated arguments, exactly as in the process image.
+ */
+#ifndef WARDEN_ABI_H
+#define WARDEN_ABI_H
+
+#include <linux/types.h>
+
+/* Limits of what the kernel copies per event. Longer values are cut and flagged as truncated. */
+#define WARDEN_ARGV_MAX 8192u   /* bytes of argv (NUL-separated) */
+#define WARDEN_PATH_MAX 4096u   /* bytes of one path */
+#define WARDEN_INTERP_MAX 256u  /* bytes of bprm->interp (the kernel caps shebangs near this) */
+#define WARDEN_PATH_DEPTH 48u   /* path components walked from a dentry to the root */
+#define WARDEN_COMM_LEN 16u
+
+/* Capacity of the in-kernel tables; also the bound that keeps them from growing under churn. */
+#define WARDEN_MAX_PROCESSES 65536u
+#define WARDEN_MAX_AGENT_EXECUTABLES 1024u
+#define WARDEN_AGENT_PATH_KEY 256u
+
+enum warden_event_kind {
+	WARDEN_EVENT_EXEC = 1,
+	WARDEN_EVENT_FORK = 2,
+	WARDEN_EVENT_EXIT = 3,
+	WARDEN_EVENT_OPEN = 4,
+	WARDEN_EVENT_EXEC_FAILED = 5,
+};
+
+/* Bits of warden_event_header.flags. */
+enum warden_event_flag {
+	WARDEN_FLAG_ARGV_TRUNCATED = 1u << 0,
+	WARDEN_FLAG_PATH_TRUNCATED = 1u << 1,     /* a path hit WARDEN_PATH_MAX or WARDEN_PATH_DEPTH */
+	WARDEN_FLAG_AGENT_ROOT = 1u << 2,         /* this exec made the process an agent root */
+	WARDEN_FLAG_UNTRACKED = 1u << 3,          /* host-wide scope: not in any agent lineage */
+	WARDEN_FLAG_REQUEST_UNREADABLE = 1u << 4, /* the user-space path argument could not be read */
+	WARDEN_FLAG_PATH_IS_BASE = 1u << 5,       /* file event: path is the directory a failed relative request was relative to */
+};
+
+/* Kind of object behind a file descriptor or an executable (from the inode's S_IFMT). */
+enum warden_file_kind {
+	WARDEN_FILE_NONE = 0, /* fd not open */
+	WARDEN_FILE_REGULAR = 1,
+	WARDEN_FILE_PIPE = 2,
+	WARDEN_FILE_SOCKET = 3,
+	WARDEN_FILE_CHAR_DEVICE = 4, /* ttys, /dev/null, ...: tell them apart by rdev */
+	WARDEN_FILE_DIRECTORY = 5,
+	WARDEN_FILE_OTHER = 6,
+};
+
+/* Identity of a file as the kernel sees it. dev and rdev use the kernel's encoding
+ * (major << 20 | minor), not glibc's st_dev encoding. */
+struct warden_file_identity {
+	__u64 inode;
+	__u32 dev;
+	__u32 rdev;
+	__u32 nlink; /* 0 for memfd and deleted files */
+	__u16 mode;
+	__u8 kind;   /* enum warden_file_kind */
+	__u8 pad;
+};
+
+struct warden_string {
+	__u16 offset;
+	__u16 length;
+};
+
+/* Common header of every ring-buffer record. */
+struct warden_event_header {
+	__u16 kind;         /* enum warden_event_kind */
+	__u16 flags;        /* enum warden_event_flag */
+	__u32 size;         /* bytes of the whole record */
+	__u64 time_ns;      /* CLOCK_BOOTTIME */
+	__u64 exec_id;      /* the process image this event belongs to (after the exec, for exec) */
+	__u64 parent_exec_id; /* the image of the process that forked this one */
+	__u64 session_id;   /* exec_id of the agent root of this lineage; 0 when untracked */
+	__u32 pid;          /* thread-group id */
+	__u32 tid;
+	__u32 agent_id;     /* index of the agent definition; 0 when untracked */
+	__u32 cpu;
+};
+
+struct warden_exec_event {
+	struct warden_event_header header;
+	__u64 previous_exec_id; /* the image this exec replaced */
+	__u64 cgroup_id;
+	__u32 ppid;
+	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u32 login_uid; /* (uint32_t)-1 when unset */
+	__u32 argc;      /* as counted by the kernel, even when argv was truncated */
+	struct warden_file_identity executable;
+	struct warden_file_identity stdio[3];
+	char comm[WARDEN_COMM_LEN];
+	struct warden_string filename;   /* as passed to execve */
+	struct warden_string interpreter; /* bprm->interp; equals filename unless a shebang or binfmt_misc ran */
+	struct warden_string executable_path; /* resolved path of the file the kernel runs */
+	struct warden_string cwd;
+	struct warden_string argv;
+	__u16 pad[2];
+	__u8 data[];
+};
+
+#define WARDEN_EXEC_DATA_MAX (WARDEN_PATH_MAX + WARDEN_INTERP_MAX + WARDEN_PATH_MAX + WARDEN_PATH_MAX + WARDEN_ARGV_MAX)
+
+struct warden_fork_event {
+	struct warden_event_header header; /* describes the child */
+	__u32 parent_pid;
+	__u32 pad;
+};
+
+struct warden_exit_event {
+	struct warden_event_header header;
+	__u32 exit_status; /* wait(2) status: (code << 8) | signal */
+	__u32 pad;
+};
+
+/* open, openat, openat2, creat, and execve/execveat that failed. */
+struct warden_file_event {
+	struct warden_event_header header;
+	__s64 result;   /* fd, or -errno */
+	__u64 flags;    /* open flags (O_*) */
+	__u32 mode;
+	__u32 syscall;  /* syscall number */
+	struct warden_file_identity file; /* the opened file; kind NONE when the call failed */
+	struct warden_string path;      /* kernel-resolved path of the opened file, or the request joined to its directory */
+	struct warden_string requested; /* the path argument exactly as the process passed it */
+	__u8 data[];
+};
+
+#define WARDEN_FILE_DATA_MAX (WARDEN_PATH_MAX * 2)
+
+/* Per-CPU counters of what the kernel could not deliver. */
+struct warden_counters {
+	__u64 ringbuf_drops;       /* records lost because the ring buffer was full */
+	__u64 process_table_full;  /* tracked processes not recorded because the table was full */
+	__u64 events_emitted;
+};
+
+/* Key of the agent executable table: the identity of an agent's executable file. */
+struct warden_file_key {
+	__u64 inode;
+	__u32 dev;
+	__u32 pad;
+};
+
+/* Key of the agent path table: an exact path as passed to execve (scripts with a shebang). */
+struct warden_path_key {
+	char path[WARDEN_AGENT_PATH_KEY];
+};
+
+/* Value of the process table: the lineage state of one tracked thread group. */
+struct warden_process {
+	__u64 exec_id;
+	__u64 parent_exec_id;
+	__u64 session_id;
+	__u32 agent_id;
+	__u32 flags;
+};
+
+/* Read-only configuration, set by the loader before the programs load. */
+struct warden_config {
+	__u64 exec_id_base;     /* exec ids continue from here: CLOCK_BOOTTIME ns at start keeps them unique per boot */
+	__u32 monitor_tgid;     /* Warden's own process, never traced */
+	__u32 host_wide;        /* 1: trace every process, not only agent lineages */
+};
+
+_Static_assert(sizeof(struct warden_file_identity) == 24, "file identity layout");
+_Static_assert(sizeof(struct warden_event_header) == 56, "event header layout");
+_Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 24 + 16 + 5 * 4 + 4, "exec event layout");
+_Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(struct warden_exec_event), "exec data follows the fixed part");
+_Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
+_Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");
+_Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 24 + 8, "file event layout");
+_Static_assert(sizeof(struct warden_counters) == 24, "counters layout");
+_Static_assert(sizeof(struct warden_process) == 32, "process table layout");
+_Static_assert(sizeof(struct warden_config) == 16, "config layout");
+_Static_assert(WARDEN_EXEC_DATA_MAX < 65536 && WARDEN_FILE_DATA_MAX < 65536, "string offsets fit in 16 bits");
+
+#endif

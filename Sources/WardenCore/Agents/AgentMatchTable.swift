@@ -1,0 +1,58 @@
+/// The agent catalog reduced to what the kernel matches at exec: file identities of agent
+/// executables and exact exec paths of agent scripts, each with the agent's kernel id.
+public struct AgentMatchTable: Sendable, Equatable {
+    public struct FileKey: Sendable, Hashable {
+        public var device: UInt32
+        public var inode: UInt64
+    }
+
+    public var executables: [FileKey: UInt32] = [:]
+    public var paths: [String: UInt32] = [:]
+
+    public init() {}
+
+    /// Expands every agent's globs against the file system now.
+    public init(catalog: AgentCatalog, homes: [String] = PathGlob.homeDirectories()) {
+        for (index, agent) in catalog.agents.enumerated() {
+            let id = UInt32(index + 1)
+            for pattern in agent.executables {
+                for path in PathGlob.expand(pattern, homes: homes) {
+                    addExecutable(path, id: id)
+                }
+            }
+            for pattern in agent.commands {
+                for path in PathGlob.expand(pattern, homes: homes) {
+                    addCommand(path, id: id)
+                }
+            }
+        }
+    }
+
+    /// Recognise the regular file at `path` (by identity) as agent `id`.
+    @discardableResult
+    public mutating func addExecutable(_ path: String, id: UInt32) -> Bool {
+        guard let identity = FileStat.identity(of: path), identity.kind == .regular else { return false }
+        executables[FileKey(device: identity.device, inode: identity.inode)] = executables[FileKey(device: identity.device, inode: identity.inode)] ?? id
+        return true
+    }
+
+    /// Recognise an exec of exactly `path`, or of the file it resolves to, as agent `id`.
+    public mutating func addCommand(_ path: String, id: UInt32) {
+        for candidate in [path, FileStat.realPath(path)] where candidate.utf8.count < 256 {
+            paths[candidate] = paths[candidate] ?? id
+        }
+    }
+
+    /// The agent whose root a running process is, judged as the kernel would at its exec: by the
+    /// executable's identity, or by a script path in argv[0] or argv[1] (the kernel passes a
+    /// shebang script's path to its interpreter as an argument).
+    public func agent(of process: ProcProcess) -> UInt32? {
+        if let exe = process.executable, let id = executables[FileKey(device: exe.device, inode: exe.inode)] {
+            return id
+        }
+        for argument in process.argv.prefix(2) {
+            if let id = paths[argument.text] { return id }
+        }
+        return nil
+    }
+}

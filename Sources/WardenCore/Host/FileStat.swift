@@ -1,0 +1,29 @@
+import Foundation
+import Glibc
+
+/// stat(2) reduced to what Warden compares with the kernel's view of a file.
+public enum FileStat {
+    /// The identity of the file at `path`, following symlinks; nil if it does not exist.
+    public static func identity(of path: String) -> FileIdentity? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        let kind: FileKind
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFIFO: kind = .pipe
+        case S_IFSOCK: kind = .socket
+        case S_IFCHR: kind = .charDevice
+        default: kind = .other
+        }
+        return FileIdentity(kind: kind, inode: UInt64(st.st_ino),
+                            device: FileIdentity.kernelDevice(fromStatDevice: UInt64(st.st_dev)),
+                            rdev: FileIdentity.kernelDevice(fromStatDevice: UInt64(st.st_rdev)),
+                            links: UInt32(truncatingIfNeeded: st.st_nlink), mode: UInt16(truncatingIfNeeded: st.st_mode))
+    }
+
+    /// The path with every symlink resolved.
+    public static func realPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A process as /proc shows it: what Warden needs to seed lineage for processes already running.
+public struct ProcProcess: Sendable, Hashable {
+    public var pid: UInt32
+    public var ppid: UInt32
+    public var executablePath: ByteString
+    public var executable: FileIdentity?
+    public var argv: [ByteString]
+}
+
+/// Reads /proc. Processes can vanish at any moment, so every read may fail and is skipped then.
+public struct ProcFS: Sendable {
+    public var root: String
+
+    public init(root: String = "/proc") {
+        self.root = root
+    }
+
+    public func pids() -> [UInt32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.compactMap(UInt32.init).sorted()
+    }
+
+    public func process(_ pid: UInt32) -> ProcProcess? {
+        let base = "\(root)/\(pid)"
+        guard let stat = FileManager.default.contents(atPath: base + "/stat"),
+              let ppid = Self.parentPID(fromStat: Array(stat)) else { return nil }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: base + "/exe")) ?? ""
+        let cmdline = FileManager.default.contents(atPath: base + "/cmdline").map { Array($0) } ?? []
+        return ProcProcess(pid: pid, ppid: ppid, executablePath: ByteString(exe),
+                           executable: FileStat.identity(of: base + "/exe"),
+                           argv: ByteString.splitArguments(cmdline[...]))
+    }
+
+    /// Every live process, keyed by pid.
+    public func snapshot() -> [UInt32: ProcProcess] {
+        var result: [UInt32: ProcProcess] = [:]
+        for pid in pids() {
+            if let process = process(pid) { result[pid] = process }
+        }
+        return result
+    }
+
+    /// The ppid field of /proc/PID/stat. comm (field 2) may contain spaces and parentheses, so
+    /// parsing starts after the last ')'.
+    static func parentPID(fromStat stat: [UInt8]) -> UInt32? {
+        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count >= 2 else { return nil }
+        return UInt32(String(decoding: fields[1], as: UTF8.self))
+    }
+}

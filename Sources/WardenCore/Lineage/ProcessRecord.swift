@@ -1,0 +1,30 @@
+/// What Warden remembers of one process image, for ancestry in alerts and lineage in output.
+public struct ProcessRecord: Sendable, Hashable {
+    public var execID: UInt64
+    public var parentExecID: UInt64
+    public var sessionID: UInt64
+    public var agentID: UInt32
+    public var pid: UInt32
+    public var executablePath: ByteString
+    public var argv: [ByteString]
+    /// The image ended: the process exited or replaced it with another exec.
+    public var ended: Bool
+
+    public init(execID: UInt64, parentExecID: UInt64, sessionID: UInt64, agentID: UInt32, pid: UInt32,
+                executablePath: ByteString, argv: [ByteString], ended: Bool = false) {
+        self.execID = execID
+        self.parentExecID = parentExecID
+        self.sessionID = sessionID
+        self.agentID = agentID
+        self.pid = pid
+        self.executablePath = executablePath
+        self.argv = argv
+        self.ended = ended
+    }
+
+    /// The program name a person recognises: argv[0]'s last component, else the executable's.
+    public var name: ByteString {
+        if let first = argv.first, !first.isEmpty { return first.lastPathComponent }
+        return executablePath.lastPathComponent
+    }
+}

@@ -1,0 +1,83 @@
+/// The user-space mirror of the kernel's lineage: every process image Warden has seen, by exec id.
+///
+/// Images stay after they end so that alerts can name the whole chain back to the agent root even
+/// when intermediate processes (a `nohup` wrapper, a double fork) are gone. The table is bounded:
+/// past `capacity`, the images that ended longest ago are forgotten first.
+public struct ProcessTable: Sendable {
+    public let capacity: Int
+    private var records: [UInt64: ProcessRecord] = [:]
+    /// Exec ids of ended images, oldest first; `endedHead` is the next one to evict.
+    private var endedOrder: [UInt64] = []
+    private var endedHead = 0
+
+    public init(capacity: Int = 32768) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    public var count: Int { records.count }
+
+    public subscript(execID: UInt64) -> ProcessRecord? { records[execID] }
+
+    public mutating func insert(_ record: ProcessRecord) {
+        records[record.execID] = record
+        if record.ended { endedOrder.append(record.execID) }
+        evictIfNeeded()
+    }
+
+    /// Updates the table with one kernel event.
+    public mutating func apply(_ event: Event) {
+        switch event {
+        case .exec(let e):
+            markEnded(e.previousExecID)
+            insert(ProcessRecord(execID: e.process.execID, parentExecID: e.process.parentExecID,
+                                 sessionID: e.process.sessionID, agentID: e.process.agentID, pid: e.process.pid,
+                                 executablePath: e.executablePath, argv: e.argv))
+        case .fork(let e):
+            // Until it execs, the child runs its parent's image.
+            let parent = records[e.process.parentExecID]
+            insert(ProcessRecord(execID: e.process.execID, parentExecID: e.process.parentExecID,
+                                 sessionID: e.process.sessionID, agentID: e.process.agentID, pid: e.process.pid,
+                                 executablePath: parent?.executablePath ?? ByteString(""),
+                                 argv: parent?.argv ?? []))
+        case .exit(let e):
+            markEnded(e.process.execID)
+        case .open, .execFailed, .loss:
+            break
+        }
+    }
+
+    /// The chain of images above `execID`, nearest first, up to the agent root or `maxDepth`.
+    /// The walk stops at an exec id it has already visited, so a corrupt table cannot loop.
+    public func ancestors(of execID: UInt64, maxDepth: Int = 64) -> [ProcessRecord] {
+        var chain: [ProcessRecord] = []
+        var visited: Set<UInt64> = [execID]
+        var next = records[execID]?.parentExecID ?? 0
+        while next != 0, chain.count < maxDepth, visited.insert(next).inserted, let record = records[next] {
+            chain.append(record)
+            if record.execID == record.sessionID { break }
+            next = record.parentExecID
+        }
+        return chain
+    }
+
+    private mutating func markEnded(_ execID: UInt64) {
+        guard execID != 0, var record = records[execID], !record.ended else { return }
+        record.ended = true
+        records[execID] = record
+        endedOrder.append(execID)
+        evictIfNeeded()
+    }
+
+    private mutating func evictIfNeeded() {
+        while records.count > capacity, endedHead < endedOrder.count {
+            let victim = endedOrder[endedHead]
+            endedHead += 1
+            if records[victim]?.ended == true { records[victim] = nil }
+        }
+        if endedHead > 4096, endedHead * 2 > endedOrder.count {
+            endedOrder.removeFirst(endedHead)
+            endedHead = 0
+        }
+    }
+}

@@ -1,0 +1,215 @@
+/// Who an event belongs to: the process, its place in the lineage and its agent.
+public struct ProcessRef: Sendable, Hashable {
+    /// CLOCK_BOOTTIME nanoseconds when the kernel recorded the event.
+    public var bootTime: UInt64
+    public var pid: UInt32
+    public var tid: UInt32
+    /// The process image (see docs/events.md: unique per boot, so pid reuse cannot confuse lineage).
+    public var execID: UInt64
+    public var parentExecID: UInt64
+    /// exec id of the agent root of this lineage; 0 outside any agent lineage.
+    public var sessionID: UInt64
+    /// Index into the agent catalog; 0 outside any agent lineage.
+    public var agentID: UInt32
+    public var cpu: UInt32
+
+    public init(bootTime: UInt64, pid: UInt32, tid: UInt32, execID: UInt64, parentExecID: UInt64,
+                sessionID: UInt64, agentID: UInt32, cpu: UInt32 = 0) {
+        self.bootTime = bootTime
+        self.pid = pid
+        self.tid = tid
+        self.execID = execID
+        self.parentExecID = parentExecID
+        self.sessionID = sessionID
+        self.agentID = agentID
+        self.cpu = cpu
+    }
+}
+
+public struct ExecEvent: Sendable, Hashable {
+    public var process: ProcessRef
+    public var previousExecID: UInt64
+    public var ppid: UInt32
+    public var uid: UInt32
+    public var euid: UInt32
+    public var gid: UInt32
+    /// nil when the audit login uid is unset.
+    public var loginUID: UInt32?
+    public var cgroupID: UInt64
+    public var comm: ByteString
+    /// The path as passed to execve.
+    public var filename: ByteString
+    /// The interpreter the kernel ran (from a shebang); equals `filename` for a direct exec.
+    public var interpreter: ByteString
+    /// The resolved path of the file the kernel runs.
+    public var executablePath: ByteString
+    public var executable: FileIdentity
+    public var cwd: ByteString
+    public var argv: [ByteString]
+    /// argc as counted by the kernel, even when argv was truncated.
+    public var argc: UInt32
+    public var stdio: [FileIdentity]
+    public var argvTruncated: Bool
+    public var pathTruncated: Bool
+    /// This exec made the process the root of a new agent session.
+    public var isAgentRoot: Bool
+
+    public init(process: ProcessRef, previousExecID: UInt64 = 0, ppid: UInt32, uid: UInt32 = 0, euid: UInt32 = 0,
+                gid: UInt32 = 0, loginUID: UInt32? = nil, cgroupID: UInt64 = 0, comm: ByteString,
+                filename: ByteString, interpreter: ByteString, executablePath: ByteString,
+                executable: FileIdentity, cwd: ByteString, argv: [ByteString], argc: UInt32? = nil,
+                stdio: [FileIdentity] = [.none, .none, .none], argvTruncated: Bool = false,
+                pathTruncated: Bool = false, isAgentRoot: Bool = false) {
+        self.process = process
+        self.previousExecID = previousExecID
+        self.ppid = ppid
+        self.uid = uid
+        self.euid = euid
+        self.gid = gid
+        self.loginUID = loginUID
+        self.cgroupID = cgroupID
+        self.comm = comm
+        self.filename = filename
+        self.interpreter = interpreter
+        self.executablePath = executablePath
+        self.executable = executable
+        self.cwd = cwd
+        self.argv = argv
+        self.argc = argc ?? UInt32(argv.count)
+        self.stdio = stdio
+        self.argvTruncated = argvTruncated
+        self.pathTruncated = pathTruncated
+        self.isAgentRoot = isAgentRoot
+    }
+
+    /// A shebang script: the kernel ran an interpreter named in the file's first line.
+    public var isScript: Bool { interpreter != filename }
+}
+
+public struct ForkEvent: Sendable, Hashable {
+    /// The child; its parentExecID is the image that forked it.
+    public var process: ProcessRef
+    public var parentPID: UInt32
+
+    public init(process: ProcessRef, parentPID: UInt32) {
+        self.process = process
+        self.parentPID = parentPID
+    }
+}
+
+public struct ExitEvent: Sendable, Hashable {
+    public var process: ProcessRef
+    /// wait(2) status.
+    public var status: UInt32
+
+    public init(process: ProcessRef, status: UInt32) {
+        self.process = process
+        self.status = status
+    }
+
+    /// The signal that killed the process, if one did.
+    public var signal: Int32? { status & 0x7F == 0 ? nil : Int32(status & 0x7F) }
+    /// The exit code, if the process exited normally.
+    public var code: Int32? { signal == nil ? Int32((status >> 8) & 0xFF) : nil }
+}
+
+/// open, openat, openat2, creat, or an execve/execveat that failed.
+public struct FileEvent: Sendable, Hashable {
+    public var process: ProcessRef
+    /// The fd, or -errno.
+    public var result: Int64
+    public var flags: UInt64
+    public var mode: UInt32
+    public var syscall: Syscall
+    /// The opened file as the kernel resolved it; `.none` when the call failed.
+    public var file: FileIdentity
+    /// The kernel-resolved path of the opened file or, for a failed call, the requested path made
+    /// absolute against the directory the kernel resolved it from.
+    public var path: ByteString
+    /// The path argument exactly as the process passed it.
+    public var requested: ByteString
+    public var pathTruncated: Bool
+    public var requestUnreadable: Bool
+
+    public init(process: ProcessRef, result: Int64, flags: UInt64 = 0, mode: UInt32 = 0, syscall: Syscall,
+                file: FileIdentity = .none, path: ByteString, requested: ByteString,
+                pathTruncated: Bool = false, requestUnreadable: Bool = false) {
+        self.process = process
+        self.result = result
+        self.flags = flags
+        self.mode = mode
+        self.syscall = syscall
+        self.file = file
+        self.path = path
+        self.requested = requested
+        self.pathTruncated = pathTruncated
+        self.requestUnreadable = requestUnreadable
+    }
+
+    public var succeeded: Bool { result >= 0 }
+    /// O_WRONLY, O_RDWR or O_CREAT/O_TRUNC: the process may change the file.
+    public var isWrite: Bool { flags & 0o3 != 0 || flags & 0o1100 != 0 }
+}
+
+public enum Syscall: String, Sendable {
+    case open, openat, openat2, creat, execve, execveat, unknown
+
+    /// x86_64 numbers.
+    public init(number: UInt32) {
+        switch number {
+        case 2: self = .open
+        case 59: self = .execve
+        case 85: self = .creat
+        case 257: self = .openat
+        case 322: self = .execveat
+        case 437: self = .openat2
+        default: self = .unknown
+        }
+    }
+}
+
+/// Records the kernel could not deliver since the last report, summed over CPUs.
+public struct LossReport: Sendable, Hashable {
+    public var bootTime: UInt64
+    public var ringBufferDrops: UInt64
+    public var processTableFull: UInt64
+
+    public init(bootTime: UInt64, ringBufferDrops: UInt64, processTableFull: UInt64) {
+        self.bootTime = bootTime
+        self.ringBufferDrops = ringBufferDrops
+        self.processTableFull = processTableFull
+    }
+
+    public var isEmpty: Bool { ringBufferDrops == 0 && processTableFull == 0 }
+}
+
+public enum Event: Sendable, Hashable {
+    case exec(ExecEvent)
+    case fork(ForkEvent)
+    case exit(ExitEvent)
+    case open(FileEvent)
+    case execFailed(FileEvent)
+    case loss(LossReport)
+
+    /// The `type` field of the JSON schema.
+    public var typeName: String {
+        switch self {
+        case .exec: return "exec"
+        case .fork: return "fork"
+        case .exit: return "exit"
+        case .open: return "open"
+        case .execFailed: return "exec_failed"
+        case .loss: return "loss"
+        }
+    }
+
+    public var process: ProcessRef? {
+        switch self {
+        case .exec(let e): return e.process
+        case .fork(let e): return e.process
+        case .exit(let e): return e.process
+        case .open(let e), .execFailed(let e): return e.process
+        case .loss: return nil
+        }
+    }
+}

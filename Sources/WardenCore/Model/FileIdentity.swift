@@ -1,0 +1,53 @@
+/// What kind of object a file descriptor or executable refers to.
+public enum FileKind: String, Sendable, CaseIterable {
+    case none, regular, pipe, socket, charDevice = "char", directory, other
+}
+
+/// A file as the kernel identifies it: device and inode, never its name.
+public struct FileIdentity: Sendable, Hashable {
+    public var kind: FileKind
+    public var inode: UInt64
+    /// Kernel encoding: major << 20 | minor.
+    public var device: UInt32
+    public var rdev: UInt32
+    /// Hard links; 0 for memfd and deleted files.
+    public var links: UInt32
+    public var mode: UInt16
+
+    public init(kind: FileKind, inode: UInt64, device: UInt32, rdev: UInt32 = 0, links: UInt32 = 1, mode: UInt16 = 0) {
+        self.kind = kind
+        self.inode = inode
+        self.device = device
+        self.rdev = rdev
+        self.links = links
+        self.mode = mode
+    }
+
+    public static let none = FileIdentity(kind: .none, inode: 0, device: 0, links: 0)
+
+    public var deviceMajor: UInt32 { device >> 20 }
+    public var deviceMinor: UInt32 { device & 0xFFFFF }
+    public var rdevMajor: UInt32 { rdev >> 20 }
+    public var rdevMinor: UInt32 { rdev & 0xFFFFF }
+
+    /// True for a terminal: a pty (majors 136-143), a virtual console (4) or /dev/tty, /dev/console (5).
+    public var isTerminal: Bool {
+        kind == .charDevice && ((136...143).contains(rdevMajor) || rdevMajor == 4 || (rdevMajor == 5 && rdevMinor <= 1))
+    }
+
+    /// How a person would name what a stdio descriptor is connected to.
+    public var stdioDescription: String {
+        switch kind {
+        case .charDevice where isTerminal: return "tty"
+        case .charDevice where rdevMajor == 1 && rdevMinor == 3: return "null"
+        default: return kind.rawValue
+        }
+    }
+
+    /// Converts a glibc `st_dev` into the kernel encoding used by the BPF programs.
+    public static func kernelDevice(fromStatDevice dev: UInt64) -> UInt32 {
+        let major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~UInt64(0xFFF))
+        let minor = (dev & 0xFF) | ((dev >> 12) & ~UInt64(0xFF))
+        return UInt32(truncatingIfNeeded: (major << 20) | (minor & 0xFFFFF))
+    }
+}

@@ -1,0 +1,8 @@
+import WardenCore
+
+/// Receives decoded events on the polling thread, in ring-buffer order.
+public protocol EventSink: AnyObject {
+    func receive(_ event: Event)
+    /// Called after each poll round (at least every poll timeout): flush buffered output, check counters.
+    func idle()
+}

@@ -1,0 +1,75 @@
+/// One line a person can read at a glance per event, safe to print on a terminal.
+public struct EventTextFormatter: Sendable {
+    public var context: OutputContext
+    public var colour: Bool
+
+    public init(context: OutputContext, colour: Bool) {
+        self.context = context
+        self.colour = colour
+    }
+
+    public func format(_ event: Event, lineage: ProcessTable) -> String {
+        switch event {
+        case .exec(let e):
+            var line = prefix(event, e.process) + "\(TerminalText.commandLine(e.argv, truncated: e.argvTruncated))"
+            line += "  exe=\(TerminalText.escape(e.executablePath))"
+            if e.isScript {
+                line += " script=\(TerminalText.escape(e.filename)) interpreter=\(TerminalText.escape(e.interpreter))"
+            }
+            line += " cwd=\(TerminalText.escape(e.cwd)) ppid=\(e.ppid)"
+            if let parent = lineage[e.process.parentExecID] {
+                line += " parent=\(TerminalText.escape(parent.name))"
+            }
+            let stdio = e.stdio.map(\.stdioDescription)
+            if stdio.contains(where: { $0 != "tty" }) {
+                line += " stdio=\(stdio.joined(separator: ","))"
+            }
+            if e.isAgentRoot { line += " [agent root]" }
+            if e.pathTruncated { line += " [path truncated]" }
+            return line
+        case .fork(let e):
+            let parent = lineage[e.process.parentExecID].map { TerminalText.escape($0.name) } ?? "?"
+            return prefix(event, e.process) + "child of \(parent)[\(e.parentPID)]"
+        case .exit(let e):
+            let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
+            if let signal = e.signal { return prefix(event, e.process) + "\(name) killed by signal \(signal)" }
+            return prefix(event, e.process) + "\(name) exited \(e.code ?? 0)"
+        case .open(let e), .execFailed(let e):
+            let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
+            var line = prefix(event, e.process) + "\(name) \(TerminalText.escape(e.path))"
+            if e.requested != e.path { line += " (requested \(TerminalText.escape(e.requested)))" }
+            if case .open = event { line += " \(SyscallText.openFlags(e.flags))" }
+            line += e.succeeded ? (event.typeName == "open" ? " fd=\(e.result)" : "") : " \(SyscallText.errorName(e.result) ?? "")"
+            return line
+        case .loss(let report):
+            return "\(context.clock.clockTime(bootTime: report.bootTime)) \(paint("LOSS", code: "1;31"))  "
+                + "kernel dropped \(report.ringBufferDrops) events (ring buffer full), "
+                + "\(report.processTableFull) processes not tracked (process table full)"
+        }
+    }
+
+    private func prefix(_ event: Event, _ p: ProcessRef) -> String {
+        let kind = event.typeName.padding(toLength: 11)
+        let agent = context.catalog.name(of: p.agentID).map { TerminalText.escape(ByteString($0)) } ?? "-"
+        return "\(context.clock.clockTime(bootTime: p.bootTime)) \(paint(kind, code: colourCode(event))) \(agent) pid=\(p.pid) "
+    }
+
+    private func colourCode(_ event: Event) -> String {
+        switch event {
+        case .exec: return "1;36"
+        case .execFailed: return "1;33"
+        case .exit: return "2"
+        default: return "0"
+        }
+    }
+
+    private func paint(_ text: String, code: String) -> String {
+        colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
+
+extension String {
+    func padding(toLength length: Int) -> String {
+        count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+}

@@ -1,0 +1,146 @@
+/// Builds one JSON object as UTF-8 bytes, without Foundation and without intermediate Strings.
+///
+/// Every string goes through `appendEscaped`, which is the single place that decides what an
+/// event field may put into the output: control characters, C1 controls, line/paragraph separators
+/// and bidirectional overrides are written as \u escapes, so a hostile argv or path can neither
+/// break the JSON nor drive a terminal that displays it.
+public struct JSONLineBuilder {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = []
+
+    public init(capacity: Int = 512) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func beginObject() { beginValue(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast() }
+    public mutating func beginArray() { beginValue(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast() }
+
+    public mutating func key(_ name: StaticString) {
+        beginValue()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma[needsComma.count - 1] = false
+    }
+
+    public mutating func key(_ name: String) {
+        beginValue()
+        appendEscaped(Array(name.utf8))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+    }
+
+    public mutating func string(_ value: String) { beginValue(); appendEscaped(Array(value.utf8)) }
+    public mutating func string(_ value: ByteString) { beginValue(); appendEscaped(value.bytes) }
+    public mutating func number<T: BinaryInteger>(_ value: T) { beginValue(); bytes.append(contentsOf: String(value).utf8) }
+    public mutating func bool(_ value: Bool) { beginValue(); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+    public mutating func null() { beginValue(); bytes.append(contentsOf: "null".utf8) }
+
+    /// A 64-bit id as a decimal string: JSON numbers above 2^53 lose precision in many parsers.
+    public mutating func id(_ value: UInt64) { beginValue(); bytes.append(UInt8(ascii: "\"")); bytes.append(contentsOf: String(value).utf8); bytes.append(UInt8(ascii: "\"")) }
+
+    /// A field holding bytes: the text, plus `<name>_b64` with the exact bytes when they are not
+    /// valid UTF-8 (the text then shows U+FFFD in their place). Lossless and still valid JSON.
+    public mutating func bytesField(_ name: String, _ value: ByteString) {
+        key(name)
+        string(value)
+        if !value.isValidUTF8 {
+            key(name + "_b64")
+            string(Base64.encode(value.bytes))
+        }
+    }
+
+    /// An array of byte strings with the same `<name>_b64` rule, applied to the whole array.
+    public mutating func bytesArrayField(_ name: String, _ values: [ByteString]) {
+        key(name)
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+        if values.contains(where: { !$0.isValidUTF8 }) {
+            key(name + "_b64")
+            beginArray()
+            for value in values { string(Base64.encode(value.bytes)) }
+            endArray()
+        }
+    }
+
+    /// Appends a raw, already valid JSON value (used to embed a nested object built elsewhere).
+    public mutating func raw(_ json: [UInt8]) { beginValue(); bytes.append(contentsOf: json) }
+
+    private mutating func beginValue() {
+        guard let last = needsComma.last else { return }
+        if last { bytes.append(UInt8(ascii: ",")) }
+        needsComma[needsComma.count - 1] = true
+    }
+
+    private mutating func appendEscaped(_ input: [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        if input.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: input)
+        } else {
+            for scalar in String(decoding: input, as: UTF8.self).unicodeScalars {
+                switch scalar {
+                case "\"": bytes.append(contentsOf: "\\\"".utf8)
+                case "\\": bytes.append(contentsOf: "\\\\".utf8)
+                case "\n": bytes.append(contentsOf: "\\n".utf8)
+                case "\r": bytes.append(contentsOf: "\\r".utf8)
+                case "\t": bytes.append(contentsOf: "\\t".utf8)
+                default:
+                    if UnsafeScalar.isUnsafe(scalar) {
+                        appendUnicodeEscape(scalar.value)
+                    } else {
+                        bytes.append(contentsOf: String(scalar).utf8)
+                    }
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendUnicodeEscape(_ value: UInt32) {
+        let hex = Array("0123456789abcdef".utf8)
+        bytes.append(contentsOf: "\\u".utf8)
+        for shift in stride(from: 12, through: 0, by: -4) {
+            bytes.append(hex[Int((value >> UInt32(shift)) & 0xF)])
+        }
+    }
+}
+
+/// Characters that must never reach a terminal or a JSON consumer literally.
+enum UnsafeScalar {
+    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F: return true              // C0, DEL, C1 (C1 includes CSI 0x9B)
+        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true // bidi marks and overrides
+        case 0x2028, 0x2029: return true                         // line and paragraph separators
+        case 0xFEFF: return true                                 // zero-width no-break space
+        default: return false
+        }
+    }
+}
+
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ input: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((input.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= input.count {
+            let n = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            index += 3
+        }
+        let rest = input.count - index
+        if rest == 1 {
+            let n = UInt32(input[index]) << 16
+            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
+        } else if rest == 2 {
+            let n = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

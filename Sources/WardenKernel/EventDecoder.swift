@@ -1,0 +1,119 @@
+import WardenABI
+import WardenCore
+
+/// Turns one ring-buffer record into a typed event. Records are checked against their declared
+/// sizes before any field is read, so a short or inconsistent record is rejected, never over-read.
+public enum EventDecoder {
+    public enum Failure: Error, Equatable {
+        case tooShort(kind: UInt16, size: Int)
+        case unknownKind(UInt16)
+        case stringOutOfBounds
+    }
+
+    public static func decode(_ record: UnsafeRawBufferPointer) throws(Failure) -> Event {
+        guard record.count >= MemoryLayout<warden_event_header>.size else {
+            throw .tooShort(kind: 0, size: record.count)
+        }
+        let header = record.loadUnaligned(as: warden_event_header.self)
+        switch Int(header.kind) {
+        case Int(WARDEN_EVENT_EXEC.rawValue):
+            return .exec(try decodeExec(record, header))
+        case Int(WARDEN_EVENT_FORK.rawValue):
+            let e = try load(warden_fork_event.self, from: record, kind: header.kind)
+            return .fork(ForkEvent(process: processRef(e.header), parentPID: e.parent_pid))
+        case Int(WARDEN_EVENT_EXIT.rawValue):
+            let e = try load(warden_exit_event.self, from: record, kind: header.kind)
+            return .exit(ExitEvent(process: processRef(e.header), status: e.exit_status))
+        case Int(WARDEN_EVENT_OPEN.rawValue):
+            return .open(try decodeFile(record, header))
+        case Int(WARDEN_EVENT_EXEC_FAILED.rawValue):
+            return .execFailed(try decodeFile(record, header))
+        default:
+            throw .unknownKind(header.kind)
+        }
+    }
+
+    private static func load<T>(_ type: T.Type, from record: UnsafeRawBufferPointer, kind: UInt16) throws(Failure) -> T {
+        guard record.count >= MemoryLayout<T>.size else { throw .tooShort(kind: kind, size: record.count) }
+        return record.loadUnaligned(as: T.self)
+    }
+
+    private static func decodeExec(_ record: UnsafeRawBufferPointer, _ header: warden_event_header) throws(Failure) -> ExecEvent {
+        let e = try load(warden_exec_event.self, from: record, kind: header.kind)
+        let data = UnsafeRawBufferPointer(rebasing: record[MemoryLayout<warden_exec_event>.size...])
+        let filename = try string(e.filename, in: data)
+        let argvBytes = try bytes(e.argv, in: data)
+        let flags = UInt32(header.flags)
+        return ExecEvent(
+            process: processRef(header),
+            previousExecID: e.previous_exec_id,
+            ppid: e.ppid, uid: e.uid, euid: e.euid, gid: e.gid,
+            loginUID: e.login_uid == UInt32.max ? nil : e.login_uid,
+            cgroupID: e.cgroup_id,
+            comm: ByteString(withUnsafeBytes(of: e.comm) { Array($0.prefix { $0 != 0 }) }),
+            filename: filename,
+            interpreter: try string(e.interpreter, in: data),
+            executablePath: try string(e.executable_path, in: data),
+            executable: identity(e.executable),
+            cwd: try string(e.cwd, in: data),
+            argv: ByteString.splitArguments(argvBytes[...]),
+            argc: e.argc,
+            stdio: [identity(e.stdio.0), identity(e.stdio.1), identity(e.stdio.2)],
+            argvTruncated: flags & WARDEN_FLAG_ARGV_TRUNCATED.rawValue != 0,
+            pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
+            isAgentRoot: flags & WARDEN_FLAG_AGENT_ROOT.rawValue != 0
+        )
+    }
+
+    private static func decodeFile(_ record: UnsafeRawBufferPointer, _ header: warden_event_header) throws(Failure) -> FileEvent {
+        let e = try load(warden_file_event.self, from: record, kind: header.kind)
+        let data = UnsafeRawBufferPointer(rebasing: record[MemoryLayout<warden_file_event>.size...])
+        let flags = UInt32(header.flags)
+        let requested = try string(e.requested, in: data)
+        var path = try string(e.path, in: data)
+        if flags & WARDEN_FLAG_PATH_IS_BASE.rawValue != 0 {
+            path = PathJoin.lexical(base: path, relative: requested)
+        } else if path.isEmpty {
+            path = requested
+        }
+        return FileEvent(
+            process: processRef(header),
+            result: e.result, flags: e.flags, mode: e.mode,
+            syscall: Syscall(number: e.syscall),
+            file: identity(e.file),
+            path: path, requested: requested,
+            pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
+            requestUnreadable: flags & WARDEN_FLAG_REQUEST_UNREADABLE.rawValue != 0
+        )
+    }
+
+    private static func processRef(_ h: warden_event_header) -> ProcessRef {
+        ProcessRef(bootTime: h.time_ns, pid: h.pid, tid: h.tid, execID: h.exec_id, parentExecID: h.parent_exec_id,
+                   sessionID: h.session_id, agentID: h.agent_id, cpu: h.cpu)
+    }
+
+    private static func bytes(_ s: warden_string, in data: UnsafeRawBufferPointer) throws(Failure) -> [UInt8] {
+        let start = Int(s.offset)
+        let end = start + Int(s.length)
+        guard end <= data.count else { throw .stringOutOfBounds }
+        return Array(data[start..<end])
+    }
+
+    private static func string(_ s: warden_string, in data: UnsafeRawBufferPointer) throws(Failure) -> ByteString {
+        ByteString(try bytes(s, in: data))
+    }
+
+    private static func identity(_ id: warden_file_identity) -> FileIdentity {
+        let kind: FileKind
+        switch UInt32(id.kind) {
+        case WARDEN_FILE_REGULAR.rawValue: kind = .regular
+        case WARDEN_FILE_PIPE.rawValue: kind = .pipe
+        case WARDEN_FILE_SOCKET.rawValue: kind = .socket
+        case WARDEN_FILE_CHAR_DEVICE.rawValue: kind = .charDevice
+        case WARDEN_FILE_DIRECTORY.rawValue: kind = .directory
+        case WARDEN_FILE_NONE.rawValue: kind = .none
+        default: kind = .other
+        }
+        return FileIdentity(kind: kind, inode: id.inode, device: id.dev, rdev: id.rdev, links: id.nlink, mode: id.mode)
+    }
+}

@@ -1,0 +1,52 @@
+internal import CLibBPF
+import Glibc
+import WardenCore
+
+/// Consumes Warden's BPF ring buffer and hands each decoded record to a sink.
+/// Polling happens on whichever thread calls `poll`; Warden gives it a dedicated thread.
+final class RingBuffer {
+    private var ring: OpaquePointer?
+    private let sink: EventSink
+    private(set) var decodeFailures: UInt64 = 0
+
+    init(map: BPFMap, sink: EventSink) throws {
+        self.sink = sink
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        // libbpf calls this for every record; `self` outlives the ring (freed in deinit).
+        let callback: ring_buffer_sample_fn = { context, data, size in
+            guard let context, let data else { return 0 }
+            let buffer = Unmanaged<RingBuffer>.fromOpaque(context).takeUnretainedValue()
+            buffer.deliver(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }
+        guard let ring = ring_buffer__new(map.fd, callback, context, nil) else {
+            throw KernelError("creating the ring buffer reader", errno: errno)
+        }
+        self.ring = ring
+    }
+
+    deinit {
+        if let ring { ring_buffer__free(ring) }
+    }
+
+    private func deliver(_ record: UnsafeRawBufferPointer) {
+        do {
+            sink.receive(try EventDecoder.decode(record))
+        } catch {
+            decodeFailures += 1
+        }
+    }
+
+    /// Waits up to `timeoutMilliseconds` for records and delivers all that are ready.
+    func poll(timeoutMilliseconds: Int32) throws {
+        let result = ring_buffer__poll(ring, timeoutMilliseconds)
+        if result < 0 && result != -EINTR {
+            throw KernelError("polling the ring buffer", errno: -result)
+        }
+    }
+
+    /// Delivers every record already in the buffer without waiting.
+    func drain() {
+        _ = ring_buffer__consume(ring)
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import WardenCore
+import WardenKernel
+
+/// Probes the kernel and says what works and what Warden will use.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check what this kernel offers Warden, and what Warden will use."
+    )
+
+    func run() throws {
+        var blocking = false
+        func report(_ ok: Bool, _ what: String, _ detail: String, required: Bool = false) {
+            print("\(ok ? "ok  " : (required ? "FAIL" : "no  ")) \(what.padding(toLength: 18, withPad: " ", startingAt: 0)) \(detail)")
+            if required && !ok { blocking = true }
+        }
+
+        var uts = utsname()
+        uname(&uts)
+        let release = withUnsafeBytes(of: uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let machine = withUnsafeBytes(of: uts.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        report(machine == "x86_64", "architecture", "\(machine), kernel \(release)\(machine == "x86_64" ? "" : " (Warden's syscall decoding is x86_64 only)")", required: true)
+        report(geteuid() == 0, "root", geteuid() == 0 ? "running as root" : "not root: run `sudo warden doctor`", required: true)
+        let btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0
+        report(btf, "kernel BTF", btf ? "/sys/kernel/btf/vmlinux (CO-RE relocations and tp_btf attach)" : "missing: needs CONFIG_DEBUG_INFO_BTF=y", required: true)
+
+        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        report(mounts.contains(" tracefs "), "tracefs", mounts.contains(" tracefs ") ? "mounted" : "not mounted (not needed: every sensor attaches through BTF)")
+        report(mounts.contains(" bpf "), "bpffs", mounts.contains(" bpf ") ? "mounted" : "not mounted (not needed: Warden pins nothing)")
+        let lockdown = (try? String(contentsOfFile: "/sys/kernel/security/lockdown", encoding: .utf8))?
+            .split(separator: " ").first { $0.hasPrefix("[") }.map { String($0.dropFirst().dropLast()) } ?? "unknown"
+        report(lockdown != "confidentiality", "lockdown", "\(lockdown)\(lockdown == "confidentiality" ? ": kernel memory reads are blocked" : " (kernel reads allowed)")")
+        let lsms = (try? String(contentsOfFile: "/sys/kernel/security/lsm", encoding: .utf8)) ?? ""
+        let bpfLSM = lsms.split(separator: ",").contains("bpf")
+        report(bpfLSM, "BPF-LSM", bpfLSM ? "active (lsm=\(lsms.trimmingCharacters(in: .whitespacesAndNewlines)))" : "not in the active LSM list (\(lsms.trimmingCharacters(in: .whitespacesAndNewlines))); not used")
+
+        guard !blocking else {
+            print("Warden cannot run here: fix the FAIL lines above.")
+            throw ExitCode.failure
+        }
+        do {
+            let sensors = try SensorSet()
+            report(true, "sensors", "loaded and attached in \(String(format: "%.0f", sensors.loadSeconds * 1000)) ms: \(sensors.attachedPrograms.joined(separator: ", "))")
+            report(true, "ring buffer", "\(sensors.options.ringBufferBytes >> 20) MiB BPF ring buffer")
+            print("Warden will use: tp_btf sensors for exec, fork, exit and syscall exit; in-kernel lineage; ring buffer delivery.")
+        } catch {
+            report(false, "sensors", "\(error)", required: true)
+            throw ExitCode.failure
+        }
+    }
+}

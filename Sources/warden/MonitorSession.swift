@@ -1,0 +1,139 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Glibc
+import Synchronization
+import WardenCore
+import WardenKernel
+
+/// One run of the monitor: kernel sensors, agent catalog, lineage seeding, the polling thread and
+/// the event pipeline, from start-up to the exit summary.
+final class MonitorSession: @unchecked Sendable {
+    // @unchecked: `pipeline` belongs to the polling thread between startPolling() and stop();
+    // the control thread touches it only before the one and after the other.
+
+    let sensors: SensorSet
+    let pipeline: EventPipeline
+    private(set) var catalog: AgentCatalog
+    private var seeder: LineageSeeder
+    private let stopFlag = Atomic<Bool>(false)
+    private let pollFinished = DispatchSemaphore(value: 0)
+    private let pollResult = Mutex<(error: String?, undecodable: UInt64)>((nil, 0))
+    private let options: StreamOptions
+
+    init(options: StreamOptions) throws {
+        self.options = options
+        catalog = try Self.loadCatalog(options.agents)
+        var matches = AgentMatchTable(catalog: catalog)
+        for path in options.agentExe {
+            let id = catalog.add(AgentDefinition(name: "exe:" + (path.split(separator: "/").last.map(String.init) ?? path)))
+            guard matches.addExecutable(path, id: id) else {
+                throw ValidationError("--agent-exe \(path): not a regular file")
+            }
+        }
+        var sensorOptions = SensorSet.Options()
+        sensorOptions.hostWide = options.hostWide
+        sensorOptions.ringBufferBytes = options.ringBufferMib << 20
+        sensors = try SensorSet(options: sensorOptions)
+        try sensors.install(matches)
+
+        let export = try options.output.map { try FDWriter(path: $0) }
+        let context = OutputContext(catalog: catalog)
+        let sensors = self.sensors
+        pipeline = EventPipeline(
+            configuration: .init(showEvents: options.events, format: options.format, colour: isatty(1) == 1 && options.format == .text),
+            context: context, stdout: FDWriter(fd: 1), export: export,
+            lossSource: { sensors.lossTotals() })
+        seeder = LineageSeeder(base: sensorOptions.execIDBase)
+        try seedRunningAgents(matches: matches)
+    }
+
+    private static func loadCatalog(_ path: String?) throws -> AgentCatalog {
+        guard let path else { return try AgentCatalog.embeddedDefaults() }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--agents \(path): cannot read the file as UTF-8 text")
+        }
+        return try AgentCatalog(yaml: text, source: path)
+    }
+
+    /// Finds agents (and --agent-pid trees) already running and writes them into the kernel's
+    /// lineage. Repeated until a pass finds nothing new, so a child forked while an ancestor was
+    /// being seeded (and so not inherited in the kernel) is still caught.
+    private func seedRunningAgents(matches: AgentMatchTable) throws {
+        let proc = ProcFS()
+        var roots: [UInt32: UInt32] = [:]
+        for pid in options.agentPid {
+            guard let process = proc.process(UInt32(pid)) else {
+                throw ValidationError("--agent-pid \(pid): no such process")
+            }
+            let name = process.argv.first?.lastPathComponent.text ?? "pid"
+            roots[UInt32(pid)] = catalog.add(AgentDefinition(name: "pid:\(pid):\(name)"))
+        }
+        for pass in 0..<3 {
+            let snapshot = proc.snapshot()
+            if pass == 0 {
+                for process in snapshot.values where roots[process.pid] == nil {
+                    if let id = matches.agent(of: process) { roots[process.pid] = id }
+                }
+            }
+            let seeds = seeder.plan(snapshot: snapshot, roots: roots, alreadyTracked: { self.sensors.tracked(pid: $0) })
+            if seeds.isEmpty { break }
+            for seed in seeds {
+                try sensors.track(pid: seed.pid, seed.tracked)
+                pipeline.seed(seed.record)
+            }
+        }
+        pipeline.updateCatalog(catalog)
+    }
+
+    /// Makes `pid` (held before its exec) the root of a new agent session named `name`.
+    func adoptHeldChild(pid: UInt32, name: String, argv: [String], path: String) throws {
+        let agentID = catalog.add(AgentDefinition(name: name))
+        pipeline.updateCatalog(catalog)
+        let id = seeder.allocateID()
+        let tracked = TrackedProcess(execID: id, parentExecID: 0, sessionID: id, agentID: agentID)
+        try sensors.track(pid: pid, tracked)
+        pipeline.seed(ProcessRecord(execID: id, parentExecID: 0, sessionID: id, agentID: agentID, pid: pid,
+                                    executablePath: ByteString(path), argv: argv.map { ByteString($0) }))
+    }
+
+    func startPolling() {
+        Thread.detachNewThread { [self] in
+            do {
+                let undecodable = try sensors.pollLoop(sink: pipeline, stop: stopFlag)
+                pollResult.withLock { $0.undecodable = undecodable }
+            } catch {
+                pollResult.withLock { $0.error = "\(error)" }
+            }
+            pollFinished.signal()
+        }
+    }
+
+    /// True once the polling thread has ended on its own (an error).
+    var pollingFailed: Bool { pollResult.withLock { $0.error != nil } }
+
+    /// Stops polling after draining the ring buffer, and prints the exit summary on stderr.
+    func stop() {
+        stopFlag.store(true, ordering: .releasing)
+        pollFinished.wait()
+        pipeline.checkLoss()
+        pipeline.idle()
+        let result = pollResult.withLock { $0 }
+        if let error = result.error { FileHandle.standardError.write(Data("warden: \(error)\n".utf8)) }
+        FileHandle.standardError.write(Data((summary(undecodable: result.undecodable) + "\n").utf8))
+    }
+
+    private func summary(undecodable: UInt64) -> String {
+        let counts = pipeline.counts
+        let total = counts.filter { $0.key != "loss" }.values.reduce(0, +)
+        let kinds = ["exec", "exec_failed", "fork", "open", "exit"].compactMap { kind in
+            counts[kind].map { "\(kind) \($0)" }
+        }
+        let loss = pipeline.lossTotals
+        var line = "warden: \(total) events"
+        if !kinds.isEmpty { line += " (\(kinds.joined(separator: ", ")))" }
+        line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; 0 alerts"
+        if pipeline.outputFailed { line += "; output failed (closed pipe or full disk)" }
+        return line
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Glibc
+import WardenKernel
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Start a command as an agent under watch, from its very first exec.",
+        discussion: "Warden exits with the command's exit status (128 + signal if it was killed). SIGINT and SIGTERM are passed on to the command."
+    )
+
+    @OptionGroup var stream: StreamOptions
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after `--`.")
+    var command: [String] = []
+
+    @Option(name: .long, help: "Agent name shown on events (default: the command's name).")
+    var name: String?
+
+    mutating func validate() throws {
+        if command.first == "--" { command.removeFirst() }
+        guard !command.isEmpty else { throw ValidationError("missing the command to run: warden run [options] -- CMD [ARGS...]") }
+    }
+
+    func run() throws {
+        var arguments = command
+        if arguments.first == "--" { arguments.removeFirst() }
+        let signals = SignalWaiter()
+        let session = try MonitorSession(options: stream)
+        let child = try HeldChild(arguments: arguments)
+        let program = arguments[0].split(separator: "/").last.map(String.init) ?? arguments[0]
+        try session.adoptHeldChild(pid: UInt32(child.pid), name: name ?? program, argv: arguments,
+                                   path: HeldChild.resolve(arguments[0]) ?? arguments[0])
+        session.startPolling()
+        try child.release()
+
+        var status: Int32 = 0
+        while true {
+            let signal = signals.wait(timeoutMilliseconds: 500)
+            if let signal, signal == SIGINT || signal == SIGTERM { kill(child.pid, signal) }
+            if let exited = child.wait(block: false) {
+                status = exited
+                break
+            }
+            if session.pollingFailed {
+                kill(child.pid, SIGTERM)
+                status = child.wait(block: true) ?? 0
+                break
+            }
+        }
+        session.stop()
+        if session.pollingFailed { throw ExitCode.failure }
+        let signal = status & 0x7F
+        throw ExitCode(signal != 0 ? 128 + signal : (status >> 8) & 0xFF)
+    }
+}

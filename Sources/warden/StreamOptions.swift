@@ -1,0 +1,41 @@
+import ArgumentParser
+import WardenCore
+
+/// Options shared by every command that streams events.
+struct StreamOptions: ParsableArguments {
+    @Option(name: .long, help: "Output on stdout: text (one line per event, for people) or json (JSON Lines).")
+    var format: EventPipeline.Format = .text
+
+    @Option(name: .long, help: "Also export every event as JSON Lines to this file.")
+    var output: String?
+
+    @Flag(name: .long, help: "Show every event on stdout, not only alerts and loss reports.")
+    var events = false
+
+    @Option(name: .long, help: "Agent definitions (YAML) to use instead of the embedded rules/agents.yaml.")
+    var agents: String?
+
+    @Option(name: .long, help: "Adopt a running process and all its descendants as an agent (repeatable).")
+    var agentPid: [Int32] = []
+
+    @Option(name: .long, help: "Treat every exec of this executable file as an agent root (repeatable).")
+    var agentExe: [String] = []
+
+    @Flag(name: .long, help: "Trace every process on the host, not only agent lineages.")
+    var hostWide = false
+
+    @Option(name: .long, help: "Kernel ring buffer size in MiB (a power of two).")
+    var ringBufferMib: UInt32 = 16
+
+    func validate() throws {
+        let bytes = UInt64(ringBufferMib) << 20
+        guard ringBufferMib > 0, ringBufferMib <= 1024, bytes & (bytes - 1) == 0 else {
+            throw ValidationError("--ring-buffer-mib must be a power of two between 1 and 1024")
+        }
+        for pid in agentPid where pid <= 0 {
+            throw ValidationError("--agent-pid \(pid) is not a process id")
+        }
+    }
+}
+
+extension EventPipeline.Format: ExpressibleByArgument {}

@@ -1,0 +1,146 @@
+/*
+ * kernel_types.h — the few kernel-internal types Warden's BPF programs read, declared by hand.
+ *
+ * Only the members we read are listed. preserve_access_index makes every access a CO-RE
+ * relocation, so libbpf rewrites offsets against the running kernel's BTF at load time; member
+ * order and the absence of other members here do not matter. Keeping this small (instead of a
+ * 3 MB generated vmlinux.h) keeps the dependency surface on kernel internals visible in review.
+ * Names must match the kernel's (anonymous structs and unions are matched by member name).
+ */
+#ifndef WARDEN_KERNEL_TYPES_H
+#define WARDEN_KERNEL_TYPES_H
+
+#include <linux/types.h>
+
+#define CORE __attribute__((preserve_access_index))
+
+typedef int pid_t;
+typedef unsigned int dev_t;
+typedef unsigned short umode_t;
+
+typedef struct { unsigned int val; } CORE kuid_t;
+typedef struct { unsigned int val; } CORE kgid_t;
+typedef struct { int counter; } CORE atomic_t;
+
+struct qstr {
+	__u32 len;
+	const unsigned char *name;
+} CORE;
+
+struct super_block {
+	dev_t s_dev;
+} CORE;
+
+struct inode {
+	umode_t i_mode;
+	struct super_block *i_sb;
+	unsigned long i_ino;
+	unsigned int i_nlink;
+	dev_t i_rdev;
+} CORE;
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+} CORE;
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} CORE;
+
+/* The kernel's struct mount embeds the struct vfsmount that paths point to. */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} CORE;
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} CORE;
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+} CORE;
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} CORE;
+
+struct files_struct {
+	struct fdtable *fdt;
+} CORE;
+
+struct fs_struct {
+	struct path pwd;
+} CORE;
+
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+} CORE;
+
+struct cred {
+	kuid_t uid;
+	kgid_t gid;
+	kuid_t euid;
+} CORE;
+
+struct signal_struct {
+	atomic_t live;
+	unsigned int flags;
+	int group_exit_code;
+} CORE;
+
+struct task_struct {
+	pid_t pid;
+	pid_t tgid;
+	int exit_code;
+	struct task_struct *real_parent;
+	struct cred *cred;
+	kuid_t loginuid;
+	struct mm_struct *mm;
+	struct fs_struct *fs;
+	struct files_struct *files;
+	struct signal_struct *signal;
+	char comm[16];
+} CORE;
+
+struct linux_binprm {
+	struct file *file;
+	int argc;
+	const char *filename;
+	const char *interp;
+} CORE;
+
+/* x86_64 register frame saved at syscall entry; orig_ax holds the syscall number. */
+struct pt_regs {
+	unsigned long di;
+	unsigned long si;
+	unsigned long dx;
+	unsigned long r10;
+	unsigned long r8;
+	unsigned long orig_ax;
+} CORE;
+
+#define SIGNAL_GROUP_EXIT 0x00000004
+#define AT_FDCWD -100
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+/* x86_64 syscall numbers of the calls the file sensor decodes. */
+#define NR_open 2
+#define NR_execve 59
+#define NR_creat 85
+#define NR_openat 257
+#define NR_execveat 322
+#define NR_openat2 437
+
+#endif
