@@ -7,20 +7,23 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 out="$root/Sources/WardenKernel/Resources/warden.bpf.o"
-clang=${CLANG:-$(command -v clang)}
-strip=${LLVM_STRIP:-$(command -v llvm-strip)}
+# The Swift toolchain's own clang and objcopy: the same on every machine of this kind, which is
+# what makes the --check comparison meaningful.
+toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
+clang="$toolchain/clang"
+objcopy="$toolchain/llvm-objcopy"
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# -g is required: it emits the BTF that CO-RE relocations need. llvm-strip -g then drops DWARF only.
+# -g is required: it emits the BTF that CO-RE relocations need. --strip-debug then drops DWARF only.
 "$clang" -target bpf -D__TARGET_ARCH_x86 -O2 -g -Wall -Werror \
   -Wno-gnu-variable-sized-type-not-at-end \
   -I"$root/Sources/WardenABI/include" -I"/usr/include/$multiarch" \
   -fdebug-prefix-map="$root"=. -ffile-prefix-map="$root"=. \
   -c "$here/warden.bpf.c" -o "$tmp/warden.bpf.o"
-"$strip" -g "$tmp/warden.bpf.o"
+"$objcopy" --strip-debug "$tmp/warden.bpf.o"
 
 if [ "${1:-}" = "--check" ]; then
   if cmp -s "$tmp/warden.bpf.o" "$out"; then

@@ -1,0 +1,165 @@
+import Foundation
+import Glibc
+import Testing
+
+/// End-to-end tests of the real binary against the real kernel. They need root and fail (never
+/// skip) without it; .ci/run checks that they ran.
+@Suite("Kernel integration", .serialized)
+struct KernelIntegrationTests {
+    @Test("warden run reports execs, argv, scripts, opens, exits and lineage of the whole tree")
+    func runReportsTheWholeTree() throws {
+        let h = try WardenHarness()
+        try h.write("x.sh", "#!/bin/sh\necho script-ran\n", executable: true)
+        let result = try h.run(["bash", "-c", "cat /etc/hostname; python3 -c \"print(1)\"; ./x.sh"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let events = result.events
+
+        let bash = try #require(events.execs(argv: ["bash", "-c", "cat /etc/hostname; python3 -c \"print(1)\"; ./x.sh"]).first)
+        let cat = try #require(events.execs(argv: ["cat", "/etc/hostname"]).first)
+        let python = try #require(events.execs { $0.suffix(2) == ["-c", "print(1)"] }.last)
+        let script = try #require(events.ofType("exec").first { $0.string("script") == "./x.sh" })
+
+        #expect(bash.string("exe")?.hasSuffix("/bash") == true)
+        #expect(cat.string("exe") == "/usr/bin/cat")
+        #expect(cat.string("parent_exec_id") == bash.string("exec_id"), "cat was forked by bash")
+        #expect(URL(fileURLWithPath: python.string("exe") ?? "").lastPathComponent.hasPrefix("python3"))
+        #expect(script.string("interpreter") == "/bin/sh")
+        #expect(script.string("filename") == "./x.sh")
+        #expect((script["argv"] as? [String]) == ["/bin/sh", "./x.sh"])
+
+        let open = try #require(events.ofType("open").first {
+            $0.string("path") == "/etc/hostname" && $0.int("pid") == cat.int("pid")
+        })
+        #expect((open.int("result") ?? -1) >= 0)
+        #expect(open.string("exec_id") == cat.string("exec_id"))
+        let catExit = try #require(events.ofType("exit").first { $0.string("exec_id") == cat.string("exec_id") })
+        #expect(catExit.int("exit_code") == 0)
+
+        // Every event is attributed to the one agent session, and nothing else got through.
+        let session = try #require(bash.string("session_id"))
+        for event in events {
+            #expect(event.string("agent") == "bash", "unattributed: \(event)")
+            #expect(event.string("session_id") == session)
+        }
+        let lineagePIDs = Set(events.ofType("exec").compactMap { $0.int("pid") } + events.ofType("fork").compactMap { $0.int("pid") })
+        #expect(events.allSatisfy { lineagePIDs.contains($0.int("pid") ?? -1) })
+        #expect(result.stderr.contains("0 dropped in the kernel"))
+    }
+
+    @Test("lineage survives setsid, nohup, double fork and re-parenting to init")
+    func lineageSurvivesDetaching() throws {
+        let h = try WardenHarness()
+        let marker = h.path("detached-done")
+        let inner = "cat /etc/hostname >/dev/null; nohup sh -c 'exec cat /etc/os-release' >/dev/null 2>&1; touch \(marker)"
+        let result = try h.run(["bash", "-c", "( setsid bash -c \"\(inner)\" & ) ; while [ ! -e \(marker) ]; do sleep 0.01; done"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let detached = try #require(result.events.execs { $0.first == "setsid" || $0 == ["bash", "-c", inner] }.last)
+        let osRelease = try #require(result.events.ofType("open").first { $0.string("path")?.hasSuffix("os-release") == true })
+        let root = try #require(result.events.ofType("exec").first)
+        #expect(detached.string("session_id") == root.string("session_id"))
+        #expect(osRelease.string("session_id") == root.string("session_id"))
+        #expect(osRelease.string("agent") == "bash")
+    }
+
+    @Test("warden monitor --agent-pid adopts an already running tree, and only that tree")
+    func monitorAdoptsRunningTree() throws {
+        let h = try WardenHarness()
+        let go = h.path("go"), export = h.path("monitor.jsonl")
+        // A tree that exists before Warden starts: a shell with a child already waiting.
+        let tree = Process()
+        tree.executableURL = URL(fileURLWithPath: "/bin/sh")
+        tree.arguments = ["-c", "( while [ ! -e \(go) ]; do sleep 0.02; done; cat /etc/hostname ) & while [ ! -e \(go) ]; do sleep 0.02; done; head -c1 /etc/passwd >/dev/null; wait"]
+        tree.standardOutput = FileHandle.nullDevice
+        try tree.run()
+        usleep(200_000)
+
+        let (monitor, err) = try h.startMonitor(["--agent-pid", "\(tree.processIdentifier)"], export: export)
+        let outsider = Process()
+        outsider.executableURL = URL(fileURLWithPath: "/usr/bin/cat")
+        outsider.arguments = ["/etc/hostname"]
+        outsider.standardOutput = FileHandle.nullDevice
+        try outsider.run()
+        outsider.waitUntilExit()
+        FileManager.default.createFile(atPath: go, contents: nil)
+        tree.waitUntilExit()
+        let summary = try h.stopMonitor(monitor, err)
+        let events = try WardenHarness.readEvents(export)
+
+        let catExec = try #require(events.execs(argv: ["cat", "/etc/hostname"]).first, "summary: \(summary)")
+        #expect(events.execs(argv: ["head", "-c1", "/etc/passwd"]).count == 1)
+        #expect(catExec.string("agent")?.hasPrefix("pid:\(tree.processIdentifier)") == true)
+        let treeExit = try #require(events.ofType("exit").first { $0.int("pid") == Int(tree.processIdentifier) })
+        #expect(treeExit.string("session_id") == catExec.string("session_id"))
+        #expect(!events.contains { $0.int("pid") == Int(outsider.processIdentifier) }, "a process outside the lineage leaked into the stream")
+    }
+
+    @Test("failed execs, relative failed opens and deaths by signal are reported")
+    func failuresAndSignals() throws {
+        let h = try WardenHarness()
+        let result = try h.run(["bash", "-c", "/nonexistent/tool; cat no-such-file; sh -c 'kill -9 $$'; exit 0"])
+        #expect(result.status == 0)
+        let failed = try #require(result.events.ofType("exec_failed").first { $0.string("path") == "/nonexistent/tool" })
+        #expect(failed.string("error") == "ENOENT")
+        let missing = try #require(result.events.ofType("open").first { $0.string("requested") == "no-such-file" })
+        #expect(missing.string("path") == h.directory.resolvingSymlinksInPath().path + "/no-such-file")
+        #expect(missing.string("error") == "ENOENT")
+        let killed = try #require(result.events.ofType("exit").first { $0.int("signal") == 9 })
+        #expect(killed.string("agent") == "bash")
+    }
+
+    @Test("hostile argv cannot break the JSON or reach the terminal, and its bytes survive")
+    func hostileArguments() throws {
+        let h = try WardenHarness()
+        let escape = "\u{1B}[2J\u{1B}]0;owned\u{07}"
+        let invalid: [UInt8] = [0xFF, 0xFE, 0x41]
+        let invalidArgument = String(decoding: invalid, as: UTF8.self)
+        try h.write("args.sh", "#!/bin/sh\nexec /bin/true \"$(printf '\\033[2J\\033]0;owned\\007')\" \"$(printf '\\377\\376A')\" \"\\u202e\"\n", executable: true)
+        let result = try h.run(["./args.sh"], extra: ["--format", "text"])
+        #expect(result.status == 0)
+        let exec = try #require(result.events.ofType("exec").first { $0.string("exe") == "/usr/bin/true" })
+        let argv = try #require(exec["argv"] as? [String])
+        #expect(argv[1] == escape)
+        #expect(argv[2] == invalidArgument) // U+FFFD in the text view...
+        let raw = try #require(exec["argv_b64"] as? [String])
+        #expect(Data(base64Encoded: raw[2]).map(Array.init) == invalid) // ...exact bytes in _b64
+        // The human stream shows the escape visibly and never emits ESC or BEL itself.
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        #expect(text.contains("\\x1b[2J"))
+        #expect(text.contains("\\xff\\xfeA"))
+        #expect(!result.stdout.contains(0x1B) && !result.stdout.contains(0x07))
+    }
+
+    @Test("without root, kernel commands fail with one line saying what is missing")
+    func unprivilegedFailsClearly() throws {
+        _ = try WardenHarness()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", WardenHarness.binary.path, "monitor"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("needs root"))
+        #expect(message.split(separator: "\n").count == 1, "expected one line, got: \(message)")
+    }
+
+    @Test("warden doctor loads every sensor")
+    func doctor() throws {
+        _ = try WardenHarness()
+        let process = Process()
+        process.executableURL = WardenHarness.binary
+        process.arguments = ["doctor"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        for program in ["on_exec", "on_fork", "on_exit", "on_sys_exit"] {
+            #expect(text.contains(program))
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Testing
+import WardenABI
+import WardenCore
+@testable import WardenKernel
+
+@Suite("ABI and decoding")
+struct EventDecoderTests {
+    @Test("Swift sees the ABI structs with the sizes the BPF side was built with")
+    func layout() {
+        #expect(MemoryLayout<warden_event_header>.size == 56)
+        #expect(MemoryLayout<warden_exec_event>.size == 232)
+        #expect(MemoryLayout<warden_file_event>.size == 112)
+        #expect(MemoryLayout<warden_fork_event>.size == 64)
+        #expect(MemoryLayout<warden_exit_event>.size == 64)
+        #expect(MemoryLayout<warden_config>.size == 16)
+        #expect(MemoryLayout<warden_process>.size == 32)
+    }
+
+    private func record<T>(_ fixed: T, data: [UInt8]) -> [UInt8] {
+        var fixed = fixed
+        return withUnsafeBytes(of: &fixed) { Array($0) } + data
+    }
+
+    @Test("an exec record decodes every string and flag")
+    func decodeExec() throws {
+        let data = Array("/bin/x/bin/sh/usr/bin/dash/tmpsh\0./x\0".utf8)
+        var e = warden_exec_event()
+        e.header.kind = UInt16(WARDEN_EVENT_EXEC.rawValue)
+        e.header.flags = UInt16(WARDEN_FLAG_ARGV_TRUNCATED.rawValue | WARDEN_FLAG_AGENT_ROOT.rawValue)
+        e.header.exec_id = 9
+        e.header.pid = 44
+        e.filename = warden_string(offset: 0, length: 6)
+        e.interpreter = warden_string(offset: 6, length: 7)
+        e.executable_path = warden_string(offset: 13, length: 13)
+        e.cwd = warden_string(offset: 26, length: 4)
+        e.argv = warden_string(offset: 30, length: 7)
+        e.login_uid = UInt32.max
+        e.stdio.0.kind = UInt8(WARDEN_FILE_PIPE.rawValue)
+        let bytes = record(e, data: data)
+        let event = try bytes.withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .exec(let exec) = event else { Issue.record("not an exec: \(event)"); return }
+        #expect(exec.filename == "/bin/x")
+        #expect(exec.interpreter == "/bin/sh")
+        #expect(exec.isScript)
+        #expect(exec.executablePath == "/usr/bin/dash")
+        #expect(exec.cwd == "/tmp")
+        #expect(exec.argv == ["sh", "./x"])
+        #expect(exec.argvTruncated && exec.isAgentRoot && !exec.pathTruncated)
+        #expect(exec.loginUID == nil)
+        #expect(exec.stdio[0].kind == .pipe)
+        #expect(exec.process.pid == 44 && exec.process.execID == 9)
+    }
+
+    @Test("strings pointing past the record are rejected, not over-read")
+    func outOfBounds() {
+        var e = warden_file_event()
+        e.header.kind = UInt16(WARDEN_EVENT_OPEN.rawValue)
+        e.requested = warden_string(offset: 2, length: 100)
+        let bytes = record(e, data: Array("short".utf8))
+        #expect(throws: EventDecoder.Failure.stringOutOfBounds) { try bytes.withUnsafeBytes { try EventDecoder.decode($0) } }
+    }
+
+    @Test("short and unknown records are rejected")
+    func malformed() {
+        #expect(throws: EventDecoder.Failure.tooShort(kind: 0, size: 3)) { try [UInt8](repeating: 0, count: 3).withUnsafeBytes { try EventDecoder.decode($0) } }
+        var header = warden_event_header()
+        header.kind = 99
+        let bytes = record(header, data: [])
+        #expect(throws: EventDecoder.Failure.unknownKind(99)) { try bytes.withUnsafeBytes { try EventDecoder.decode($0) } }
+        header.kind = UInt16(WARDEN_EVENT_EXEC.rawValue)
+        let truncated = record(header, data: [])
+        #expect(throws: EventDecoder.Failure.tooShort(kind: header.kind, size: 56)) { try truncated.withUnsafeBytes { try EventDecoder.decode($0) } }
+    }
+
+    @Test("a failed relative open is made absolute against the directory the kernel resolved")
+    func relativeFailure() throws {
+        var e = warden_file_event()
+        e.header.kind = UInt16(WARDEN_EVENT_OPEN.rawValue)
+        e.header.flags = UInt16(WARDEN_FLAG_PATH_IS_BASE.rawValue)
+        e.result = -2
+        e.requested = warden_string(offset: 0, length: 9)
+        e.path = warden_string(offset: 9, length: 8)
+        let bytes = record(e, data: Array("../secret/home/ab".utf8))
+        let event = try bytes.withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .open(let open) = event else { Issue.record("not an open"); return }
+        #expect(open.path == "/home/secret")
+        #expect(open.requested == "../secret")
+        #expect(!open.succeeded)
+    }
+}

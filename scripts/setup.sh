@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system packages Warden builds against (Debian 12). Idempotent; needs root.
+set -euo pipefail
+packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config util-linux)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found (expected in PATH or /opt/swift)" >&2; exit 1; }
