@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # -g is required: it emits the BTF that CO-RE relocations need. --strip-debug then drops DWARF only.
-"$clang" -target bpf -D__TARGET_ARCH_x86 -O2 -g -Wall -Werror \
+"$clang" -target bpf -D__TARGET_ARCH_x86 -O2 -g -Wall -Werror -Wno-unused-function \
   -Wno-gnu-variable-sized-type-not-at-end \
   -I"$root/Sources/WardenABI/include" -I"/usr/include/$multiarch" \
   -fdebug-prefix-map="$root"=. -ffile-prefix-map="$root"=. \

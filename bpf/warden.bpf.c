@@ -30,7 +30,7 @@ static __u64 exec_id_sequence;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, 4 << 20); /* resized by the loader */
 } events SEC(".maps");
 
 struct {
@@ -296,6 +296,11 @@ static __always_inline __u32 agent_of_exec(struct scratch *s, struct linux_binpr
 
 	if (agent)
 		return *agent;
+	/* Path matching is for shebang scripts only; the kernel points interp at a new string only
+	 * when a script (or binfmt_misc) ran, so the pointer comparison spares every direct exec the
+	 * 256-byte key copy and hash. */
+	if (BPF_CORE_READ(bprm, interp) == BPF_CORE_READ(bprm, filename))
+		return 0;
 	__builtin_memset(&s->agent_path, 0, sizeof(s->agent_path));
 	bpf_probe_read_kernel_str(s->agent_path.path, sizeof(s->agent_path.path), BPF_CORE_READ(bprm, filename));
 	agent = bpf_map_lookup_elem(&agent_paths, &s->agent_path);
@@ -528,7 +533,9 @@ static __always_inline bool decode_request(struct pt_regs *regs, long nr, long r
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	/* A direct load through the BTF-typed argument: no helper call on this path, which runs for
+	 * every syscall of every process on the host. */
+	long nr = regs->orig_ax;
 	__u32 tgid, zero = 0, len, offset = 0;
 	__u16 flags = 0;
 	struct warden_process *proc;

@@ -73,13 +73,15 @@ final class BPFObject {
         return BPFMap(name: name, fd: fd)
     }
 
-    /// Attaches every program in the object, in declaration order.
+    /// Attaches every loaded program in the object, in declaration order.
     func attachAll() throws -> [BPFLink] {
         var links: [BPFLink] = []
         var program = bpf_object__next_program(object, nil)
         while let current = program {
             let name = String(cString: bpf_program__name(current))
-            links.append(try BPFLink(attaching: current, name: name))
+            if bpf_program__autoload(current) {
+                links.append(try BPFLink(attaching: current, name: name))
+            }
             program = bpf_object__next_program(object, current)
         }
         return links

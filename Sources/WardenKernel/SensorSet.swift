@@ -12,7 +12,7 @@ public final class SensorSet: @unchecked Sendable {
 
     public struct Options: Sendable {
         public var hostWide = false
-        public var ringBufferBytes: UInt32 = 16 << 20
+        public var ringBufferBytes: UInt32 = 4 << 20
         /// First exec id; CLOCK_BOOTTIME now keeps ids unique across restarts within a boot.
         public var execIDBase = WallClock.bootTimeNow()
 

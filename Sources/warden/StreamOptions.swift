@@ -25,7 +25,7 @@ struct StreamOptions: ParsableArguments {
     var hostWide = false
 
     @Option(name: .long, help: "Kernel ring buffer size in MiB (a power of two).")
-    var ringBufferMib: UInt32 = 16
+    var ringBufferMib: UInt32 = 4
 
     func validate() throws {
         let bytes = UInt64(ringBufferMib) << 20

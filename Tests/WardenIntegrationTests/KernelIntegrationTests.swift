@@ -93,6 +93,39 @@ struct KernelIntegrationTests {
         #expect(!events.contains { $0.int("pid") == Int(outsider.processIdentifier) }, "a process outside the lineage leaked into the stream")
     }
 
+    @Test("agents are recognised in the kernel at exec: by file identity (any name) and by script path")
+    func agentRecognitionAtExec() throws {
+        let h = try WardenHarness()
+        let agent = h.path("fake-agent"), renamed = h.path(".cache-helper"), export = h.path("agents.jsonl")
+        try FileManager.default.copyItem(atPath: "/usr/bin/dash", toPath: agent)
+        try FileManager.default.linkItem(atPath: agent, toPath: renamed)
+        try h.write("launcher.sh", "#!/bin/sh\ncat /etc/hostname >/dev/null\n", executable: true)
+        try h.write("agents.yaml", "agents:\n  - name: script-agent\n    commands: [\(h.path("launcher.sh"))]\n")
+
+        let (monitor, err) = try h.startMonitor(["--agents", h.path("agents.yaml"), "--agent-exe", agent], export: export)
+        for command in [[agent, "-c", "cat /etc/hostname"], [renamed, "-c", "head -c1 /etc/hostname"], [h.path("launcher.sh")], ["/bin/sh", "-c", "tail -c1 /etc/hostname"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+        }
+        _ = try h.stopMonitor(monitor, err)
+        let events = try WardenHarness.readEvents(export)
+
+        let direct = try #require(events.execs(argv: [agent, "-c", "cat /etc/hostname"]).first)
+        #expect(direct["agent_root"] as? Bool == true)
+        #expect(direct.string("agent") == "exe:fake-agent")
+        let viaLink = try #require(events.execs(argv: [renamed, "-c", "head -c1 /etc/hostname"]).first, "a renamed hard link is the same file")
+        #expect(viaLink.string("agent") == "exe:fake-agent")
+        #expect(events.execs(argv: ["head", "-c1", "/etc/hostname"]).first?.string("session_id") == viaLink.string("session_id"))
+        let script = try #require(events.ofType("exec").first { $0.string("script") == h.path("launcher.sh") })
+        #expect(script.string("agent") == "script-agent" && script["agent_root"] as? Bool == true)
+        #expect(events.execs(argv: ["cat", "/etc/hostname"]).count == 2, "one cat per recognised agent")
+        #expect(events.execs(argv: ["tail", "-c1", "/etc/hostname"]).isEmpty, "plain /bin/sh is not an agent")
+    }
+
     @Test("failed execs, relative failed opens and deaths by signal are reported")
     func failuresAndSignals() throws {
         let h = try WardenHarness()

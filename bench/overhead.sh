@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Measures what Warden costs, side by side in one run, alternating configurations so machine drift
+# cancels out. Reports ratios against the unmonitored baseline (never absolute pass/fail timings).
+#
+#   bench/overhead.sh [ROUNDS]      (root; builds Warden in release mode first)
+#
+# 1. open()/close() storm by a process outside any agent lineage: baseline vs warden monitor
+# 2. fork+exec storm outside any lineage: baseline vs warden monitor
+# 3. 2,000 exec/s for 5 s inside an agent lineage (warden run --events --format json): kernel drops
+# 4. warden's peak RSS during (3), and load-and-attach time
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "overhead: run as root" >&2; exit 1; }
+rounds=${1:-7}
+source scripts/setup.sh
+swift build -c release --product warden >/dev/null
+warden=.build/release/warden
+work=$(mktemp -d)
+trap 'kill $monitor_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+gcc -O2 -o "$work/storm" bench/storm.c
+storm="$work/storm"
+open_n=400000
+exec_n=3000
+
+start_monitor() {
+  "$warden" monitor >/dev/null 2>"$work/monitor.err" &
+  monitor_pid=$!
+  until grep -q monitoring "$work/monitor.err" 2>/dev/null; do sleep 0.05; done
+}
+stop_monitor() {
+  kill -INT "$monitor_pid"
+  wait "$monitor_pid" || true
+  monitor_pid=
+}
+
+declare -A samples
+for round in $(seq 1 "$rounds"); do
+  for config in baseline warden; do
+    [ "$config" = warden ] && start_monitor
+    samples[open_$config]+="$("$storm" open $open_n) "
+    samples[exec_$config]+="$("$storm" exec $exec_n) "
+    [ "$config" = warden ] && stop_monitor
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+report() {
+  local name=$1 n=$2 base warden
+  base=$(echo "${samples[${name}_baseline]}" | median)
+  warden=$(echo "${samples[${name}_warden]}" | median)
+  awk -v b="$base" -v w="$warden" -v n="$n" -v name="$name" 'BEGIN {
+    printf "%-28s baseline %8.0f ns/op   warden %8.0f ns/op   ratio %.3f (%+.1f%%)\n", name, b/n, w/n, w/b, (w/b-1)*100 }'
+}
+echo "== outside any agent lineage (median of $rounds alternating rounds)"
+report open $open_n | sed 's/^open /open+close storm/'
+report exec $exec_n | sed 's/^exec /fork+exec storm /'
+
+echo "== inside an agent lineage: 2000 exec/s for 5 s, every event as JSON"
+"$warden" run --events --format json --output "$work/events.jsonl" -- "$storm" paced 2000 5 >/dev/null 2>"$work/run.err" &
+run_pid=$!
+peak=0
+while kill -0 $run_pid 2>/dev/null; do
+  wpid=$(pgrep -f "^$warden run" | head -1 || true)
+  if [ -n "$wpid" ]; then
+    rss=$(awk '/VmHWM/ {print $2}' /proc/$wpid/status 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+  fi
+  sleep 0.2
+done
+wait $run_pid || true
+tail -1 "$work/run.err"
+execs=$(grep -c '"type":"exec"' "$work/events.jsonl")
+echo "exec events exported: $execs (expected 10001: 10000 children + the storm itself)"
+echo "warden peak RSS: $((peak / 1024)) MiB"
+"$warden" doctor | grep sensors
