@@ -191,17 +191,21 @@ public enum Event: Sendable, Hashable {
     case execFailed(FileEvent)
     case loss(LossReport)
 
-    /// The `type` field of the JSON schema.
-    public var typeName: String {
+    /// The `type` field of the JSON schema, indexed by `kindIndex`.
+    public static let typeNames = ["exec", "fork", "exit", "open", "exec_failed", "loss"]
+
+    public var kindIndex: Int {
         switch self {
-        case .exec: return "exec"
-        case .fork: return "fork"
-        case .exit: return "exit"
-        case .open: return "open"
-        case .execFailed: return "exec_failed"
-        case .loss: return "loss"
+        case .exec: return 0
+        case .fork: return 1
+        case .exit: return 2
+        case .open: return 3
+        case .execFailed: return 4
+        case .loss: return 5
         }
     }
+
+    public var typeName: String { Self.typeNames[kindIndex] }
 
     public var process: ProcessRef? {
         switch self {

@@ -1,17 +1,37 @@
 /// Encodes events as JSON Lines; the schema is documented in docs/events.md.
-public struct EventJSONEncoder: Sendable {
+public struct EventJSONEncoder {
     public var context: OutputContext
+    private let timestamps: RFC3339Formatter
+    // Values that repeat across events (flag sets, modes, devices, agent names) are formatted
+    // once: string building per event would dominate the cost of the hot path.
+    private let flagTexts = FormattedCache<UInt64>()
+    private let octals = FormattedCache<UInt32>()
+    private let devices = FormattedCache<UInt32>()
+    private let agentNames = FormattedCache<UInt32>()
 
     public init(context: OutputContext) {
         self.context = context
+        self.timestamps = RFC3339Formatter(clock: context.clock)
+    }
+
+    /// Agents added at run time change names; cached names must go with them.
+    public mutating func updateCatalog(_ catalog: AgentCatalog) {
+        context.catalog = catalog
+        agentNames.removeAll()
     }
 
     /// One JSON object, without the trailing newline.
     public func encode(_ event: Event) -> [UInt8] {
         var json = JSONLineBuilder()
+        encode(event, into: &json)
+        return json.bytes
+    }
+
+    /// Encodes into a caller-owned builder, so the hot path reuses one buffer for every event.
+    public func encode(_ event: Event, into json: inout JSONLineBuilder) {
         json.beginObject()
         json.key("type")
-        json.string(event.typeName)
+        json.preformattedString(Self.typeBytes(event))
         switch event {
         case .exec(let e):
             common(&json, e.process)
@@ -28,18 +48,25 @@ public struct EventJSONEncoder: Sendable {
             common(&json, e.process)
             encodeFile(&json, e)
         case .loss(let report):
-            json.key("time"); json.string(context.clock.rfc3339(bootTime: report.bootTime))
+            json.key("time"); timestamps.append(bootTime: report.bootTime, to: &json)
             json.key("ringbuf_drops"); json.number(report.ringBufferDrops)
             json.key("process_table_full"); json.number(report.processTableFull)
         }
         json.endObject()
-        return json.bytes
     }
 
     private func common(_ json: inout JSONLineBuilder, _ p: ProcessRef) {
-        json.key("time"); json.string(context.clock.rfc3339(bootTime: p.bootTime))
+        json.key("time"); timestamps.append(bootTime: p.bootTime, to: &json)
         json.key("agent")
-        if let name = context.catalog.name(of: p.agentID) { json.string(name) } else { json.null() }
+        if p.agentID == 0 {
+            json.null()
+        } else {
+            json.raw(agentNames.bytes(for: p.agentID) {
+                var name = JSONLineBuilder(capacity: 32)
+                name.string(context.catalog.name(of: p.agentID) ?? "unknown-\(p.agentID)")
+                return name.bytes
+            })
+        }
         json.key("session_id"); json.id(p.sessionID)
         json.key("exec_id"); json.id(p.execID)
         json.key("parent_exec_id"); json.id(p.parentExecID)
@@ -81,8 +108,8 @@ public struct EventJSONEncoder: Sendable {
         json.key("result"); json.number(e.result)
         json.key("error"); if let name = SyscallText.errorName(e.result) { json.string(name) } else { json.null() }
         json.key("flags"); json.number(e.flags)
-        json.key("flags_text"); json.string(SyscallText.openFlags(e.flags))
-        json.key("mode"); json.string(SyscallText.octal(e.mode))
+        json.key("flags_text"); json.preformattedString(flagTexts.bytes(for: e.flags) { Array(SyscallText.openFlags(e.flags).utf8) })
+        json.key("mode"); json.preformattedString(octal(e.mode))
         json.key("write"); json.bool(e.isWrite)
         json.key("path_truncated"); json.bool(e.pathTruncated)
         json.key("request_unreadable"); json.bool(e.requestUnreadable)
@@ -92,16 +119,46 @@ public struct EventJSONEncoder: Sendable {
 
     private func identity(_ json: inout JSONLineBuilder, _ id: FileIdentity) {
         json.beginObject()
-        json.key("kind"); json.string(id.stdioDescription)
+        json.key("kind"); json.preformattedString(Array(id.stdioDescription.utf8))
         if id.kind != .none {
-            json.key("dev"); json.string("\(id.deviceMajor):\(id.deviceMinor)")
+            json.key("dev"); json.preformattedString(device(id.device))
             json.key("inode"); json.number(id.inode)
             json.key("nlink"); json.number(id.links)
-            json.key("mode"); json.string(SyscallText.octal(UInt32(id.mode)))
+            json.key("mode"); json.preformattedString(octal(UInt32(id.mode)))
             if id.kind == .charDevice {
-                json.key("rdev"); json.string("\(id.rdevMajor):\(id.rdevMinor)")
+                json.key("rdev"); json.preformattedString(device(id.rdev))
             }
         }
         json.endObject()
     }
+
+    private func octal(_ value: UInt32) -> [UInt8] {
+        octals.bytes(for: value) { Array(SyscallText.octal(value).utf8) }
+    }
+
+    private func device(_ value: UInt32) -> [UInt8] {
+        devices.bytes(for: value) { Array("\(value >> 20):\(value & 0xFFFFF)".utf8) }
+    }
+
+    private static let typeNameBytes = Event.typeNames.map { Array($0.utf8) }
+
+    private static func typeBytes(_ event: Event) -> [UInt8] {
+        typeNameBytes[event.kindIndex]
+    }
+}
+
+/// A small memo of formatted JSON fragments, bounded so hostile variety cannot grow it forever.
+final class FormattedCache<Key: Hashable> {
+    private var entries: [Key: [UInt8]] = [:]
+    private let limit = 4096
+
+    func bytes(for key: Key, make: () -> [UInt8]) -> [UInt8] {
+        if let hit = entries[key] { return hit }
+        let value = make()
+        if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+        entries[key] = value
+        return value
+    }
+
+    func removeAll() { entries.removeAll() }
 }

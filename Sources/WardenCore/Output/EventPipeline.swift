@@ -19,7 +19,13 @@ public final class EventPipeline: EventSink {
     }
 
     public private(set) var lineage: ProcessTable
-    public private(set) var counts: [String: UInt64] = [:]
+    /// Events seen, by `typeName`.
+    public var counts: [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        for (name, count) in zip(Event.typeNames, countsByKind) where count > 0 { result[name] = count }
+        return result
+    }
+    private var countsByKind = [UInt64](repeating: 0, count: Event.typeNames.count)
     public private(set) var lossTotals = LossReport(bootTime: 0, ringBufferDrops: 0, processTableFull: 0)
     private let configuration: Configuration
     private var json: EventJSONEncoder
@@ -28,6 +34,7 @@ public final class EventPipeline: EventSink {
     private let export: FDWriter?
     private let lossSource: () -> LossReport
     private var lastLossCheck: UInt64 = 0
+    private var scratch = JSONLineBuilder(capacity: 4096)
 
     public init(configuration: Configuration, context: OutputContext, stdout: FDWriter, export: FDWriter?,
                 lineage: ProcessTable = ProcessTable(), lossSource: @escaping () -> LossReport) {
@@ -42,7 +49,7 @@ public final class EventPipeline: EventSink {
 
     /// Agents added after start-up (`warden run`, `--agent-pid`) need names in the output.
     public func updateCatalog(_ catalog: AgentCatalog) {
-        json.context.catalog = catalog
+        json.updateCatalog(catalog)
         text.context.catalog = catalog
     }
 
@@ -52,7 +59,7 @@ public final class EventPipeline: EventSink {
 
     public func receive(_ event: Event) {
         lineage.apply(event)
-        counts[event.typeName, default: 0] += 1
+        countsByKind[event.kindIndex] += 1
         emit(event, toStdout: configuration.showEvents)
     }
 
@@ -79,14 +86,15 @@ public final class EventPipeline: EventSink {
     public var outputFailed: Bool { stdout.failed || export?.failed == true }
 
     private func emit(_ event: Event, toStdout: Bool) {
-        var encoded: [UInt8]?
-        if let export {
-            encoded = json.encode(event)
-            export.writeLine(encoded!)
+        let needsJSON = export != nil || (toStdout && configuration.format == .json)
+        if needsJSON {
+            scratch.reset()
+            json.encode(event, into: &scratch)
+            export?.writeLine(scratch.bytes)
         }
         guard toStdout else { return }
         switch configuration.format {
-        case .json: stdout.writeLine(encoded ?? json.encode(event))
+        case .json: stdout.writeLine(scratch.bytes)
         case .text: stdout.writeLine(text.format(event, lineage: lineage))
         }
     }
