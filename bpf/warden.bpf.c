@@ -82,11 +82,15 @@ struct file_scratch {
 	__u8 data[WARDEN_FILE_DATA_MAX];
 };
 
+/* Per-CPU values are limited to 32 KiB, so events and path building use separate scratch maps. */
 struct scratch {
 	union {
 		struct exec_scratch exec;
 		struct file_scratch file;
 	};
+};
+
+struct path_scratch {
 	/* Paths are built backwards, from the last component to the root. */
 	char path[WARDEN_PATH_MAX + NAME_MAX_LEN + 1];
 	struct warden_path_key agent_path;
@@ -98,6 +102,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch_space SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_scratch);
+} path_space SEC(".maps");
 
 static __always_inline struct warden_counters *this_cpu_counters(void)
 {
@@ -183,7 +194,7 @@ static __always_inline struct file *file_of_fd(struct task_struct *task, __u32 f
 
 /* State of one path walk, shared with the bpf_loop callback below. */
 struct path_walk {
-	struct scratch *s;
+	struct path_scratch *s;
 	struct mount *mnt;
 	struct dentry *dentry;
 	__u32 pos; /* start of what has been written so far into s->path */
@@ -233,7 +244,7 @@ static long path_walk_step(__u32 index, struct path_walk *w)
  * when the path is deeper than WARDEN_PATH_DEPTH steps or longer than WARDEN_PATH_MAX bytes.
  * bpf_loop keeps the verifier's work independent of the depth.
  */
-static __always_inline __u32 resolve_path(struct scratch *s, struct path *path, __u8 *dst,
+static __always_inline __u32 resolve_path(struct path_scratch *s, struct path *path, __u8 *dst,
 					  __u16 *flags)
 {
 	struct path_walk w = {
@@ -288,7 +299,7 @@ static __always_inline void set_string(struct warden_string *s, __u32 offset, __
 }
 
 /* Looks the new image up in the agent tables: by file identity, then by the exact exec path. */
-static __always_inline __u32 agent_of_exec(struct scratch *s, struct linux_binprm *bprm,
+static __always_inline __u32 agent_of_exec(struct path_scratch *s, struct linux_binprm *bprm,
 					   const struct warden_file_identity *exe)
 {
 	struct warden_file_key file_key = { .inode = exe->inode, .dev = exe->dev };
@@ -332,6 +343,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 {
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+	struct path_scratch *ps = bpf_map_lookup_elem(&path_space, &zero);
 	struct warden_exec_event *e;
 	struct warden_process *proc;
 	struct file *exe_file;
@@ -340,7 +352,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	__u16 flags = 0;
 	unsigned long arg_start, arg_end;
 
-	if (!s || tgid == config.monitor_tgid)
+	if (!s || !ps || tgid == config.monitor_tgid)
 		return 0;
 	e = &s->exec.event;
 	exe_file = BPF_CORE_READ(bprm, file);
@@ -348,7 +360,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 
 	proc = bpf_map_lookup_elem(&processes, &tgid);
 	if (!proc) {
-		__u32 agent_id = agent_of_exec(s, bprm, &e->executable);
+		__u32 agent_id = agent_of_exec(ps, bprm, &e->executable);
 
 		if (!agent_id && !config.host_wide)
 			return 0;
@@ -387,11 +399,11 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	set_string(&e->interpreter, offset, len);
 	offset += len;
 
-	len = resolve_path(s, &exe_file->f_path, &s->exec.data[offset], &flags);
+	len = resolve_path(ps, &exe_file->f_path, &s->exec.data[offset], &flags);
 	set_string(&e->executable_path, offset, len);
 	offset += len;
 
-	len = resolve_path(s, &task->fs->pwd, &s->exec.data[offset], &flags);
+	len = resolve_path(ps, &task->fs->pwd, &s->exec.data[offset], &flags);
 	set_string(&e->cwd, offset, len);
 	offset += len;
 
@@ -404,6 +416,19 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	if (bpf_probe_read_user(&s->exec.data[offset], len, (void *)arg_start) != 0)
 		len = 0;
 	set_string(&e->argv, offset, len);
+	offset += len;
+
+	/* The environment, for injection checks (LD_PRELOAD, NODE_OPTIONS, ...). User space keeps
+	 * only the variables it inspects; the rest is never stored or exported. */
+	arg_start = BPF_CORE_READ(task, mm, env_start);
+	arg_end = BPF_CORE_READ(task, mm, env_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (len > WARDEN_ENV_MAX)
+		flags |= WARDEN_FLAG_ENV_TRUNCATED;
+	len = BOUNDED(len, WARDEN_ENV_MAX);
+	if (bpf_probe_read_user(&s->exec.data[offset], len, (void *)arg_start) != 0)
+		len = 0;
+	set_string(&e->env, offset, len);
 	offset += len;
 
 	e->header.flags = flags;
@@ -541,6 +566,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	struct warden_process *proc;
 	struct file_request req;
 	struct scratch *s;
+	struct path_scratch *ps;
 	struct warden_file_event *e;
 	struct task_struct *task;
 	bool relative;
@@ -555,7 +581,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	if (!decode_request(regs, nr, ret, &req))
 		return 0;
 	s = bpf_map_lookup_elem(&scratch_space, &zero);
-	if (!s)
+	ps = bpf_map_lookup_elem(&path_space, &zero);
+	if (!s || !ps)
 		return 0;
 	e = &s->file.event;
 	task = (struct task_struct *)bpf_get_current_task_btf();
@@ -577,7 +604,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 		if (f) {
 			read_identity(BPF_CORE_READ(f, f_inode), &e->file);
-			len = resolve_path(s, &f->f_path, &s->file.data[offset], &flags);
+			len = resolve_path(ps, &f->f_path, &s->file.data[offset], &flags);
 		} else {
 			len = 0;
 		}
@@ -587,9 +614,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 		flags |= WARDEN_FLAG_PATH_IS_BASE;
 		if (dir)
-			len = resolve_path(s, &dir->f_path, &s->file.data[offset], &flags);
+			len = resolve_path(ps, &dir->f_path, &s->file.data[offset], &flags);
 		else
-			len = resolve_path(s, &task->fs->pwd, &s->file.data[offset], &flags);
+			len = resolve_path(ps, &task->fs->pwd, &s->file.data[offset], &flags);
 	} else {
 		len = 0;
 	}

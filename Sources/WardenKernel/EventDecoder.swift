@@ -59,6 +59,8 @@ public enum EventDecoder {
             argv: ByteString.splitArguments(argvBytes[...]),
             argc: e.argc,
             stdio: [identity(e.stdio.0), identity(e.stdio.1), identity(e.stdio.2)],
+            environment: WatchedEnvironment.extract(try bytes(e.env, in: data)[...]),
+            environmentTruncated: flags & WARDEN_FLAG_ENV_TRUNCATED.rawValue != 0,
             argvTruncated: flags & WARDEN_FLAG_ARGV_TRUNCATED.rawValue != 0,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
             isAgentRoot: flags & WARDEN_FLAG_AGENT_ROOT.rawValue != 0

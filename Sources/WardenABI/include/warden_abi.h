@@ -18,6 +18,7 @@
 
 /* Limits of what the kernel copies per event. Longer values are cut and flagged as truncated. */
 #define WARDEN_ARGV_MAX 8192u   /* bytes of argv (NUL-separated) */
+#define WARDEN_ENV_MAX 8192u    /* bytes of the environment (NUL-separated), read for injection checks */
 #define WARDEN_PATH_MAX 4096u   /* bytes of one path */
 #define WARDEN_INTERP_MAX 256u  /* bytes of bprm->interp (the kernel caps shebangs near this) */
 #define WARDEN_PATH_DEPTH 48u   /* path components walked from a dentry to the root */
@@ -44,6 +45,7 @@ enum warden_event_flag {
 	WARDEN_FLAG_UNTRACKED = 1u << 3,          /* host-wide scope: not in any agent lineage */
 	WARDEN_FLAG_REQUEST_UNREADABLE = 1u << 4, /* the user-space path argument could not be read */
 	WARDEN_FLAG_PATH_IS_BASE = 1u << 5,       /* file event: path is the directory a failed relative request was relative to */
+	WARDEN_FLAG_ENV_TRUNCATED = 1u << 6,      /* the environment exceeded WARDEN_ENV_MAX and was cut */
 };
 
 /* Kind of object behind a file descriptor or an executable (from the inode's S_IFMT). */
@@ -107,11 +109,11 @@ struct warden_exec_event {
 	struct warden_string executable_path; /* resolved path of the file the kernel runs */
 	struct warden_string cwd;
 	struct warden_string argv;
-	__u16 pad[2];
+	struct warden_string env;
 	__u8 data[];
 };
 
-#define WARDEN_EXEC_DATA_MAX (WARDEN_PATH_MAX + WARDEN_INTERP_MAX + WARDEN_PATH_MAX + WARDEN_PATH_MAX + WARDEN_ARGV_MAX)
+#define WARDEN_EXEC_DATA_MAX (WARDEN_PATH_MAX + WARDEN_INTERP_MAX + WARDEN_PATH_MAX + WARDEN_PATH_MAX + WARDEN_ARGV_MAX + WARDEN_ENV_MAX)
 
 struct warden_fork_event {
 	struct warden_event_header header; /* describes the child */
@@ -177,7 +179,7 @@ struct warden_config {
 
 _Static_assert(sizeof(struct warden_file_identity) == 24, "file identity layout");
 _Static_assert(sizeof(struct warden_event_header) == 56, "event header layout");
-_Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 24 + 16 + 5 * 4 + 4, "exec event layout");
+_Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 24 + 16 + 6 * 4, "exec event layout");
 _Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(struct warden_exec_event), "exec data follows the fixed part");
 _Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
 _Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");

@@ -49,6 +49,9 @@ public struct ExecEvent: Sendable, Hashable {
     /// argc as counted by the kernel, even when argv was truncated.
     public var argc: UInt32
     public var stdio: [FileIdentity]
+    /// Only the variables in `WatchedEnvironment.names`.
+    public var environment: [String: ByteString]
+    public var environmentTruncated: Bool
     public var argvTruncated: Bool
     public var pathTruncated: Bool
     /// This exec made the process the root of a new agent session.
@@ -58,7 +61,8 @@ public struct ExecEvent: Sendable, Hashable {
                 gid: UInt32 = 0, loginUID: UInt32? = nil, cgroupID: UInt64 = 0, comm: ByteString,
                 filename: ByteString, interpreter: ByteString, executablePath: ByteString,
                 executable: FileIdentity, cwd: ByteString, argv: [ByteString], argc: UInt32? = nil,
-                stdio: [FileIdentity] = [.none, .none, .none], argvTruncated: Bool = false,
+                stdio: [FileIdentity] = [.none, .none, .none], environment: [String: ByteString] = [:],
+                environmentTruncated: Bool = false, argvTruncated: Bool = false,
                 pathTruncated: Bool = false, isAgentRoot: Bool = false) {
         self.process = process
         self.previousExecID = previousExecID
@@ -77,6 +81,8 @@ public struct ExecEvent: Sendable, Hashable {
         self.argv = argv
         self.argc = argc ?? UInt32(argv.count)
         self.stdio = stdio
+        self.environment = environment
+        self.environmentTruncated = environmentTruncated
         self.argvTruncated = argvTruncated
         self.pathTruncated = pathTruncated
         self.isAgentRoot = isAgentRoot

@@ -92,6 +92,14 @@ public struct EventJSONEncoder {
         json.bytesField("cwd", e.cwd)
         json.bytesArrayField("argv", e.argv)
         json.key("argc"); json.number(e.argc)
+        json.key("env")
+        json.beginObject()
+        for name in e.environment.keys.sorted() {
+            json.key(name)
+            json.string(e.environment[name]!)
+        }
+        json.endObject()
+        json.key("env_truncated"); json.bool(e.environmentTruncated)
         json.key("argv_truncated"); json.bool(e.argvTruncated)
         json.key("path_truncated"); json.bool(e.pathTruncated)
         json.key("executable"); identity(&json, e.executable)

@@ -36,6 +36,14 @@ public struct JSONLineBuilder {
         clearComma()
     }
 
+    /// A key that is not a compile-time constant (escaped like any string).
+    public mutating func key(_ name: String) {
+        beginValue()
+        appendEscaped(Array(name.utf8))
+        bytes.append(UInt8(ascii: ":"))
+        clearComma()
+    }
+
     public mutating func string(_ value: String) { beginValue(); appendEscaped(Array(value.utf8)) }
     public mutating func string(_ value: StaticString) { beginValue(); value.withUTF8Buffer { appendEscaped($0) } }
     public mutating func string(_ value: ByteString) { beginValue(); appendEscaped(value.bytes) }

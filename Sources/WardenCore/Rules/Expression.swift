@@ -1,0 +1,45 @@
+/// A position in a rule file, 1-based, for error messages.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+
+    /// The location `offset` characters further along the same line (conditions are parsed from
+    /// a scalar whose start is known; multi-line scalars are folded into one line by YAML).
+    func advanced(by offset: Int) -> SourceLocation {
+        SourceLocation(file: file, line: line, column: column + offset)
+    }
+}
+
+public enum ComparisonOperator: String, Sendable, CaseIterable {
+    case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case `in`, startswith, endswith, contains, icontains, glob, regex, pmatch
+}
+
+/// The literal on the right of a comparison.
+public enum Literal: Sendable, Hashable {
+    case string(String)
+    case number(Int64)
+    case list([String])
+}
+
+/// A parsed condition, before field names and macros are resolved.
+public indirect enum Expression: Sendable, Hashable {
+    case and(Expression, Expression)
+    case or(Expression, Expression)
+    case not(Expression)
+    /// A bare name: a macro, or a boolean field.
+    case name(String, SourceLocation)
+    case comparison(field: String, ComparisonOperator, Literal, SourceLocation)
+    /// `field in list_name`: resolved against `list:` items at compile time. (Inside
+    /// parentheses, `in (a, shells)`, an item that names a list is expanded to its items, as in Falco.)
+    case listReference(field: String, ComparisonOperator, String, SourceLocation)
+}
