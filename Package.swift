@@ -21,7 +21,7 @@ let package = Package(
         .target(
             name: "WardenCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.embedInCode("Resources/agents.yaml")]
+            resources: [.embedInCode("Resources/agents.yaml"), .embedInCode("Resources/default.yaml")]
         ),
         // The only module with unsafe pointers: libbpf objects, maps, links, the ring buffer, decoding.
         .target(

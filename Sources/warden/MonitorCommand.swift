@@ -16,6 +16,7 @@ struct MonitorCommand: ParsableCommand {
         FileHandleStderr.write("warden: monitoring (\(session.sensors.attachedPrograms.count) sensors attached in \(String(format: "%.0f", session.sensors.loadSeconds * 1000)) ms); Ctrl-C to stop")
         while true {
             let signal = signals.wait(timeoutMilliseconds: 500)
+            if signal == SIGHUP { session.reloadRules() }
             if signal == SIGINT || signal == SIGTERM || session.pollingFailed { break }
         }
         session.stop()

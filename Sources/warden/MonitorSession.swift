@@ -40,9 +40,15 @@ final class MonitorSession: @unchecked Sendable {
         let export = try options.output.map { try FDWriter(path: $0) }
         let context = OutputContext(catalog: catalog)
         let sensors = self.sensors
+        let lineage = ProcessTable()
+        let homes = PathGlob.homeDirectories()
+        let evaluation = EvaluationContext(lineage: lineage, provenance: ProvenanceTracker(homes: homes),
+                                           interpreters: InterpreterCatalog.scanHost(), catalog: catalog)
+        let engine = RuleEngine(ruleSet: try options.rules.load(), context: evaluation)
         pipeline = EventPipeline(
-            configuration: .init(showEvents: options.events, format: options.format, colour: isatty(1) == 1 && options.format == .text),
-            context: context, stdout: FDWriter(fd: 1), export: export,
+            configuration: .init(showEvents: options.events, format: options.format, colour: isatty(1) == 1 && options.format == .text,
+                                 minimumPriority: Priority(name: options.minPriority) ?? .debug),
+            context: context, stdout: FDWriter(fd: 1), export: export, lineage: lineage, engine: engine,
             lossSource: { sensors.lossTotals() })
         seeder = LineageSeeder(base: sensorOptions.execIDBase)
         try seedRunningAgents(matches: matches)
@@ -84,6 +90,17 @@ final class MonitorSession: @unchecked Sendable {
             }
         }
         pipeline.updateCatalog(catalog)
+    }
+
+    /// SIGHUP: reloads the rules without detaching anything. A bad file keeps the old rules.
+    func reloadRules() {
+        do {
+            let rules = try options.rules.load()
+            pipeline.scheduleReload(rules)
+            FileHandleStderr.write("warden: reloaded \(rules.rules.count) rules")
+        } catch {
+            FileHandleStderr.write("warden: reload failed, keeping the previous rules: \(error)")
+        }
     }
 
     /// Makes `pid` (held before its exec) the root of a new agent session named `name`.
@@ -132,7 +149,7 @@ final class MonitorSession: @unchecked Sendable {
         let loss = pipeline.lossTotals
         var line = "warden: \(total) events"
         if !kinds.isEmpty { line += " (\(kinds.joined(separator: ", ")))" }
-        line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; 0 alerts"
+        line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(pipeline.alertCount) alerts"
         if pipeline.outputFailed { line += "; output failed (closed pipe or full disk)" }
         return line
     }

@@ -38,6 +38,7 @@ struct RunCommand: ParsableCommand {
         while true {
             let signal = signals.wait(timeoutMilliseconds: 500)
             if let signal, signal == SIGINT || signal == SIGTERM { kill(child.pid, signal) }
+            if signal == SIGHUP { session.reloadRules() }
             if let exited = child.wait(block: false) {
                 status = exited
                 break

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WardenCore
 
 /// Options shared by every command that streams events.
@@ -14,6 +15,11 @@ struct StreamOptions: ParsableArguments {
 
     @Option(name: .long, help: "Agent definitions (YAML) to use instead of the embedded rules/agents.yaml.")
     var agents: String?
+
+    @OptionGroup var rules: RuleOptions
+
+    @Option(name: .long, help: "Show alerts of at least this priority on stdout (all are exported).")
+    var minPriority: String = "Debug"
 
     @Option(name: .long, help: "Adopt a running process and all its descendants as an agent (repeatable).")
     var agentPid: [Int32] = []
@@ -32,6 +38,9 @@ struct StreamOptions: ParsableArguments {
         guard ringBufferMib > 0, ringBufferMib <= 1024, bytes & (bytes - 1) == 0 else {
             throw ValidationError("--ring-buffer-mib must be a power of two between 1 and 1024")
         }
+        guard Priority(name: minPriority) != nil else {
+            throw ValidationError("--min-priority \(minPriority): expected one of \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for pid in agentPid where pid <= 0 {
             throw ValidationError("--agent-pid \(pid) is not a process id")
         }
@@ -39,3 +48,15 @@ struct StreamOptions: ParsableArguments {
 }
 
 extension EventPipeline.Format: ExpressibleByArgument {}
+
+/// Which rules to use.
+struct RuleOptions: ParsableArguments {
+    @Option(name: .long, help: "Rule file or directory of *.yaml files instead of the embedded default pack (repeatable).")
+    var rules: [String] = []
+
+    /// The rule set these options name; errors carry file:line:column.
+    func load() throws(RuleError) -> RuleSet {
+        rules.isEmpty ? try RuleSet.embeddedDefault() : try RuleSet.load(paths: rules)
+    }
+}
+

@@ -6,7 +6,7 @@ struct Warden: ParsableCommand {
         commandName: "warden",
         abstract: "Watches what AI agents execute and open, from the kernel.",
         discussion: "Warden tracks each agent's whole process tree in the kernel with BPF and streams its execs, file opens and exits.",
-        subcommands: [MonitorCommand.self, RunCommand.self, DoctorCommand.self],
+        subcommands: [MonitorCommand.self, RunCommand.self, RulesCommand.self, ReplayCommand.self, DoctorCommand.self],
         defaultSubcommand: MonitorCommand.self
     )
 }

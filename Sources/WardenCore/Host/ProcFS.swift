@@ -7,6 +7,8 @@ public struct ProcProcess: Sendable, Hashable {
     public var executablePath: ByteString
     public var executable: FileIdentity?
     public var argv: [ByteString]
+    /// Watched variables only (see WatchedEnvironment).
+    public var environment: [String: ByteString] = [:]
 }
 
 /// Reads /proc. Processes can vanish at any moment, so every read may fail and is skipped then.
@@ -28,9 +30,11 @@ public struct ProcFS: Sendable {
               let ppid = Self.parentPID(fromStat: Array(stat)) else { return nil }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: base + "/exe")) ?? ""
         let cmdline = FileManager.default.contents(atPath: base + "/cmdline").map { Array($0) } ?? []
+        let environ = FileManager.default.contents(atPath: base + "/environ").map { Array($0) } ?? []
         return ProcProcess(pid: pid, ppid: ppid, executablePath: ByteString(exe),
                            executable: FileStat.identity(of: base + "/exe"),
-                           argv: ByteString.splitArguments(cmdline[...]))
+                           argv: ByteString.splitArguments(cmdline[...]),
+                           environment: WatchedEnvironment.extract(environ[...]))
     }
 
     /// Every live process, keyed by pid.

@@ -9,9 +9,14 @@ public struct ProcessRecord: Sendable, Hashable {
     public var argv: [ByteString]
     /// The image ended: the process exited or replaced it with another exec.
     public var ended: Bool
+    /// The exec that started this image; nil for images seeded from /proc.
+    public var exec: ExecEvent?
+    /// Watched environment variables (from the exec, or from /proc for seeded images).
+    public var environment: [String: ByteString]
 
     public init(execID: UInt64, parentExecID: UInt64, sessionID: UInt64, agentID: UInt32, pid: UInt32,
-                executablePath: ByteString, argv: [ByteString], ended: Bool = false) {
+                executablePath: ByteString, argv: [ByteString], ended: Bool = false,
+                exec: ExecEvent? = nil, environment: [String: ByteString]? = nil) {
         self.execID = execID
         self.parentExecID = parentExecID
         self.sessionID = sessionID
@@ -20,6 +25,8 @@ public struct ProcessRecord: Sendable, Hashable {
         self.executablePath = executablePath
         self.argv = argv
         self.ended = ended
+        self.exec = exec
+        self.environment = environment ?? exec?.environment ?? [:]
     }
 
     /// The program name a person recognises: argv[0]'s last component, else the executable's.

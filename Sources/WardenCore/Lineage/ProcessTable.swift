@@ -2,8 +2,9 @@
 ///
 /// Images stay after they end so that alerts can name the whole chain back to the agent root even
 /// when intermediate processes (a `nohup` wrapper, a double fork) are gone. The table is bounded:
-/// past `capacity`, the images that ended longest ago are forgotten first.
-public struct ProcessTable: Sendable {
+/// past `capacity`, the images that ended longest ago are forgotten first. A reference type: the
+/// pipeline and the rule engine read the one table the polling thread updates.
+public final class ProcessTable {
     public let capacity: Int
     private var records: [UInt64: ProcessRecord] = [:]
     /// Exec ids of ended images, oldest first; `endedHead` is the next one to evict.
@@ -19,27 +20,27 @@ public struct ProcessTable: Sendable {
 
     public subscript(execID: UInt64) -> ProcessRecord? { records[execID] }
 
-    public mutating func insert(_ record: ProcessRecord) {
+    public func insert(_ record: ProcessRecord) {
         records[record.execID] = record
         if record.ended { endedOrder.append(record.execID) }
         evictIfNeeded()
     }
 
     /// Updates the table with one kernel event.
-    public mutating func apply(_ event: Event) {
+    public func apply(_ event: Event) {
         switch event {
         case .exec(let e):
             markEnded(e.previousExecID)
             insert(ProcessRecord(execID: e.process.execID, parentExecID: e.process.parentExecID,
                                  sessionID: e.process.sessionID, agentID: e.process.agentID, pid: e.process.pid,
-                                 executablePath: e.executablePath, argv: e.argv))
+                                 executablePath: e.executablePath, argv: e.argv, exec: e))
         case .fork(let e):
             // Until it execs, the child runs its parent's image.
             let parent = records[e.process.parentExecID]
             insert(ProcessRecord(execID: e.process.execID, parentExecID: e.process.parentExecID,
                                  sessionID: e.process.sessionID, agentID: e.process.agentID, pid: e.process.pid,
                                  executablePath: parent?.executablePath ?? ByteString(""),
-                                 argv: parent?.argv ?? []))
+                                 argv: parent?.argv ?? [], exec: parent?.exec, environment: parent?.environment))
         case .exit(let e):
             markEnded(e.process.execID)
         case .open, .execFailed, .loss:
@@ -61,7 +62,7 @@ public struct ProcessTable: Sendable {
         return chain
     }
 
-    private mutating func markEnded(_ execID: UInt64) {
+    private func markEnded(_ execID: UInt64) {
         guard execID != 0, var record = records[execID], !record.ended else { return }
         record.ended = true
         records[execID] = record
@@ -69,7 +70,7 @@ public struct ProcessTable: Sendable {
         evictIfNeeded()
     }
 
-    private mutating func evictIfNeeded() {
+    private func evictIfNeeded() {
         while records.count > capacity, endedHead < endedOrder.count {
             let victim = endedOrder[endedHead]
             endedHead += 1

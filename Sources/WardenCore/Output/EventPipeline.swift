@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What happens to every event on the polling thread: lineage bookkeeping, the stdout stream,
 /// the JSON Lines export, loss reports. Used from one thread only.
 public final class EventPipeline: EventSink {
@@ -10,15 +12,18 @@ public final class EventPipeline: EventSink {
         public var showEvents: Bool
         public var format: Format
         public var colour: Bool
+        /// Alerts below this priority are exported but not shown on stdout.
+        public var minimumPriority: Priority
 
-        public init(showEvents: Bool, format: Format, colour: Bool) {
+        public init(showEvents: Bool, format: Format, colour: Bool, minimumPriority: Priority = .debug) {
             self.showEvents = showEvents
             self.format = format
             self.colour = colour
+            self.minimumPriority = minimumPriority
         }
     }
 
-    public private(set) var lineage: ProcessTable
+    public let lineage: ProcessTable
     /// Events seen, by `typeName`.
     public var counts: [String: UInt64] {
         var result: [String: UInt64] = [:]
@@ -35,22 +40,40 @@ public final class EventPipeline: EventSink {
     private let lossSource: () -> LossReport
     private var lastLossCheck: UInt64 = 0
     private var scratch = JSONLineBuilder(capacity: 4096)
+    private let engine: RuleEngine?
+    private var alertFormatter: AlertFormatter
+    private let hostname = Hostname.current()
+    private let pendingRules = Mutex<RuleSet?>(nil)
+    public private(set) var alertCount: UInt64 = 0
+    public private(set) var alertsByRule: [String: UInt64] = [:]
 
+    /// `engine` nil: events only, no rules. Its context must read `lineage`.
     public init(configuration: Configuration, context: OutputContext, stdout: FDWriter, export: FDWriter?,
-                lineage: ProcessTable = ProcessTable(), lossSource: @escaping () -> LossReport) {
+                lineage: ProcessTable = ProcessTable(), engine: RuleEngine? = nil, lossSource: @escaping () -> LossReport) {
+        precondition(engine == nil || engine!.context.lineage === lineage, "the rule engine must read the pipeline's lineage")
         self.configuration = configuration
         self.json = EventJSONEncoder(context: context)
         self.text = EventTextFormatter(context: context, colour: configuration.colour)
+        self.alertFormatter = AlertFormatter(context: context, colour: configuration.colour)
         self.stdout = stdout
         self.export = export
         self.lineage = lineage
+        self.engine = engine
         self.lossSource = lossSource
+    }
+
+    /// Swaps in a new rule set at the next idle point, on the polling thread (SIGHUP reload).
+    /// Callable from any thread; the sensors stay attached throughout.
+    public func scheduleReload(_ rules: RuleSet) {
+        pendingRules.withLock { $0 = rules }
     }
 
     /// Agents added after start-up (`warden run`, `--agent-pid`) need names in the output.
     public func updateCatalog(_ catalog: AgentCatalog) {
         json.updateCatalog(catalog)
         text.context.catalog = catalog
+        alertFormatter.context.catalog = catalog
+        engine?.context.catalog = catalog
     }
 
     public func seed(_ record: ProcessRecord) {
@@ -61,9 +84,38 @@ public final class EventPipeline: EventSink {
         lineage.apply(event)
         countsByKind[event.kindIndex] += 1
         emit(event, toStdout: configuration.showEvents)
+        guard let engine else { return }
+        let waiting = engine.context.provenance.observe(event, lineage: lineage)
+        for alert in engine.evaluate(event) { emit(alert) }
+        // Readers whose stdin writer only now exec'd: judge them again with that provenance.
+        for reader in waiting {
+            for alert in engine.evaluate(.exec(reader), onlyStdinProvenance: true) { emit(alert) }
+        }
+    }
+
+    private func emit(_ alert: Alert) {
+        alertCount += 1
+        alertsByRule[alert.ruleID, default: 0] += 1
+        if let export {
+            scratch.reset()
+            alertFormatter.json(alert, hostname: hostname, into: &scratch)
+            export.writeLine(scratch.bytes)
+        }
+        guard alert.priority >= configuration.minimumPriority else { return }
+        switch configuration.format {
+        case .json:
+            scratch.reset()
+            alertFormatter.json(alert, hostname: hostname, into: &scratch)
+            stdout.writeLine(scratch.bytes)
+        case .text:
+            stdout.writeLine(alertFormatter.text(alert))
+        }
     }
 
     public func idle() {
+        if let rules = pendingRules.withLock({ pending -> RuleSet? in defer { pending = nil }; return pending }) {
+            engine?.replace(rules)
+        }
         let now = WallClock.bootTimeNow()
         if now - lastLossCheck >= 1_000_000_000 {
             lastLossCheck = now

@@ -1,0 +1,76 @@
+/// A rule that matched an event, with everything a person or a SIEM needs to act on it.
+public struct Alert: Sendable {
+    public var ruleID: String
+    public var description: String
+    public var priority: Priority
+    public var tags: [String]
+    public var output: String
+    public var action: RuleAction
+    /// What happened because of the action: "none", "would-kill (audit mode)", ...
+    public var outcome: String
+    public var event: Event
+    public var agent: String?
+    public var process: ProcessRecord?
+    /// From the agent root down to the offending process's parent.
+    public var lineage: [ProcessRecord]
+    public var evidence: [String]
+    /// Falco-style output fields.
+    public var fields: [(String, String)]
+}
+
+/// Evaluates a rule set against events loaded into an evaluation context.
+public final class RuleEngine {
+    public private(set) var ruleSet: RuleSet
+    public let context: EvaluationContext
+    public var enforce = false
+
+    public init(ruleSet: RuleSet, context: EvaluationContext) {
+        self.ruleSet = ruleSet
+        self.context = context
+    }
+
+    public func replace(_ ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+    }
+
+    /// Every matching rule for the loaded event, in rule-file order.
+    public func matchingRules(onlyStdinProvenance: Bool = false) -> [CompiledRule] {
+        guard let kind = EventKind(context.event) else { return [] }
+        var matches: [CompiledRule] = []
+        for index in ruleSet.candidates(for: kind) {
+            let rule = ruleSet.rules[index]
+            if onlyStdinProvenance && !rule.usesStdinProvenance { continue }
+            if rule.matches(context) { matches.append(rule) }
+        }
+        return matches
+    }
+
+    /// Loads `event` and returns alerts for every rule that matches it.
+    public func evaluate(_ event: Event, onlyStdinProvenance: Bool = false) -> [Alert] {
+        context.load(event)
+        return matchingRules(onlyStdinProvenance: onlyStdinProvenance).map(makeAlert)
+    }
+
+    private func makeAlert(_ rule: CompiledRule) -> Alert {
+        let c = context
+        let outcome: String
+        switch rule.source.action {
+        case .alert: outcome = "none"
+        case .kill: outcome = enforce ? "kill requested" : "would kill (audit mode)"
+        }
+        let fields: [(String, String)] = [
+            ("proc.name", "proc.name"), ("proc.exepath", "proc.exe"), ("proc.cmdline", "proc.cmdline"),
+            ("proc.pid", "proc.pid"), ("proc.pname", "proc.pname"), ("proc.pcmdline", "proc.pcmdline"),
+            ("proc.cwd", "proc.cwd"), ("user.uid", "proc.uid"), ("fd.name", "file.path"), ("agent.name", "agent.name"),
+        ].compactMap { key, field in
+            guard let definition = FieldRegistry.byName[field] else { return nil }
+            if field == "file.path", c.file == nil { return nil }
+            return (key, FieldRegistry.value(definition, in: c).text)
+        }
+        return Alert(
+            ruleID: rule.id, description: rule.source.description, priority: rule.source.priority,
+            tags: rule.source.tags, output: rule.renderOutput(c), action: rule.source.action, outcome: outcome,
+            event: c.event, agent: c.catalog.name(of: c.event.process?.agentID ?? 0), process: c.record,
+            lineage: c.ancestors.reversed(), evidence: c.facts.evidence, fields: fields)
+    }
+}

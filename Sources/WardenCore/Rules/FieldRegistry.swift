@@ -1,0 +1,135 @@
+/// Every field a condition or output template may use. docs/rules.md documents the same list;
+/// an unknown field in a rule is an error at load time, never a silent false.
+public struct FieldDefinition: Sendable {
+    public let name: String
+    public let type: FieldType
+    public let description: String
+    /// nil: meaningful for every event kind.
+    public let kinds: Set<EventKind>?
+    let read: @Sendable (EvaluationContext) -> FieldValue
+    public let index: Int
+}
+
+public enum FieldRegistry {
+    public static let fields: [FieldDefinition] = build()
+    public static let byName: [String: FieldDefinition] = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0) })
+
+    /// The value of a field for the loaded event, computed once per event.
+    static func value(_ field: FieldDefinition, in context: EvaluationContext) -> FieldValue {
+        if let cached = context.cache[field.index] { return cached }
+        let value = field.read(context)
+        context.cache[field.index] = value
+        return value
+    }
+
+    private static func build() -> [FieldDefinition] {
+        var list: [FieldDefinition] = []
+        func add(_ name: String, _ type: FieldType, _ kinds: Set<EventKind>?, _ description: String,
+                 _ read: @escaping @Sendable (EvaluationContext) -> FieldValue) {
+            list.append(FieldDefinition(name: name, type: type, description: description, kinds: kinds, read: read, index: list.count))
+        }
+        let execOnly: Set<EventKind> = [.exec]
+        let fileKinds: Set<EventKind> = [.open, .execFailed]
+
+        add("evt.type", .string, nil, "exec, open, exec_failed, fork or exit") { .string($0.event.typeName) }
+
+        add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)") { fieldText($0.record?.executablePath.lastPathComponent) }
+        add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
+        add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
+        add("proc.argv", .list, nil, "all arguments, argv[0] included") { .list($0.record?.argv.map(\.text) ?? []) }
+        add("proc.args", .string, nil, "arguments after argv[0], joined by spaces") { .string(fieldJoin(Array($0.record?.argv.dropFirst() ?? []))) }
+        add("proc.cmdline", .string, nil, "argv joined by spaces") { .string(fieldJoin($0.record?.argv ?? [])) }
+        add("proc.argc", .number, nil, "argument count as the kernel saw it") { .number(Int64($0.exec?.argc ?? UInt32($0.record?.argv.count ?? 0))) }
+        add("proc.pid", .number, nil, "process id") { .number(Int64($0.event.process?.pid ?? 0)) }
+        add("proc.ppid", .number, nil, "parent process id") { .number(Int64($0.exec?.ppid ?? 0)) }
+        add("proc.uid", .number, nil, "real uid") { .number(Int64($0.exec?.uid ?? 0)) }
+        add("proc.euid", .number, nil, "effective uid") { .number(Int64($0.exec?.euid ?? 0)) }
+        add("proc.cwd", .string, nil, "working directory at exec") { fieldText($0.exec?.cwd) }
+        add("proc.filename", .string, nil, "path as passed to execve") { fieldText($0.exec?.filename) }
+        add("proc.script", .string, nil, "the script a shebang or an interpreter argument runs, \"\" if none") { c in
+            guard let e = c.exec else { return .string("") }
+            if e.isScript { return .string(e.filename.text) }
+            if c.interpreter != nil, let script = ProvenanceTracker.scriptArgument(e.argv) { return .string(script.text) }
+            return .string("")
+        }
+        add("proc.interpreter", .string, nil, "shell, python, node, bun, deno, perl, ruby, php, lua, tcl, powershell, or \"\"") { .string($0.interpreter?.kind.rawValue ?? "") }
+        add("proc.is_interpreter", .bool, nil, "runs an interpreter, recognised by identity (renamed copies and links count)") { .bool($0.interpreter != nil) }
+        add("proc.is_shell", .bool, nil, "runs a shell") { .bool($0.interpreter?.kind == .shell) }
+        add("proc.interpreter_disguised", .bool, nil, "an interpreter whose file name does not say so (a renamed copy or link)") { .bool($0.interpreter?.disguised == true) }
+        add("proc.inline_code", .string, nil, "code given with -c/-e/-r/--eval to an interpreter, \"\" if none") { .string($0.inlineCode ?? "") }
+        add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line") { .bool($0.inlineCode != nil) }
+        add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
+            guard let e = c.exec, c.interpreter != nil, c.inlineCode == nil else { return .bool(false) }
+            let script = ProvenanceTracker.scriptArgument(e.argv)
+            let stdin = e.stdio.first ?? .none
+            let fromStdin = script == nil || script?.text == "-" || script?.text == "/dev/stdin"
+            return .bool(fromStdin && !e.isScript && !stdin.isTerminal && stdin.kind != .none && stdin.stdioDescription != "null")
+        }
+        add("proc.stdin", .string, nil, "what fd 0 is: tty, pipe, socket, null, regular, char, none") { fieldStdio($0, 0) }
+        add("proc.stdout", .string, nil, "what fd 1 is") { fieldStdio($0, 1) }
+        add("proc.stderr", .string, nil, "what fd 2 is") { fieldStdio($0, 2) }
+        add("proc.exe_location", .string, nil, "temp, workspace, home, system or other") { c in
+            .string(c.provenance.location(of: c.record?.executablePath.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
+        }
+        add("proc.exe_deleted", .bool, nil, "the executable has no links: deleted, or a memfd") { .bool($0.exec.map { $0.executable.kind == .regular && $0.executable.links == 0 } ?? false) }
+        add("proc.exe_memfd", .bool, nil, "the executable is a memfd (memfd_create + execveat)") { .bool($0.record?.executablePath.text.contains("memfd:") == true) }
+        add("proc.depth", .number, nil, "generations below the agent root (0 for the root)") { .number(Int64($0.ancestors.count)) }
+
+        add("proc.pname", .string, nil, "parent image's executable file name") { fieldText($0.parent?.executablePath.lastPathComponent) }
+        add("proc.pexe", .string, nil, "parent image's executable path") { fieldText($0.parent?.executablePath) }
+        add("proc.pcmdline", .string, nil, "parent image's argv joined") { .string(fieldJoin($0.parent?.argv ?? [])) }
+        add("proc.pinterpreter", .string, nil, "parent's interpreter kind or \"\"") { .string($0.interpreter(of: $0.parent?.exec)?.kind.rawValue ?? "") }
+        add("proc.anames", .list, nil, "executable file names of all ancestors up to the agent root") { .list($0.ancestors.map { $0.executablePath.lastPathComponent.text }) }
+        add("proc.aexes", .list, nil, "executable paths of all ancestors") { .list($0.ancestors.map { $0.executablePath.text }) }
+        add("proc.acmdlines", .list, nil, "argv of all ancestors, each joined") { .list($0.ancestors.map { fieldJoin($0.argv) }) }
+
+        add("agent.name", .string, nil, "the agent this lineage belongs to") { c in .string(c.catalog.name(of: c.event.process?.agentID ?? 0) ?? "") }
+        add("agent.root_exe", .string, nil, "executable of the agent root") { fieldText($0.agentRoot?.executablePath) }
+        add("agent.root_cmdline", .string, nil, "argv of the agent root") { .string(fieldJoin($0.agentRoot?.argv ?? [])) }
+        add("agent.is_root", .bool, execOnly, "this exec is the agent root itself (or the first image of a `warden run` / adopted root)") { c in
+            guard case .exec(let e) = c.event else { return .bool(false) }
+            let session = e.process.sessionID
+            return .bool(e.isAgentRoot || e.process.execID == session || e.previousExecID == session)
+        }
+        add("agent.workspace", .string, nil, "the agent root's working directory") { fieldText($0.agentRoot?.exec?.cwd) }
+
+        add("exec.argv_truncated", .bool, execOnly, "argv was longer than Warden reads (8 KiB)") { .bool($0.exec?.argvTruncated == true) }
+        add("exec.env_truncated", .bool, execOnly, "the environment was longer than Warden reads (8 KiB)") { .bool($0.exec?.environmentTruncated == true) }
+        add("exec.env_names", .list, execOnly, "watched environment variables present") { .list($0.exec?.environment.keys.sorted() ?? []) }
+        add("exec.env", .list, execOnly, "watched environment variables as NAME=value") { c in
+            .list(c.exec?.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" } ?? [])
+        }
+
+        add("file.path", .string, fileKinds, "resolved path (see docs/events.md)") { fieldText($0.file?.path) }
+        add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }
+        add("file.requested", .string, fileKinds, "path argument as passed") { fieldText($0.file?.requested) }
+        add("file.write", .bool, fileKinds, "opened for writing, creation or truncation") { .bool($0.file?.isWrite == true) }
+        add("file.result", .number, fileKinds, "fd or -errno") { .number($0.file?.result ?? 0) }
+        add("file.error", .string, fileKinds, "ENOENT, EACCES, ... or \"\"") { .string($0.file.flatMap { SyscallText.errorName($0.result) } ?? "") }
+        add("file.kind", .string, fileKinds, "regular, directory, pipe, socket, char, none") { .string($0.file?.file.kind.rawValue ?? "none") }
+        add("file.location", .string, fileKinds, "temp, workspace, home, system or other") { c in
+            .string(c.provenance.location(of: c.file?.path.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
+        }
+
+        add("provenance.stdin_writer", .string, execOnly, "file name of the process writing into stdin, \"\" if unknown") { fieldText($0.facts.stdinWriter?.executablePath.lastPathComponent) }
+        add("provenance.stdin_writer_cmdline", .string, execOnly, "its argv") { .string(fieldJoin($0.facts.stdinWriter?.argv ?? [])) }
+        add("provenance.stdin_network", .bool, execOnly, "stdin carries data from a network client, directly or through decoders") { .bool($0.facts.stdinFromNetwork) }
+        add("provenance.stdin_decoder", .bool, execOnly, "stdin passes through a decoder or decompressor") { .bool($0.facts.stdinFromDecoder) }
+        add("provenance.parent_fetched", .bool, execOnly, "the parent image ran a network client into a pipe in the last 30 s (`sh -c \"$(curl ...)\"`)") { .bool($0.facts.parentFetchedFromNetwork) }
+        add("provenance.pipe_network", .bool, [.open], "the opened pipe is fed by a network client (`bash <(curl ...)`)") { .bool($0.facts.pipeFromNetwork) }
+        add("provenance.written_by_lineage", .bool, [.exec, .open], "the executed (or read) file was written earlier by this lineage") { .bool($0.facts.writtenByLineage) }
+        add("provenance.written_path", .string, [.exec, .open], "which file") { .string($0.facts.writtenPath) }
+        add("provenance.written_location", .string, [.exec, .open], "temp, workspace, home, system or other") { .string($0.facts.writtenByLineage ? $0.facts.writtenLocation.rawValue : "") }
+        add("provenance.writer", .string, [.exec, .open], "name of the process that wrote it") { .string($0.facts.writer) }
+        add("provenance.env_injected", .list, execOnly, "watched variables set or changed relative to the parent image") { .list($0.facts.injectedEnvironment) }
+        return list
+    }
+}
+
+private func fieldText(_ b: ByteString?) -> FieldValue { .string(b?.text ?? "") }
+
+private func fieldJoin(_ argv: [ByteString]) -> String { argv.map(\.text).joined(separator: " ") }
+
+private func fieldStdio(_ c: EvaluationContext, _ fd: Int) -> FieldValue {
+    .string(c.exec.map { $0.stdio.count > fd ? $0.stdio[fd].stdioDescription : "none" } ?? "none")
+}

@@ -1,0 +1,222 @@
+/// Where a file is, as rules care about it.
+public enum PathLocation: String, Sendable {
+    case temp, workspace, home, system, other
+}
+
+/// What Warden knows about the origin of a process's input or of a file, from earlier events in
+/// the lineage. Command strings are trivially obfuscated; these facts come from the kernel's view
+/// (pipe inodes, resolved paths, exec ids) instead.
+public struct ProvenanceFacts: Sendable, Hashable {
+    /// The process writing into this process's stdin pipe, if Warden saw it exec.
+    public var stdinWriter: ProcessRecord?
+    /// stdin is fed, directly or through decoders/decompressors, by a network client.
+    public var stdinFromNetwork = false
+    /// stdin is fed by a decoder (base64 -d, xxd -r, openssl enc -d, gunzip, ...).
+    public var stdinFromDecoder = false
+    /// For an open of a pipe: its writer is a network client (`bash <(curl ...)`).
+    public var pipeFromNetwork = false
+    /// The parent image started a network client whose output went into a pipe shortly before
+    /// (`sh -c "$(curl ...)"`).
+    public var parentFetchedFromNetwork = false
+    /// The executed file, script, or the file given to the interpreter was written by this lineage.
+    public var writtenByLineage = false
+    public var writtenPath = ""
+    public var writtenLocation = PathLocation.other
+    /// The name of the process that wrote it.
+    public var writer = ""
+    /// Watched environment variables whose value differs from the parent image's.
+    public var injectedEnvironment: [String] = []
+
+    public init() {}
+
+    /// The provenance that fired, as a short list for alerts.
+    public var evidence: [String] {
+        var items: [String] = []
+        if let writer = stdinWriter { items.append("stdin piped from \(writer.name.text)") }
+        if stdinFromNetwork { items.append("stdin carries data from a network client") }
+        if stdinFromDecoder { items.append("stdin passes through a decoder") }
+        if pipeFromNetwork { items.append("reads a pipe fed by a network client") }
+        if parentFetchedFromNetwork { items.append("parent ran a network client into a pipe just before") }
+        if writtenByLineage { items.append("\(writtenPath) written by \(writer) in this lineage (\(writtenLocation.rawValue))") }
+        if !injectedEnvironment.isEmpty { items.append("environment injected: \(injectedEnvironment.joined(separator: ","))") }
+        return items
+    }
+}
+
+/// Follows pipes, written files and environments across a lineage's events.
+/// Bounded: each table forgets its oldest entries past `capacity`.
+public final class ProvenanceTracker {
+    public static let networkClients: Set<String> = [
+        "curl", "wget", "nc", "ncat", "netcat", "socat", "ssh", "scp", "sftp", "aria2c", "fetch",
+        "http", "https", "httpie", "lftp", "ftp", "tftp", "rsync", "telnet", "openssl",
+    ]
+    public static let decoders: Set<String> = [
+        "base64", "base32", "basenc", "xxd", "od", "uudecode", "gunzip", "zcat", "gzip", "bzip2",
+        "bunzip2", "xz", "unxz", "zstd", "unzstd", "openssl", "rev", "tr",
+    ]
+
+    private struct PipeWriter {
+        var record: ProcessRecord
+        var network: Bool
+        var decoder: Bool
+    }
+
+    private struct Write {
+        var writer: String
+        var time: UInt64
+    }
+
+    private let capacity: Int
+    private var pipeWriters: [UInt64: PipeWriter] = [:]
+    private var pipeOrder: [UInt64] = []
+    /// Readers whose stdin pipe had no known writer yet, by pipe inode.
+    private var waitingReaders: [UInt64: [ExecEvent]] = [:]
+    private var writes: [String: Write] = [:]
+    private var writeOrder: [String] = []
+    /// Network clients writing into a pipe, by the exec id of the image that started them.
+    private var fetches: [UInt64: UInt64] = [:]
+    public var homes: [String]
+
+    public init(capacity: Int = 16384, homes: [String] = []) {
+        self.capacity = capacity
+        self.homes = homes
+    }
+
+    /// Records what `event` tells about pipes and writes. Returns execs that were waiting for
+    /// their stdin writer and can now be judged with it.
+    public func observe(_ event: Event, lineage: ProcessTable) -> [ExecEvent] {
+        switch event {
+        case .exec(let e):
+            guard let record = lineage[e.process.execID] else { return [] }
+            let name = record.name.text
+            let stdout = e.stdio[1]
+            if stdout.kind == .pipe {
+                let upstream = e.stdio[0].kind == .pipe ? pipeWriters[e.stdio[0].inode] : nil
+                let isNetwork = Self.networkClients.contains(name)
+                let isDecoder = Self.decoders.contains(name)
+                remember(pipe: stdout.inode, PipeWriter(record: record,
+                                                        network: isNetwork || (isDecoder && upstream?.network == true),
+                                                        decoder: isDecoder || upstream?.decoder == true))
+                if isNetwork { fetches[e.process.parentExecID] = e.process.bootTime }
+                if let readers = waitingReaders.removeValue(forKey: stdout.inode) { return readers }
+            }
+            if e.stdio[0].kind == .pipe, pipeWriters[e.stdio[0].inode] == nil {
+                waitingReaders[e.stdio[0].inode, default: []].append(e)
+                if waitingReaders.count > capacity { waitingReaders.removeAll() }
+            }
+        case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular:
+            let writer = lineage[f.process.execID]?.name.text ?? "?"
+            if writes.updateValue(Write(writer: writer, time: f.process.bootTime), forKey: f.path.text) == nil {
+                writeOrder.append(f.path.text)
+                if writeOrder.count > capacity {
+                    let evicted = writeOrder.prefix(capacity / 4)
+                    for path in evicted { writes[path] = nil }
+                    writeOrder.removeFirst(evicted.count)
+                }
+            }
+        default:
+            break
+        }
+        return []
+    }
+
+    private func remember(pipe inode: UInt64, _ writer: PipeWriter) {
+        if pipeWriters.updateValue(writer, forKey: inode) == nil {
+            pipeOrder.append(inode)
+            if pipeOrder.count > capacity {
+                let evicted = pipeOrder.prefix(capacity / 4)
+                for pipe in evicted { pipeWriters[pipe] = nil }
+                pipeOrder.removeFirst(evicted.count)
+            }
+        }
+    }
+
+    /// The facts for one event (after `observe`).
+    public func facts(for event: Event, lineage: ProcessTable, interpreter: InterpreterCatalog.Match?) -> ProvenanceFacts {
+        var facts = ProvenanceFacts()
+        switch event {
+        case .exec(let e):
+            if e.stdio[0].kind == .pipe, let writer = pipeWriters[e.stdio[0].inode] {
+                facts.stdinWriter = writer.record
+                facts.stdinFromNetwork = writer.network
+                facts.stdinFromDecoder = writer.decoder
+            }
+            if let fetched = fetches[e.process.parentExecID], e.process.bootTime >= fetched,
+               e.process.bootTime - fetched < 30_000_000_000 {
+                facts.parentFetchedFromNetwork = true
+            }
+            for candidate in executedFiles(e, interpreter: interpreter) {
+                if let write = writes[candidate] {
+                    facts.writtenByLineage = true
+                    facts.writtenPath = candidate
+                    facts.writer = write.writer
+                    facts.writtenLocation = location(of: candidate, lineage: lineage, sessionID: e.process.sessionID)
+                    break
+                }
+            }
+            facts.injectedEnvironment = injected(e, lineage: lineage)
+        case .open(let f):
+            if f.file.kind == .pipe, let writer = pipeWriters[f.file.inode] {
+                facts.pipeFromNetwork = writer.network
+            }
+            if let write = writes[f.path.text], !f.isWrite {
+                facts.writtenByLineage = true
+                facts.writtenPath = f.path.text
+                facts.writer = write.writer
+                facts.writtenLocation = location(of: f.path.text, lineage: lineage, sessionID: f.process.sessionID)
+            }
+        default:
+            break
+        }
+        return facts
+    }
+
+    /// The files an exec runs: the executable, the script, and an interpreter's script argument.
+    func executedFiles(_ e: ExecEvent, interpreter: InterpreterCatalog.Match?) -> [String] {
+        var files = [e.executablePath.text]
+        if e.isScript { files.append(PathJoin.lexical(base: e.cwd, relative: e.filename).text) }
+        if interpreter != nil, let script = Self.scriptArgument(e.argv) {
+            files.append(PathJoin.lexical(base: e.cwd, relative: script).text)
+        }
+        return files
+    }
+
+    /// The first argument of an interpreter that is not an option: the script it runs, unless the
+    /// code came inline (-c/-e) or from stdin.
+    static func scriptArgument(_ argv: [ByteString]) -> ByteString? {
+        for argument in argv.dropFirst() {
+            let text = argument.text
+            if ["-c", "-e", "-r", "--eval", "-m", "--command", "-p", "--print"].contains(text) { return nil }
+            if text.hasPrefix("-") { continue }
+            return argument
+        }
+        return nil
+    }
+
+    public func location(of path: String, lineage: ProcessTable, sessionID: UInt64) -> PathLocation {
+        if path.hasPrefix("/tmp/") || path.hasPrefix("/var/tmp/") || path.hasPrefix("/dev/shm/") || path.hasPrefix("/run/user/") {
+            return .temp
+        }
+        if let workspace = lineage[sessionID]?.exec?.cwd.text, workspace != "/", path.hasPrefix(workspace + "/") {
+            return .workspace
+        }
+        if homes.contains(where: { path.hasPrefix($0 + "/") }) { return .home }
+        if ["/usr/", "/etc/", "/bin/", "/sbin/", "/lib", "/opt/", "/boot/"].contains(where: { path.hasPrefix($0) }) {
+            return .system
+        }
+        return .other
+    }
+
+    private func injected(_ e: ExecEvent, lineage: ProcessTable) -> [String] {
+        guard !e.environment.isEmpty, e.process.execID != e.process.sessionID else { return [] }
+        let parent = lineage[e.process.parentExecID]
+        // The agent root's own environment is what its user started it with: not an injection.
+        guard let parent else { return [] }
+        return e.environment.compactMap { name, value in
+            guard !Self.markers.contains(name), !value.isEmpty else { return nil }
+            return parent.environment[name] == value ? nil : name
+        }.sorted()
+    }
+
+    static let markers: Set<String> = ["CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED"]
+}

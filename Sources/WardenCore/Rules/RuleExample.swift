@@ -1,0 +1,97 @@
+import Yams
+
+/// A compact description of an event and its surroundings, used as a rule's test case.
+///
+///     - {argv: [sh], exe: /usr/bin/dash, stdin: pipe, stdin_writer: [curl, -fsSL, https://x/i.sh]}
+///     - {type: open, path: /home/u/.ssh/id_ed25519, by: [cat, /home/u/.ssh/id_ed25519]}
+///
+/// Keys (all optional): `type` (exec or open, default exec); the process: `exe`, `argv`,
+/// `filename`, `interpreter` (shebang interpreter: makes `filename` a script), `cwd`, `stdin`,
+/// `stdout`, `env` (mapping); its surroundings: `parent` and `ancestors` (`{exe, argv, env}`,
+/// ancestors listed from the agent root down), `agent` (agent name, default claude-code),
+/// `stdin_writer` (argv of a process piping into stdin), `written` (a path the lineage wrote
+/// first); for opens: `path`, `write`, `error`, `by` (argv of the opener).
+public struct RuleExample: Sendable, Hashable {
+    public struct Process: Sendable, Hashable {
+        public var exe: String?
+        public var argv: [String]
+        public var env: [String: String]
+    }
+
+    public var type = "exec"
+    public var process = Process(exe: nil, argv: ["true"], env: [:])
+    public var filename: String?
+    public var interpreter: String?
+    public var cwd = "/home/dev/project"
+    public var stdin = "tty"
+    public var stdout = "tty"
+    public var parent: Process?
+    public var ancestors: [Process] = []
+    public var agent = "claude-code"
+    public var stdinWriter: [String]?
+    public var written: [String] = []
+    public var path: String?
+    public var write = false
+    public var error: String?
+    public var location: SourceLocation
+
+    init(_ node: Node, file: String) throws(RuleError) {
+        location = RuleSource.location(node, file)
+        guard let mapping = node.mapping else { throw RuleError(location, "an example must be a mapping such as {argv: [sh], stdin: pipe}") }
+        for (key, value) in mapping {
+            let at = RuleSource.location(key, file)
+            switch key.string ?? "" {
+            case "type":
+                guard let t = value.string, ["exec", "open"].contains(t) else { throw RuleError(at, "`type` must be exec or open") }
+                type = t
+            case "exe": process.exe = value.string
+            case "argv", "by": process.argv = try Self.strings(value, at)
+            case "env": process.env = try Self.env(value, at)
+            case "filename": filename = value.string
+            case "interpreter": interpreter = value.string
+            case "cwd": cwd = value.string ?? cwd
+            case "stdin": stdin = value.string ?? stdin
+            case "stdout": stdout = value.string ?? stdout
+            case "parent": parent = try Self.process(value, at)
+            case "ancestors":
+                guard let items = value.sequence else { throw RuleError(at, "`ancestors` must be a list") }
+                ancestors = try items.map { (item: Node) throws(RuleError) -> Process in try Self.process(item, at) }
+            case "agent": agent = value.string ?? agent
+            case "stdin_writer": stdinWriter = try Self.strings(value, at)
+            case "written": written = value.sequence != nil ? try Self.strings(value, at) : [value.string ?? ""]
+            case "path": path = value.string
+            case "write": write = value.bool ?? false
+            case "error": error = value.string
+            default:
+                throw RuleError(at, "unknown example key `\(key.string ?? "?")`")
+            }
+        }
+        if type == "open", path == nil { throw RuleError(location, "an open example needs `path:`") }
+    }
+
+    private static func strings(_ node: Node, _ at: SourceLocation) throws(RuleError) -> [String] {
+        guard let items = node.sequence else { throw RuleError(at, "expected a list of strings") }
+        var result: [String] = []
+        for item in items {
+            guard let text = item.string else { throw RuleError(at, "expected strings") }
+            result.append(text)
+        }
+        return result
+    }
+
+    private static func env(_ node: Node, _ at: SourceLocation) throws(RuleError) -> [String: String] {
+        guard let mapping = node.mapping else { throw RuleError(at, "`env` must be a mapping NAME: value") }
+        var result: [String: String] = [:]
+        for (key, value) in mapping { result[key.string ?? ""] = value.string ?? "" }
+        return result
+    }
+
+    private static func process(_ node: Node, _ at: SourceLocation) throws(RuleError) -> Process {
+        guard let mapping = node.mapping else { throw RuleError(at, "expected {exe, argv, env}") }
+        var process = Process(exe: mapping["exe"]?.string, argv: [], env: [:])
+        if let argv = mapping["argv"] { process.argv = try strings(argv, at) }
+        if let env = mapping["env"] { process.env = try Self.env(env, at) }
+        if process.argv.isEmpty { process.argv = [process.exe.map { String($0.split(separator: "/").last ?? "") } ?? "true"] }
+        return process
+    }
+}

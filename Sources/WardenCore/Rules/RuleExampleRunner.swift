@@ -1,0 +1,148 @@
+/// Runs a rule's examples: each example becomes a small synthetic lineage (agent root, ancestors,
+/// parent, pipe writers, earlier writes, then the event itself) fed through the same lineage,
+/// provenance and engine code as live events. Interpreters are recognised by name only, so the
+/// result does not depend on the host.
+public struct RuleExampleRunner {
+    public struct Failure: Sendable, CustomStringConvertible {
+        public var ruleID: String
+        public var example: RuleExample
+        public var expectedMatch: Bool
+
+        public var description: String {
+            "\(example.location): rule `\(ruleID)` \(expectedMatch ? "did not match" : "matched") an example listed under \(expectedMatch ? "match" : "no_match")"
+        }
+    }
+
+    public let ruleSet: RuleSet
+
+    public init(ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+    }
+
+    /// (examples run, failures)
+    public func run() -> (count: Int, failures: [Failure]) {
+        var count = 0
+        var failures: [Failure] = []
+        for rule in ruleSet.rules {
+            for (examples, expected) in [(rule.source.examplesMatch, true), (rule.source.examplesNoMatch, false)] {
+                for example in examples {
+                    count += 1
+                    if matches(rule.id, example) != expected {
+                        failures.append(Failure(ruleID: rule.id, example: example, expectedMatch: expected))
+                    }
+                }
+            }
+        }
+        return (count, failures)
+    }
+
+    /// The ids of every rule that matches the example's final event.
+    public func matchingRules(_ example: RuleExample) -> [String] {
+        let scenario = ExampleScenario(example)
+        let lineage = ProcessTable()
+        let provenance = ProvenanceTracker(homes: ["/home/dev", "/root"])
+        var catalog = AgentCatalog()
+        _ = catalog.add(AgentDefinition(name: example.agent))
+        let context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: InterpreterCatalog(), catalog: catalog)
+        let engine = RuleEngine(ruleSet: ruleSet, context: context)
+        var ids: [String] = []
+        for (index, event) in scenario.events.enumerated() {
+            lineage.apply(event)
+            _ = provenance.observe(event, lineage: lineage)
+            if index == scenario.events.count - 1 {
+                ids = engine.evaluate(event).map(\.ruleID)
+            }
+        }
+        return ids
+    }
+
+    private func matches(_ ruleID: String, _ example: RuleExample) -> Bool {
+        matchingRules(example).contains(ruleID)
+    }
+}
+
+/// The events an example stands for.
+struct ExampleScenario {
+    private(set) var events: [Event] = []
+    private var nextID: UInt64 = 100
+    private var nextPID: UInt32 = 1000
+    private var sessionID: UInt64 = 0
+
+    init(_ example: RuleExample) {
+        let agentBinary = "/usr/local/bin/\(example.agent)"
+        var parent = exec(RuleExample.Process(exe: agentBinary, argv: [example.agent], env: [:]), parent: 0, cwd: example.cwd, root: true)
+        for ancestor in example.ancestors {
+            parent = exec(ancestor, parent: parent, cwd: example.cwd)
+        }
+        if let direct = example.parent {
+            parent = exec(direct, parent: parent, cwd: example.cwd)
+        }
+        for path in example.written {
+            events.append(.open(FileEvent(process: ref(execID: allocate(), parent: parent), result: 3, flags: 0o1101,
+                                          syscall: .openat, file: FileIdentity(kind: .regular, inode: 9, device: 1),
+                                          path: ByteString(path), requested: ByteString(path))))
+        }
+        let pipe: UInt64 = 4242
+        if let writer = example.stdinWriter {
+            _ = exec(RuleExample.Process(exe: "/usr/bin/\(writer.first ?? "true")", argv: writer, env: [:]), parent: parent,
+                     cwd: example.cwd, stdio: [Self.kind(example.stdin == "pipe" ? "tty" : "tty"), Self.pipe(pipe), Self.kind("tty")])
+        }
+        var stdin = Self.kind(example.stdin)
+        if example.stdin == "pipe" { stdin = Self.pipe(example.stdinWriter != nil ? pipe : 31337) }
+        if example.type == "open" {
+            let opener = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
+            let failed = example.error != nil
+            let errno: Int64 = failed ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1][example.error!] ?? 2) : 3
+            events.append(.open(FileEvent(process: ref(execID: opener, parent: parent), result: errno,
+                                          flags: example.write ? 0o1101 : 0, syscall: .openat,
+                                          file: failed ? .none : FileIdentity(kind: .regular, inode: 77, device: 1),
+                                          path: ByteString(example.path ?? "/"), requested: ByteString(example.path ?? "/"))))
+        } else {
+            var process = example.process
+            if process.exe == nil { process.exe = "/usr/bin/\(process.argv.first.map { String($0.split(separator: "/").last ?? "") } ?? "true")" }
+            _ = exec(process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")],
+                     filename: example.filename, interpreter: example.interpreter)
+        }
+    }
+
+    private mutating func allocate() -> UInt64 {
+        nextID += 1
+        return nextID
+    }
+
+    private func ref(execID: UInt64, parent: UInt64) -> ProcessRef {
+        ProcessRef(bootTime: UInt64(events.count + 1) * 1_000_000, pid: nextPID, tid: nextPID, execID: execID,
+                   parentExecID: parent, sessionID: sessionID, agentID: 1)
+    }
+
+    private mutating func exec(_ process: RuleExample.Process, parent: UInt64, cwd: String, root: Bool = false,
+                               stdio: [FileIdentity]? = nil, filename: String? = nil, interpreter: String? = nil) -> UInt64 {
+        let id = allocate()
+        nextPID += 1
+        if root { sessionID = id }
+        let exe = process.exe ?? "/usr/bin/\(process.argv.first ?? "true")"
+        let name = ByteString(filename ?? exe)
+        let event = ExecEvent(
+            process: ref(execID: id, parent: parent), ppid: nextPID - 1, comm: ByteString(exe).lastPathComponent,
+            filename: name, interpreter: ByteString(interpreter ?? name.text), executablePath: ByteString(exe),
+            executable: FileIdentity(kind: .regular, inode: id, device: 1),
+            cwd: ByteString(cwd), argv: process.argv.map { ByteString($0) },
+            stdio: stdio ?? [Self.kind("tty"), Self.kind("tty"), Self.kind("tty")],
+            environment: process.env.mapValues { ByteString($0) }, isAgentRoot: root)
+        events.append(.exec(event))
+        return id
+    }
+
+    static func pipe(_ inode: UInt64) -> FileIdentity { FileIdentity(kind: .pipe, inode: inode, device: 12) }
+
+    static func kind(_ name: String) -> FileIdentity {
+        switch name {
+        case "pipe": return pipe(31337)
+        case "socket": return FileIdentity(kind: .socket, inode: 555, device: 8)
+        case "null": return FileIdentity(kind: .charDevice, inode: 3, device: 5, rdev: 1 << 20 | 3)
+        case "regular", "file": return FileIdentity(kind: .regular, inode: 66, device: 1)
+        case "none": return .none
+        default: return FileIdentity(kind: .charDevice, inode: 3, device: 5, rdev: 136 << 20)
+        }
+    }
+}

@@ -1,0 +1,321 @@
+import Glibc
+
+public typealias Predicate = (EvaluationContext) -> Bool
+
+/// One rule, compiled: its condition and exceptions as closures, the event kinds it can match,
+/// and its output template split into literal text and fields.
+public struct CompiledRule {
+    public enum OutputPart {
+        case text(String)
+        case field(FieldDefinition)
+    }
+
+    public let source: RuleSource.Rule
+    let predicate: Predicate
+    let exceptions: [(name: String, predicate: Predicate)]
+    /// nil: evaluated for every event kind.
+    public let kinds: Set<EventKind>?
+    public let output: [OutputPart]
+    /// Reads stdin provenance, so it is judged again when a pipe's writer shows up late.
+    let usesStdinProvenance: Bool
+
+    public var id: String { source.id }
+
+    /// True when the condition holds and no exception does, for the loaded event.
+    public func matches(_ context: EvaluationContext) -> Bool {
+        guard predicate(context) else { return false }
+        return !exceptions.contains { $0.predicate(context) }
+    }
+
+    public func renderOutput(_ context: EvaluationContext) -> String {
+        output.map { part in
+            switch part {
+            case .text(let text): return text
+            case .field(let field): return FieldRegistry.value(field, in: context).text
+            }
+        }.joined()
+    }
+}
+
+/// A compiled, validated set of rules, indexed by event kind. Immutable: reloads build a new one.
+public final class RuleSet: @unchecked Sendable {
+    // @unchecked: immutable after init; its closures only read the context they are given.
+    public let rules: [CompiledRule]
+    public let sources: [String]
+    private let byKind: [EventKind: [Int]]
+
+    public func candidates(for kind: EventKind) -> [Int] { byKind[kind] ?? [] }
+
+    /// The default pack embedded in the binary (rules/default.yaml at build time).
+    public static func embeddedDefault() throws(RuleError) -> RuleSet {
+        let source = try RuleSource(yaml: String(decoding: PackageResources.default_yaml, as: UTF8.self), file: "<embedded default.yaml>")
+        return try RuleSet(sources: [source], names: ["<embedded default.yaml>"])
+    }
+
+    public init(sources: [RuleSource], names: [String]) throws(RuleError) {
+        var compiler = RuleCompiler()
+        var rules: [CompiledRule] = []
+        try compiler.register(sources)
+        var seen: [String: SourceLocation] = [:]
+        for source in sources {
+            for rule in source.rules {
+                if let first = seen[rule.id] {
+                    throw RuleError(rule.location, "rule `\(rule.id)` is already defined at \(first)")
+                }
+                seen[rule.id] = rule.location
+                guard rule.enabled else { continue }
+                rules.append(try compiler.compile(rule))
+            }
+        }
+        var index: [EventKind: [Int]] = [:]
+        for kind in EventKind.allCases {
+            index[kind] = rules.indices.filter { rules[$0].kinds?.contains(kind) ?? true }
+        }
+        self.rules = rules
+        self.sources = names
+        self.byKind = index
+    }
+}
+
+/// Turns parsed conditions into closures: resolves lists and macros (reporting cycles), checks
+/// every field exists and every comparison fits the field's type.
+struct RuleCompiler {
+    private var lists: [String: (items: [String], location: SourceLocation)] = [:]
+    private var macros: [String: RuleSource.Macro] = [:]
+    private var compiledMacros: [String: (Predicate, Set<EventKind>?, Bool)] = [:]
+    private var macroStack: [String] = []
+
+    mutating func register(_ sources: [RuleSource]) throws(RuleError) {
+        for source in sources {
+            for list in source.lists {
+                if let first = lists[list.name] { throw RuleError(list.location, "list `\(list.name)` is already defined at \(first.location)") }
+                lists[list.name] = (list.items, list.location)
+            }
+            for macro in source.macros {
+                if let first = macros[macro.name] { throw RuleError(macro.location, "macro `\(macro.name)` is already defined at \(first.location)") }
+                macros[macro.name] = macro
+            }
+        }
+        for name in lists.keys {
+            var visiting: [String] = []
+            lists[name]!.items = try expandList(name, visiting: &visiting)
+        }
+    }
+
+    private func expandList(_ name: String, visiting: inout [String]) throws(RuleError) -> [String] {
+        guard let list = lists[name] else { return [name] }
+        if visiting.contains(name) {
+            throw RuleError(list.location, "list cycle: \((visiting + [name]).joined(separator: " -> "))")
+        }
+        visiting.append(name)
+        defer { visiting.removeLast() }
+        var items: [String] = []
+        for item in list.items {
+            items += lists[item] != nil ? try expandList(item, visiting: &visiting) : [item]
+        }
+        return items
+    }
+
+    mutating func compile(_ rule: RuleSource.Rule) throws(RuleError) -> CompiledRule {
+        let (predicate, kinds, stdin) = try compile(rule.condition)
+        var exceptions: [(String, Predicate)] = []
+        for exception in rule.exceptions {
+            exceptions.append((exception.name, try compile(exception.condition).0))
+        }
+        return CompiledRule(source: rule, predicate: predicate, exceptions: exceptions, kinds: kinds,
+                            output: try Self.parseOutput(rule.output, at: rule.location),
+                            usesStdinProvenance: stdin)
+    }
+
+    /// (predicate, event kinds it can be true for or nil for any, reads stdin provenance)
+    private mutating func compile(_ expression: Expression) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
+        switch expression {
+        case .and(let a, let b):
+            let (pa, ka, sa) = try compile(a)
+            let (pb, kb, sb) = try compile(b)
+            let kinds: Set<EventKind>? = ka == nil ? kb : (kb == nil ? ka : ka!.intersection(kb!))
+            return ({ pa($0) && pb($0) }, kinds, sa || sb)
+        case .or(let a, let b):
+            let (pa, ka, sa) = try compile(a)
+            let (pb, kb, sb) = try compile(b)
+            let kinds: Set<EventKind>? = (ka == nil || kb == nil) ? nil : ka!.union(kb!)
+            return ({ pa($0) || pb($0) }, kinds, sa || sb)
+        case .not(let inner):
+            let (p, _, s) = try compile(inner)
+            return ({ !p($0) }, nil, s)
+        case .name(let name, let location):
+            if macros[name] != nil { return try compileMacro(name, at: location) }
+            guard let field = FieldRegistry.byName[name] else {
+                throw RuleError(location, "unknown field or macro `\(name)`\(Self.suggestion(for: name))")
+            }
+            guard field.type == .bool else {
+                throw RuleError(location, "`\(name)` is a \(field.type.rawValue) field; compare it with an operator (only bool fields stand alone)")
+            }
+            return ({ FieldRegistry.value(field, in: $0) == .bool(true) }, nil, name.hasPrefix("provenance.stdin"))
+        case .listReference(let fieldName, let op, let listName, let location):
+            guard let list = lists[listName] else { throw RuleError(location, "unknown list `\(listName)`") }
+            return try compileComparison(fieldName, op, .list(list.items), at: location)
+        case .comparison(let fieldName, let op, let literal, let location):
+            var literal = literal
+            if case .list(let items) = literal {
+                literal = .list(items.flatMap { lists[$0]?.items ?? [$0] })
+            }
+            return try compileComparison(fieldName, op, literal, at: location)
+        }
+    }
+
+    private mutating func compileMacro(_ name: String, at location: SourceLocation) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
+        if let compiled = compiledMacros[name] { return compiled }
+        if macroStack.contains(name) {
+            throw RuleError(location, "macro cycle: \((macroStack + [name]).joined(separator: " -> "))")
+        }
+        macroStack.append(name)
+        defer { macroStack.removeLast() }
+        let compiled = try compile(macros[name]!.condition)
+        compiledMacros[name] = compiled
+        return compiled
+    }
+
+    private func compileComparison(_ fieldName: String, _ op: ComparisonOperator, _ literal: Literal,
+                                   at location: SourceLocation) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
+        guard let field = FieldRegistry.byName[fieldName] else {
+            throw RuleError(location, "unknown field `\(fieldName)`\(Self.suggestion(for: fieldName))")
+        }
+        let stdin = fieldName.hasPrefix("provenance.stdin")
+        var kinds: Set<EventKind>?
+        if fieldName == "evt.type" {
+            let names: [String]
+            switch (op, literal) {
+            case (.equal, .string(let name)): names = [name]
+            case (.in, .list(let items)): names = items
+            default: names = []
+            }
+            for name in names where EventKind(rawValue: name) == nil {
+                throw RuleError(location, "unknown event type `\(name)`; expected \(EventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !names.isEmpty { kinds = Set(names.compactMap(EventKind.init(rawValue:))) }
+        }
+        let test = try Self.makeTest(field, op, literal, at: location)
+        return ({ test(FieldRegistry.value(field, in: $0)) }, kinds, stdin)
+    }
+
+    private static func makeTest(_ field: FieldDefinition, _ op: ComparisonOperator, _ literal: Literal,
+                                 at location: SourceLocation) throws(RuleError) -> (FieldValue) -> Bool {
+        func mismatch(_ expected: String) -> RuleError {
+            RuleError(location, "`\(field.name)` is a \(field.type.rawValue) field: `\(op.rawValue)` \(expected)")
+        }
+        switch field.type {
+        case .bool:
+            guard op == .equal || op == .notEqual, case .string(let word) = literal, ["true", "false"].contains(word) else {
+                throw mismatch("is not allowed; write `\(field.name)`, `not \(field.name)` or `\(field.name) = true|false`")
+            }
+            let wanted = FieldValue.bool(word == "true")
+            return op == .equal ? { $0 == wanted } : { $0 != wanted }
+        case .number:
+            let numbers: [Int64]
+            switch literal {
+            case .number(let n): numbers = [n]
+            case .list(let items):
+                var parsed: [Int64] = []
+                for item in items {
+                    guard let n = Int64(item) else { throw mismatch("needs numbers, found '\(item)'") }
+                    parsed.append(n)
+                }
+                numbers = parsed
+            case .string(let s): throw mismatch("needs a number, found '\(s)'")
+            }
+            func number(_ v: FieldValue) -> Int64 { if case .number(let n) = v { return n }; return 0 }
+            let n = numbers.first ?? 0
+            switch op {
+            case .equal: return { number($0) == n }
+            case .notEqual: return { number($0) != n }
+            case .less: return { number($0) < n }
+            case .lessOrEqual: return { number($0) <= n }
+            case .greater: return { number($0) > n }
+            case .greaterOrEqual: return { number($0) >= n }
+            case .in: let set = Set(numbers); return { set.contains(number($0)) }
+            default: throw mismatch("does not apply to numbers")
+            }
+        case .string, .list:
+            let test = try stringTest(op, literal, mismatch: mismatch)
+            if field.type == .string {
+                return { if case .string(let s) = $0 { return test(s) }; return false }
+            }
+            if op == .notEqual {
+                let equal = try stringTest(.equal, literal, mismatch: mismatch)
+                return { if case .list(let items) = $0 { return !items.contains(where: equal) }; return true }
+            }
+            return { if case .list(let items) = $0 { return items.contains(where: test) }; return false }
+        }
+    }
+
+    private static func stringTest(_ op: ComparisonOperator, _ literal: Literal,
+                                   mismatch: (String) -> RuleError) throws(RuleError) -> (String) -> Bool {
+        let single: String?
+        switch literal {
+        case .string(let s): single = s
+        case .number(let n): single = String(n)
+        case .list: single = nil
+        }
+        switch op {
+        case .in, .pmatch:
+            guard case .list(let items) = literal else { throw mismatch("needs a list: (a, b, ...)") }
+            if op == .in { let set = Set(items); return { set.contains($0) } }
+            return { value in items.contains { value == $0 || value.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            throw mismatch("needs a number field")
+        default:
+            break
+        }
+        guard let value = single else { throw mismatch("needs a single value, not a list") }
+        switch op {
+        case .equal: return { $0 == value }
+        case .notEqual: return { $0 != value }
+        case .startswith: return { $0.hasPrefix(value) }
+        case .endswith: return { $0.hasSuffix(value) }
+        case .contains: return { $0.contains(value) }
+        case .icontains: let lowered = value.lowercased(); return { $0.lowercased().contains(lowered) }
+        case .glob: return { fnmatch(value, $0, 0) == 0 }
+        case .regex:
+            let regex: Regex<AnyRegexOutput>
+            do { regex = try Regex(value) } catch { throw mismatch("has an invalid regular expression: \(error)") }
+            return { $0.contains(regex) }
+        default:
+            throw mismatch("is not supported")
+        }
+    }
+
+    static func parseOutput(_ template: String, at location: SourceLocation) throws(RuleError) -> [CompiledRule.OutputPart] {
+        var parts: [CompiledRule.OutputPart] = []
+        var literal = ""
+        var index = template.startIndex
+        while index < template.endIndex {
+            let character = template[index]
+            if character == "%" {
+                var end = template.index(after: index)
+                while end < template.endIndex, template[end].isLetter || template[end].isNumber || template[end] == "." || template[end] == "_" { end = template.index(after: end) }
+                var name = String(template[template.index(after: index)..<end])
+                while name.hasSuffix(".") { name.removeLast(); end = template.index(before: end) }
+                if !name.isEmpty {
+                    guard let field = FieldRegistry.byName[name] else {
+                        throw RuleError(location, "output uses unknown field `%\(name)`\(suggestion(for: name))")
+                    }
+                    if !literal.isEmpty { parts.append(.text(literal)); literal = "" }
+                    parts.append(.field(field))
+                    index = end
+                    continue
+                }
+            }
+            literal.append(character)
+            index = template.index(after: index)
+        }
+        if !literal.isEmpty { parts.append(.text(literal)) }
+        return parts
+    }
+
+    static func suggestion(for name: String) -> String {
+        let prefix = name.split(separator: ".").first.map(String.init) ?? name
+        let near = FieldRegistry.fields.map(\.name).filter { $0.hasPrefix(prefix + ".") }.prefix(6)
+        return near.isEmpty ? "" : " (fields of `\(prefix)`: \(near.joined(separator: ", "))\(near.count == 6 ? ", ..." : ""))"
+    }
+}

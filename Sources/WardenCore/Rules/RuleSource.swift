@@ -1,0 +1,213 @@
+import Yams
+
+/// A rule file as written, before compilation: lists, macros and rules with their locations.
+public struct RuleSource: Sendable {
+    public struct List: Sendable {
+        public var name: String
+        public var items: [String]
+        public var location: SourceLocation
+    }
+
+    public struct Macro: Sendable {
+        public var name: String
+        public var condition: Expression
+        public var location: SourceLocation
+    }
+
+    public struct Exception: Sendable {
+        public var name: String
+        public var condition: Expression
+    }
+
+    public struct Rule: Sendable {
+        public var id: String
+        public var description: String
+        public var condition: Expression
+        public var output: String
+        public var priority: Priority
+        public var tags: [String]
+        public var action: RuleAction
+        public var exceptions: [Exception]
+        public var examplesMatch: [RuleExample]
+        public var examplesNoMatch: [RuleExample]
+        public var enabled: Bool
+        public var location: SourceLocation
+    }
+
+    public var lists: [List] = []
+    public var macros: [Macro] = []
+    public var rules: [Rule] = []
+
+    /// Files larger than this are refused before parsing.
+    public static let maximumBytes = 4 << 20
+
+    public init() {}
+
+    /// Parses one YAML rule file; `file` names it in errors.
+    public init(yaml: String, file: String) throws(RuleError) {
+        guard yaml.utf8.count <= Self.maximumBytes else {
+            throw RuleError(SourceLocation(file: file, line: 1, column: 1), "the file is \(yaml.utf8.count) bytes; rule files are limited to \(Self.maximumBytes)")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw RuleError(Self.yamlLocation(error, file: file), "not valid YAML: \(Self.yamlMessage(error))")
+        }
+        guard let root else { return }
+        guard let items = root.sequence else {
+            throw RuleError(Self.location(root, file), "found a \(Self.kindName(root)), expected a list of `- list:`, `- macro:` and `- rule:` items")
+        }
+        for item in items {
+            try parseItem(item, file: file)
+        }
+    }
+
+    private mutating func parseItem(_ node: Node, file: String) throws(RuleError) {
+        let location = Self.location(node, file)
+        guard let mapping = node.mapping else {
+            throw RuleError(location, "found a \(Self.kindName(node)), expected a mapping starting with `list:`, `macro:` or `rule:`")
+        }
+        var fields: [String: Node] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw RuleError(Self.location(key, file), "keys must be plain words") }
+            guard fields.updateValue(value, forKey: name) == nil else {
+                throw RuleError(Self.location(key, file), "`\(name)` appears twice in one item")
+            }
+        }
+        if let name = fields["list"] {
+            try Self.allow(fields, ["list", "items"], at: location)
+            lists.append(List(name: try Self.word(name, "list", file), items: try Self.strings(fields["items"], "items", at: location, file), location: location))
+        } else if let name = fields["macro"] {
+            try Self.allow(fields, ["macro", "condition"], at: location)
+            macros.append(Macro(name: try Self.word(name, "macro", file), condition: try Self.condition(fields["condition"], at: location, file), location: location))
+        } else if let id = fields["rule"] {
+            try Self.allow(fields, ["rule", "desc", "condition", "output", "priority", "tags", "action", "exceptions", "examples", "enabled"], at: location)
+            let priorityNode = try Self.required(fields["priority"], "priority", at: location)
+            guard let priorityName = priorityNode.string, let priority = Priority(name: priorityName) else {
+                throw RuleError(Self.location(priorityNode, file), "found `\(priorityNode.string ?? Self.kindName(priorityNode))`, expected one of \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var action = RuleAction.alert
+            if let actionNode = fields["action"] {
+                guard let name = actionNode.string, let parsed = RuleAction(rawValue: name) else {
+                    throw RuleError(Self.location(actionNode, file), "found `\(actionNode.string ?? Self.kindName(actionNode))`, expected `alert` or `kill`")
+                }
+                action = parsed
+            }
+            var exceptions: [Exception] = []
+            if let list = fields["exceptions"] {
+                guard let entries = list.sequence else { throw RuleError(Self.location(list, file), "`exceptions` must be a list of {name, condition}") }
+                for entry in entries {
+                    guard let m = entry.mapping, let name = m["name"]?.string else {
+                        throw RuleError(Self.location(entry, file), "each exception needs `name:` and `condition:`")
+                    }
+                    exceptions.append(Exception(name: name, condition: try Self.condition(m["condition"], at: Self.location(entry, file), file)))
+                }
+            }
+            var match: [RuleExample] = [], noMatch: [RuleExample] = []
+            if let examples = fields["examples"] {
+                guard let m = examples.mapping else { throw RuleError(Self.location(examples, file), "`examples` must have `match:` and/or `no_match:` lists") }
+                for (key, value) in m {
+                    guard let entries = value.sequence else { throw RuleError(Self.location(value, file), "`\(key.string ?? "?")` must be a list of example events") }
+                    let parsed = try entries.map { (entry: Node) throws(RuleError) -> RuleExample in try RuleExample(entry, file: file) }
+                    switch key.string {
+                    case "match": match = parsed
+                    case "no_match": noMatch = parsed
+                    default: throw RuleError(Self.location(key, file), "found `\(key.string ?? "?")`, expected `match` or `no_match`")
+                    }
+                }
+            }
+            var enabled = true
+            if let node = fields["enabled"] {
+                guard let value = node.bool else { throw RuleError(Self.location(node, file), "`enabled` must be true or false") }
+                enabled = value
+            }
+            let output = try Self.required(fields["output"], "output", at: location)
+            rules.append(Rule(
+                id: try Self.word(id, "rule", file),
+                description: fields["desc"]?.string ?? "",
+                condition: try Self.condition(fields["condition"], at: location, file),
+                output: output.string ?? "",
+                priority: priority,
+                tags: try Self.strings(fields["tags"], "tags", at: location, file, optional: true),
+                action: action, exceptions: exceptions,
+                examplesMatch: match, examplesNoMatch: noMatch, enabled: enabled, location: location))
+        } else {
+            throw RuleError(location, "found an item with \(fields.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")), expected `list:`, `macro:` or `rule:`")
+        }
+    }
+
+    static func location(_ node: Node, _ file: String) -> SourceLocation {
+        SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    }
+
+    private static func kindName(_ node: Node) -> String {
+        switch node {
+        case .scalar: return "scalar"
+        case .mapping: return "mapping"
+        case .sequence: return "list"
+        }
+    }
+
+    private static func allow(_ fields: [String: Node], _ allowed: Set<String>, at location: SourceLocation) throws(RuleError) {
+        for key in fields.keys.sorted() where !allowed.contains(key) {
+            throw RuleError(location, "unknown key `\(key)`; expected \(allowed.sorted().map { "`\($0)`" }.joined(separator: ", "))")
+        }
+    }
+
+    private static func required(_ node: Node?, _ key: String, at location: SourceLocation) throws(RuleError) -> Node {
+        guard let node else { throw RuleError(location, "missing `\(key):`") }
+        return node
+    }
+
+    private static func word(_ node: Node, _ key: String, _ file: String) throws(RuleError) -> String {
+        guard let text = node.string, !text.isEmpty, !text.contains(where: \.isWhitespace) else {
+            throw RuleError(location(node, file), "`\(key)` must be a name without spaces")
+        }
+        return text
+    }
+
+    private static func strings(_ node: Node?, _ key: String, at parent: SourceLocation, _ file: String, optional: Bool = false) throws(RuleError) -> [String] {
+        guard let node else {
+            if optional { return [] }
+            throw RuleError(parent, "missing `\(key):`")
+        }
+        guard let items = node.sequence else { throw RuleError(location(node, file), "`\(key)` must be a list") }
+        var result: [String] = []
+        for item in items {
+            guard let text = item.string else { throw RuleError(location(item, file), "`\(key)` entries must be strings") }
+            result.append(text)
+        }
+        return result
+    }
+
+    private static func condition(_ node: Node?, at parent: SourceLocation, _ file: String) throws(RuleError) -> Expression {
+        let node = try required(node, "condition", at: parent)
+        guard let text = node.string else { throw RuleError(location(node, file), "`condition` must be a string") }
+        var origin = location(node, file)
+        if case .scalar(let scalar) = node, scalar.style == .singleQuoted || scalar.style == .doubleQuoted { origin = origin.advanced(by: 1) }
+        return try ConditionParser.parse(text, at: origin)
+    }
+
+    private static func yamlLocation(_ error: Error, file: String) -> SourceLocation {
+        if let yamlError = error as? YamlError {
+            switch yamlError {
+            case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+                return SourceLocation(file: file, line: mark.line, column: mark.column)
+            default: break
+            }
+        }
+        return SourceLocation(file: file, line: 1, column: 1)
+    }
+
+    private static func yamlMessage(_ error: Error) -> String {
+        if let yamlError = error as? YamlError {
+            switch yamlError {
+            case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+                return problem
+            default: break
+            }
+        }
+        return "\(error)"
+    }
+}
