@@ -39,6 +39,24 @@ struct inode {
 	dev_t i_rdev;
 } CORE;
 
+struct sock_common {
+	unsigned short skc_family;
+} CORE;
+
+struct sock {
+	struct sock_common __sk_common;
+} CORE;
+
+struct socket {
+	struct sock *sk;
+} CORE;
+
+/* Socket inodes live inside a struct socket_alloc, right after their struct socket. */
+struct socket_alloc {
+	struct socket socket;
+	struct inode vfs_inode;
+} CORE;
+
 struct dentry {
 	struct dentry *d_parent;
 	struct qstr d_name;

@@ -169,8 +169,14 @@ static __always_inline void read_identity(struct inode *inode, struct warden_fil
 		id->kind = WARDEN_FILE_REGULAR;
 	else if (fmt == S_IFIFO)
 		id->kind = WARDEN_FILE_PIPE;
-	else if (fmt == S_IFSOCK)
+	else if (fmt == S_IFSOCK) {
+		/* The family tells a network peer (a reverse shell) from the AF_UNIX socketpairs that
+		 * libuv-based agents (node, bun) use as their children's stdio. */
+		struct socket *sock = (void *)inode - bpf_core_field_offset(struct socket_alloc, vfs_inode);
+
 		id->kind = WARDEN_FILE_SOCKET;
+		id->socket_family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	}
 	else if (fmt == S_IFCHR)
 		id->kind = WARDEN_FILE_CHAR_DEVICE;
 	else if (fmt == S_IFDIR)

@@ -116,6 +116,7 @@ public enum EventDecoder {
         case WARDEN_FILE_NONE.rawValue: kind = .none
         default: kind = .other
         }
-        return FileIdentity(kind: kind, inode: id.inode, device: id.dev, rdev: id.rdev, links: id.nlink, mode: id.mode)
+        return FileIdentity(kind: kind, inode: id.inode, device: id.dev, rdev: id.rdev, links: id.nlink, mode: id.mode,
+                            socketFamily: id.socket_family)
     }
 }

@@ -28,7 +28,7 @@ final class MonitorSession: @unchecked Sendable {
         for path in options.agentExe {
             let id = catalog.add(AgentDefinition(name: "exe:" + (path.split(separator: "/").last.map(String.init) ?? path)))
             guard matches.addExecutable(path, id: id) else {
-                throw ValidationError("--agent-exe \(path): not a regular file")
+                throw CommandError("--agent-exe \(path): not a regular file")
             }
         }
         var sensorOptions = SensorSet.Options()
@@ -57,7 +57,7 @@ final class MonitorSession: @unchecked Sendable {
     private static func loadCatalog(_ path: String?) throws -> AgentCatalog {
         guard let path else { return try AgentCatalog.embeddedDefaults() }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("--agents \(path): cannot read the file as UTF-8 text")
+            throw CommandError("--agents \(path): cannot read the file as UTF-8 text")
         }
         return try AgentCatalog(yaml: text, source: path)
     }
@@ -70,7 +70,7 @@ final class MonitorSession: @unchecked Sendable {
         var roots: [UInt32: UInt32] = [:]
         for pid in options.agentPid {
             guard let process = proc.process(UInt32(pid)) else {
-                throw ValidationError("--agent-pid \(pid): no such process")
+                throw CommandError("--agent-pid \(pid): no such process")
             }
             let name = process.argv.first?.lastPathComponent.text ?? "pid"
             roots[UInt32(pid)] = catalog.add(AgentDefinition(name: "pid:\(pid):\(name)"))

@@ -22,7 +22,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("cannot read \(file)")
+            throw CommandError("cannot read \(file)")
         }
         let decoder = EventJSONDecoder()
         var events: [Event] = []
@@ -30,7 +30,7 @@ struct ReplayCommand: ParsableCommand {
             if let event = try decoder.decode(Data(line), number: number + 1) { events.append(event) }
         }
         let ruleSet: RuleSet
-        do { ruleSet = try rules.load() } catch { throw ValidationError("\(error)") }
+        do { ruleSet = try rules.load() } catch { throw CommandError("\(error)") }
 
         if let rounds = benchmark {
             try runBenchmark(events, ruleSet: ruleSet, catalog: decoder.catalog, rounds: max(1, rounds))

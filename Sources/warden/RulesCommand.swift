@@ -42,7 +42,7 @@ struct RulesCommand: ParsableCommand {
         do {
             return paths.isEmpty ? try RuleSet.embeddedDefault() : try RuleSet.load(paths: paths)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandError("\(error)")
         }
     }
 }

@@ -68,7 +68,7 @@ struct warden_file_identity {
 	__u32 nlink; /* 0 for memfd and deleted files */
 	__u16 mode;
 	__u8 kind;   /* enum warden_file_kind */
-	__u8 pad;
+	__u8 socket_family; /* AF_UNIX (1), AF_INET (2), AF_INET6 (10), ... for sockets; else 0 */
 };
 
 struct warden_string {

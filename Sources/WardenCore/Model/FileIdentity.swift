@@ -13,14 +13,18 @@ public struct FileIdentity: Sendable, Hashable {
     /// Hard links; 0 for memfd and deleted files.
     public var links: UInt32
     public var mode: UInt16
+    /// For sockets: AF_UNIX (1), AF_INET (2), AF_INET6 (10), ...
+    public var socketFamily: UInt8
 
-    public init(kind: FileKind, inode: UInt64, device: UInt32, rdev: UInt32 = 0, links: UInt32 = 1, mode: UInt16 = 0) {
+    public init(kind: FileKind, inode: UInt64, device: UInt32, rdev: UInt32 = 0, links: UInt32 = 1, mode: UInt16 = 0,
+                socketFamily: UInt8 = 0) {
         self.kind = kind
         self.inode = inode
         self.device = device
         self.rdev = rdev
         self.links = links
         self.mode = mode
+        self.socketFamily = socketFamily
     }
 
     public static let none = FileIdentity(kind: .none, inode: 0, device: 0, links: 0)
@@ -40,6 +44,8 @@ public struct FileIdentity: Sendable, Hashable {
         switch kind {
         case .charDevice where isTerminal: return "tty"
         case .charDevice where rdevMajor == 1 && rdevMinor == 3: return "null"
+        case .socket where socketFamily == 1: return "unix-socket"
+        case .socket where socketFamily == 2 || socketFamily == 10: return "inet-socket"
         default: return kind.rawValue
         }
     }

@@ -8,6 +8,7 @@ public enum WatchedEnvironment {
         "PYTHONPATH", "PYTHONHOME", "PYTHONINSPECT", "BASH_ENV", "ENV", "PERL5OPT", "PERL5LIB",
         "RUBYOPT", "RUBYLIB", "PROMPT_COMMAND", "GIT_SSH_COMMAND", "GIT_EXEC_PATH",
         "CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
+        "npm_lifecycle_event", "npm_package_name",
     ]
 
     /// The watched `NAME=value` pairs of a NUL-separated environment block.

@@ -94,6 +94,7 @@ public final class EventJSONDecoder {
         let kind: FileKind
         switch kindName {
         case "tty", "null", "char": kind = .charDevice
+        case "unix-socket", "inet-socket": kind = .socket
         default: kind = FileKind(rawValue: kindName) ?? .other
         }
         func device(_ text: Any?) -> UInt32 {
@@ -103,8 +104,10 @@ public final class EventJSONDecoder {
         var rdev = device(o["rdev"])
         if kindName == "tty", rdev == 0 { rdev = 136 << 20 }
         if kindName == "null", rdev == 0 { rdev = 1 << 20 | 3 }
+        let family: UInt8 = kindName == "unix-socket" ? 1 : (kindName == "inet-socket" ? 2 : 0)
         return FileIdentity(kind: kind, inode: (o["inode"] as? NSNumber)?.uint64Value ?? 0, device: device(o["dev"]),
-                            rdev: rdev, links: uint(o["nlink"]), mode: UInt16(o["mode"] as? String ?? "0", radix: 8) ?? 0)
+                            rdev: rdev, links: uint(o["nlink"]), mode: UInt16(o["mode"] as? String ?? "0", radix: 8) ?? 0,
+                            socketFamily: family)
     }
 
     /// Nanoseconds since the epoch for "2026-05-25T13:44:05.478445995Z".

@@ -55,7 +55,9 @@ public struct ConditionParser {
                 var closed = false
                 while position < scalars.count {
                     let d = scalars[position]
-                    if d == "\\", position + 1 < scalars.count {
+                    // Only the quote and the backslash itself are escapes; any other backslash
+                    // stays, so regular expressions keep theirs (`os\.system`).
+                    if d == "\\", position + 1 < scalars.count, scalars[position + 1] == c || scalars[position + 1] == "\\" {
                         value.append(scalars[position + 1]); position += 2; continue
                     }
                     if d == c { closed = true; position += 1; break }

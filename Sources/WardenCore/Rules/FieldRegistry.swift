@@ -57,6 +57,21 @@ public enum FieldRegistry {
         add("proc.is_shell", .bool, nil, "runs a shell") { .bool($0.interpreter?.kind == .shell) }
         add("proc.interpreter_disguised", .bool, nil, "an interpreter whose file name does not say so (a renamed copy or link)") { .bool($0.interpreter?.disguised == true) }
         add("proc.inline_code", .string, nil, "code given with -c/-e/-r/--eval to an interpreter, \"\" if none") { .string($0.inlineCode ?? "") }
+        add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.utf8.count ?? 0)) }
+        add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
+            .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
+        }
+        add("proc.arg_is_home", .bool, nil, "an argument is a home directory (or ~, $HOME)") { c in
+            let homes = Set(c.provenance.homes.flatMap { [$0, $0 + "/"] } + ["~", "~/", "$HOME", "${HOME}"])
+            return .bool(c.record?.argv.dropFirst().contains { homes.contains($0.text) } == true)
+        }
+        add("proc.script_location", .string, nil, "temp, workspace, home, system or other for proc.script; \"\" if none") { c in
+            guard let e = c.exec else { return .string("") }
+            let script: ByteString? = e.isScript ? e.filename : (c.interpreter != nil ? ProvenanceTracker.scriptArgument(e.argv) : nil)
+            guard let script else { return .string("") }
+            let path = PathJoin.lexical(base: e.cwd, relative: script).text
+            return .string(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).rawValue)
+        }
         add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line") { .bool($0.inlineCode != nil) }
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
             guard let e = c.exec, c.interpreter != nil, c.inlineCode == nil else { return .bool(false) }
@@ -123,6 +138,21 @@ public enum FieldRegistry {
         add("provenance.writer", .string, [.exec, .open], "name of the process that wrote it") { .string($0.facts.writer) }
         add("provenance.env_injected", .list, execOnly, "watched variables set or changed relative to the parent image") { .list($0.facts.injectedEnvironment) }
         return list
+    }
+}
+
+/// Long base64 or hex runs in arguments: payloads smuggled past a reader of the command line.
+enum EncodedBlob {
+    static func contains(_ bytes: [UInt8]) -> Bool {
+        var base64Run = 0, hexRun = 0
+        for byte in bytes {
+            let isHex = (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102) || (byte >= 65 && byte <= 70)
+            let isBase64 = isHex || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 43 || byte == 47 || byte == 61
+            base64Run = isBase64 ? base64Run + 1 : 0
+            hexRun = isHex ? hexRun + 1 : 0
+            if base64Run >= 120 || hexRun >= 160 { return true }
+        }
+        return false
     }
 }
 

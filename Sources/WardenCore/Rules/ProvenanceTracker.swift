@@ -218,5 +218,6 @@ public final class ProvenanceTracker {
         }.sorted()
     }
 
-    static let markers: Set<String> = ["CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED"]
+    static let markers: Set<String> = ["CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
+                                       "npm_lifecycle_event", "npm_package_name"]
 }

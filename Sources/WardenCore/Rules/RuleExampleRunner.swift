@@ -138,7 +138,8 @@ struct ExampleScenario {
     static func kind(_ name: String) -> FileIdentity {
         switch name {
         case "pipe": return pipe(31337)
-        case "socket": return FileIdentity(kind: .socket, inode: 555, device: 8)
+        case "socket", "inet-socket": return FileIdentity(kind: .socket, inode: 555, device: 8, socketFamily: 2)
+        case "unix-socket": return FileIdentity(kind: .socket, inode: 556, device: 8, socketFamily: 1)
         case "null": return FileIdentity(kind: .charDevice, inode: 3, device: 5, rdev: 1 << 20 | 3)
         case "regular", "file": return FileIdentity(kind: .regular, inode: 66, device: 1)
         case "none": return .none
