@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Warden builds against (Debian 12). Idempotent; needs root.
 set -euo pipefail
-packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config util-linux)
+# curl, git, make, python3: the kernel integration tests perform real agent work and attacks.
+packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config util-linux curl git make python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

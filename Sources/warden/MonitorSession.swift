@@ -111,7 +111,8 @@ final class MonitorSession: @unchecked Sendable {
         let tracked = TrackedProcess(execID: id, parentExecID: 0, sessionID: id, agentID: agentID)
         try sensors.track(pid: pid, tracked)
         pipeline.seed(ProcessRecord(execID: id, parentExecID: 0, sessionID: id, agentID: agentID, pid: pid,
-                                    executablePath: ByteString(path), argv: argv.map { ByteString($0) }))
+                                    executablePath: ByteString(path), argv: argv.map { ByteString($0) },
+                                    cwd: ByteString(FileManager.default.currentDirectoryPath)))
     }
 
     func startPolling() {

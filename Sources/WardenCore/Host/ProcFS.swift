@@ -9,6 +9,7 @@ public struct ProcProcess: Sendable, Hashable {
     public var argv: [ByteString]
     /// Watched variables only (see WatchedEnvironment).
     public var environment: [String: ByteString] = [:]
+    public var cwd: ByteString?
 }
 
 /// Reads /proc. Processes can vanish at any moment, so every read may fail and is skipped then.
@@ -34,7 +35,8 @@ public struct ProcFS: Sendable {
         return ProcProcess(pid: pid, ppid: ppid, executablePath: ByteString(exe),
                            executable: FileStat.identity(of: base + "/exe"),
                            argv: ByteString.splitArguments(cmdline[...]),
-                           environment: WatchedEnvironment.extract(environ[...]))
+                           environment: WatchedEnvironment.extract(environ[...]),
+                           cwd: (try? FileManager.default.destinationOfSymbolicLink(atPath: base + "/cwd")).map { ByteString($0) })
     }
 
     /// Every live process, keyed by pid.

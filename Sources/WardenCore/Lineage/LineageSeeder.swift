@@ -68,6 +68,6 @@ public struct LineageSeeder {
     static func record(_ process: ProcProcess, _ tracked: TrackedProcess) -> ProcessRecord {
         ProcessRecord(execID: tracked.execID, parentExecID: tracked.parentExecID, sessionID: tracked.sessionID,
                       agentID: tracked.agentID, pid: process.pid, executablePath: process.executablePath,
-                      argv: process.argv, environment: process.environment)
+                      argv: process.argv, environment: process.environment, cwd: process.cwd)
     }
 }

@@ -13,10 +13,12 @@ public struct ProcessRecord: Sendable, Hashable {
     public var exec: ExecEvent?
     /// Watched environment variables (from the exec, or from /proc for seeded images).
     public var environment: [String: ByteString]
+    /// Working directory at exec (or when seeded); an agent root's is its workspace.
+    public var cwd: ByteString?
 
     public init(execID: UInt64, parentExecID: UInt64, sessionID: UInt64, agentID: UInt32, pid: UInt32,
                 executablePath: ByteString, argv: [ByteString], ended: Bool = false,
-                exec: ExecEvent? = nil, environment: [String: ByteString]? = nil) {
+                exec: ExecEvent? = nil, environment: [String: ByteString]? = nil, cwd: ByteString? = nil) {
         self.execID = execID
         self.parentExecID = parentExecID
         self.sessionID = sessionID
@@ -27,6 +29,7 @@ public struct ProcessRecord: Sendable, Hashable {
         self.ended = ended
         self.exec = exec
         self.environment = environment ?? exec?.environment ?? [:]
+        self.cwd = cwd ?? exec?.cwd
     }
 
     /// The program name a person recognises: argv[0]'s last component, else the executable's.

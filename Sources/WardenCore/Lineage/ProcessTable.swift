@@ -10,6 +10,8 @@ public final class ProcessTable {
     /// Exec ids of ended images, oldest first; `endedHead` is the next one to evict.
     private var endedOrder: [UInt64] = []
     private var endedHead = 0
+    /// The newest image of each live pid.
+    private var latestByPID: [UInt32: UInt64] = [:]
 
     public init(capacity: Int = 32768) {
         precondition(capacity > 0)
@@ -20,8 +22,14 @@ public final class ProcessTable {
 
     public subscript(execID: UInt64) -> ProcessRecord? { records[execID] }
 
+    /// The newest image Warden has seen for a live pid.
+    public func latest(pid: UInt32) -> ProcessRecord? {
+        latestByPID[pid].flatMap { records[$0] }
+    }
+
     public func insert(_ record: ProcessRecord) {
         records[record.execID] = record
+        if !record.ended { latestByPID[record.pid] = record.execID }
         if record.ended { endedOrder.append(record.execID) }
         evictIfNeeded()
     }
@@ -40,9 +48,11 @@ public final class ProcessTable {
             insert(ProcessRecord(execID: e.process.execID, parentExecID: e.process.parentExecID,
                                  sessionID: e.process.sessionID, agentID: e.process.agentID, pid: e.process.pid,
                                  executablePath: parent?.executablePath ?? ByteString(""),
-                                 argv: parent?.argv ?? [], exec: parent?.exec, environment: parent?.environment))
+                                 argv: parent?.argv ?? [], exec: parent?.exec, environment: parent?.environment,
+                                 cwd: parent?.cwd))
         case .exit(let e):
             markEnded(e.process.execID)
+            if latestByPID[e.process.pid] == e.process.execID { latestByPID[e.process.pid] = nil }
         case .open, .execFailed, .loss:
             break
         }

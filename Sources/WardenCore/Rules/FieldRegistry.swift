@@ -106,7 +106,12 @@ public enum FieldRegistry {
             let session = e.process.sessionID
             return .bool(e.isAgentRoot || e.process.execID == session || e.previousExecID == session)
         }
-        add("agent.workspace", .string, nil, "the agent root's working directory") { fieldText($0.agentRoot?.exec?.cwd) }
+        add("proc.runs_agent_binary", .bool, nil, "the process runs the same executable as the agent root's current image (the agent itself, or its own relaunch)") { c in
+            guard let record = c.record, let root = c.agentRoot else { return .bool(false) }
+            let current = c.lineage.latest(pid: root.pid) ?? root
+            return .bool(record.executablePath == current.executablePath || record.executablePath == root.executablePath)
+        }
+        add("agent.workspace", .string, nil, "the agent root's working directory") { fieldText($0.agentRoot?.cwd) }
 
         add("exec.argv_truncated", .bool, execOnly, "argv was longer than Warden reads (8 KiB)") { .bool($0.exec?.argvTruncated == true) }
         add("exec.env_truncated", .bool, execOnly, "the environment was longer than Warden reads (8 KiB)") { .bool($0.exec?.environmentTruncated == true) }

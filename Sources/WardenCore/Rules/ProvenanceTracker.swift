@@ -193,12 +193,14 @@ public final class ProvenanceTracker {
         return nil
     }
 
+    /// The workspace wins over everything else: an agent working in a checkout under /tmp runs
+    /// its own files from there as normal work.
     public func location(of path: String, lineage: ProcessTable, sessionID: UInt64) -> PathLocation {
+        if let workspace = lineage[sessionID]?.cwd?.text, workspace != "/", path.hasPrefix(workspace + "/") {
+            return .workspace
+        }
         if path.hasPrefix("/tmp/") || path.hasPrefix("/var/tmp/") || path.hasPrefix("/dev/shm/") || path.hasPrefix("/run/user/") {
             return .temp
-        }
-        if let workspace = lineage[sessionID]?.exec?.cwd.text, workspace != "/", path.hasPrefix(workspace + "/") {
-            return .workspace
         }
         if homes.contains(where: { path.hasPrefix($0 + "/") }) { return .home }
         if ["/usr/", "/etc/", "/bin/", "/sbin/", "/lib", "/opt/", "/boot/"].contains(where: { path.hasPrefix($0) }) {

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import WardenCore
+
+@Suite("Rule language")
+struct RuleLanguageTests {
+    private func compile(_ yaml: String) throws(RuleError) -> RuleSet {
+        try RuleSet(sources: [try RuleSource(yaml: yaml, file: "t.yaml")], names: ["t.yaml"])
+    }
+
+    private func rule(_ condition: String, extra: String = "") -> String {
+        "\(extra)- rule: r\n  condition: \(condition)\n  output: \"%proc.cmdline\"\n  priority: Warning\n"
+    }
+
+    @Test("bad rule files are rejected with file:line:column, what was found and what was expected", arguments: [
+        ("- rule: r\n  condition: evt.type = exec and\n  output: x\n  priority: Warning\n", "t.yaml:2:33: found the end of the condition, expected a field"),
+        ("- rule: r\n  condition: proc.nmae = bash\n  output: x\n  priority: Warning\n", "t.yaml:2:14: unknown field `proc.nmae`"),
+        ("- rule: r\n  condition: proc.name > 3\n  output: x\n  priority: Warning\n", "`>` needs a number field"),
+        ("- rule: r\n  condition: proc.argc = many\n  output: x\n  priority: Warning\n", "needs a number, found 'many'"),
+        ("- rule: r\n  condition: proc.name\n  output: x\n  priority: Warning\n", "is a string field; compare it"),
+        ("- macro: a\n  condition: b\n- macro: b\n  condition: a\n- rule: r\n  condition: a\n  output: x\n  priority: Warning\n", "macro cycle: a -> b -> a"),
+        ("- list: a\n  items: [b]\n- list: b\n  items: [a]\n", "list cycle"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n", "t.yaml:5:3: rule `r` is already defined at t.yaml:1:3"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Loud\n", "t.yaml:4:13: found `Loud`, expected one of Emergency"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: \"%proc.nope\"\n  priority: Warning\n", "output uses unknown field `%proc.nope`"),
+        ("- rule: r\n  condition: proc.is_shell\n  priority: Warning\n", "missing `output:`"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  colour: red\n", "unknown key `colour`"),
+        ("- rule: r\n  condition: proc.name in shells\n  output: x\n  priority: Warning\n", "unknown list `shells`"),
+        ("- rule: r\n  condition: evt.type = exce\n  output: x\n  priority: Warning\n", "unknown event type `exce`"),
+        ("- rule: r\n  condition: proc.name regex \"(\"\n  output: x\n  priority: Warning\n", "invalid regular expression"),
+        ("- rule: r\n  condition: proc.name = 'unterminated\n  output: x\n  priority: Warning\n", "unterminated string"),
+        ("- rule: r\n  condition: proc.name ! bash\n  output: x\n  priority: Warning\n", "found `!`, expected `!=`"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  action: nuke\n", "expected `alert` or `kill`"),
+        ("rules: []\n", "expected a list of `- list:`"),
+        ("- [unbalanced\n", "not valid YAML"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  examples:\n    match:\n      - {argz: [x]}\n", "unknown example key `argz`"),
+    ])
+    func rejects(yaml: String, message: String) {
+        do {
+            _ = try compile(yaml)
+            Issue.record("accepted:\n\(yaml)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+            #expect(error.description.hasPrefix("t.yaml:"))
+        }
+    }
+
+    @Test("a huge rule file is refused before parsing")
+    func hugeFile() {
+        let yaml = String(repeating: "# padding padding padding padding\n", count: RuleSource.maximumBytes / 34 + 10)
+        #expect(throws: RuleError.self) { try RuleSource(yaml: yaml, file: "big.yaml") }
+    }
+
+    @Test("deeply nested and very long conditions compile without crashing")
+    func pathological() throws {
+        let nested = String(repeating: "(", count: 200) + "proc.is_shell" + String(repeating: ")", count: 200)
+        _ = try compile(rule(nested))
+        let long = (0..<2000).map { "proc.name = n\($0)" }.joined(separator: " or ")
+        _ = try compile(rule(long))
+    }
+
+    @Test("lists expand inside parentheses, exceptions suppress, all matching rules are reported")
+    func semantics() throws {
+        let yaml = """
+        - list: shells
+          items: [bash, sh]
+        - rule: shell
+          condition: evt.type = exec and proc.name in (shells, zsh)
+          output: "%proc.name"
+          priority: Warning
+          exceptions:
+            - name: make-recipes
+              condition: proc.pname = make
+        - rule: any-exec
+          condition: evt.type = exec and not proc.name startswith x
+          output: any
+          priority: Debug
+        - rule: opens
+          condition: evt.type = open
+          output: open
+          priority: Debug
+        """
+        let set = try compile(yaml)
+        #expect(set.candidates(for: .exec).count == 2)
+        #expect(set.candidates(for: .open).count == 1)
+        let runner = RuleExampleRunner(ruleSet: set)
+        func example(_ yaml: String) throws -> RuleExample {
+            let source = try RuleSource(yaml: "- rule: x\n  condition: proc.is_shell\n  output: x\n  priority: Debug\n  examples:\n    match:\n      - \(yaml)\n", file: "e.yaml")
+            return source.rules[0].examplesMatch[0]
+        }
+        #expect(try runner.matchingRules(example("{argv: [zsh], exe: /usr/bin/zsh}")) == ["shell", "any-exec"])
+        #expect(try runner.matchingRules(example("{argv: [bash], exe: /usr/bin/bash, parent: {exe: /usr/bin/make, argv: [make]}}")) == ["any-exec"])
+        #expect(try runner.matchingRules(example("{argv: [xterm], exe: /usr/bin/xterm}")) == [])
+    }
+
+    @Test("every example in the default pack passes")
+    func defaultPackExamples() throws {
+        let set = try RuleSet.embeddedDefault()
+        let (count, failures) = RuleExampleRunner(ruleSet: set).run()
+        #expect(count > 80)
+        #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
+    }
+}
