@@ -17,6 +17,9 @@ public struct ConditionParser {
 
     private var tokens: [(Token, Int)] = []
     private var index = 0
+    private var depth = 0
+    /// Parentheses and `not` nest at most this deep; deeper input is refused, not recursed into.
+    static let maximumDepth = 64
     private let origin: SourceLocation
 
     public static func parse(_ text: String, at origin: SourceLocation) throws(RuleError) -> Expression {
@@ -90,24 +93,29 @@ public struct ConditionParser {
     }
 
     private mutating func parseOr() throws(RuleError) -> Expression {
-        var left = try parseAnd()
+        var terms = [try parseAnd()]
         while current == .word("or") {
             index += 1
-            left = .or(left, try parseAnd())
+            terms.append(try parseAnd())
         }
-        return left
+        return terms.count == 1 ? terms[0] : .or(terms)
     }
 
     private mutating func parseAnd() throws(RuleError) -> Expression {
-        var left = try parseFactor()
+        var factors = [try parseFactor()]
         while current == .word("and") {
             index += 1
-            left = .and(left, try parseFactor())
+            factors.append(try parseFactor())
         }
-        return left
+        return factors.count == 1 ? factors[0] : .and(factors)
     }
 
     private mutating func parseFactor() throws(RuleError) -> Expression {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            throw RuleError(currentLocation, "the condition nests deeper than \(Self.maximumDepth) levels of parentheses or `not`")
+        }
         switch current {
         case .word("not"):
             index += 1

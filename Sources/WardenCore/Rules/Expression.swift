@@ -33,8 +33,9 @@ public enum Literal: Sendable, Hashable {
 
 /// A parsed condition, before field names and macros are resolved.
 public indirect enum Expression: Sendable, Hashable {
-    case and(Expression, Expression)
-    case or(Expression, Expression)
+    /// n-ary, so a long chain of terms stays flat (no recursion proportional to its length).
+    case and([Expression])
+    case or([Expression])
     case not(Expression)
     /// A bare name: a macro, or a boolean field.
     case name(String, SourceLocation)

@@ -130,16 +130,28 @@ struct RuleCompiler {
     /// (predicate, event kinds it can be true for or nil for any, reads stdin provenance)
     private mutating func compile(_ expression: Expression) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
         switch expression {
-        case .and(let a, let b):
-            let (pa, ka, sa) = try compile(a)
-            let (pb, kb, sb) = try compile(b)
-            let kinds: Set<EventKind>? = ka == nil ? kb : (kb == nil ? ka : ka!.intersection(kb!))
-            return ({ pa($0) && pb($0) }, kinds, sa || sb)
-        case .or(let a, let b):
-            let (pa, ka, sa) = try compile(a)
-            let (pb, kb, sb) = try compile(b)
-            let kinds: Set<EventKind>? = (ka == nil || kb == nil) ? nil : ka!.union(kb!)
-            return ({ pa($0) || pb($0) }, kinds, sa || sb)
+        case .and(let terms):
+            var predicates: [Predicate] = []
+            var kinds: Set<EventKind>?
+            var stdin = false
+            for term in terms {
+                let (p, k, s) = try compile(term)
+                predicates.append(p)
+                if let k { kinds = kinds.map { $0.intersection(k) } ?? k }
+                stdin = stdin || s
+            }
+            return ({ context in predicates.allSatisfy { $0(context) } }, kinds, stdin)
+        case .or(let terms):
+            var predicates: [Predicate] = []
+            var kinds: Set<EventKind>? = []
+            var stdin = false
+            for term in terms {
+                let (p, k, s) = try compile(term)
+                predicates.append(p)
+                kinds = (kinds == nil || k == nil) ? nil : kinds!.union(k!)
+                stdin = stdin || s
+            }
+            return ({ context in predicates.contains { $0(context) } }, kinds, stdin)
         case .not(let inner):
             let (p, _, s) = try compile(inner)
             return ({ !p($0) }, nil, s)
@@ -168,6 +180,9 @@ struct RuleCompiler {
         if let compiled = compiledMacros[name] { return compiled }
         if macroStack.contains(name) {
             throw RuleError(location, "macro cycle: \((macroStack + [name]).joined(separator: " -> "))")
+        }
+        guard macroStack.count < ConditionParser.maximumDepth else {
+            throw RuleError(location, "macros nest deeper than \(ConditionParser.maximumDepth) levels (\(macroStack.prefix(3).joined(separator: " -> ")) -> ...)")
         }
         macroStack.append(name)
         defer { macroStack.removeLast() }
