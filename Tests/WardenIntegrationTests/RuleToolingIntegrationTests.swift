@@ -1,0 +1,76 @@
+import Foundation
+import Glibc
+import Testing
+
+@Suite("Rule reload and replay on the real kernel", .serialized)
+struct RuleToolingIntegrationTests {
+    private func rule(_ id: String, matching name: String) -> String {
+        "- rule: \(id)\n  condition: evt.type = exec and proc.name = \(name)\n  output: \"%proc.cmdline\"\n  priority: Warning\n"
+    }
+
+    private func runInLineage(_ pid: Int32, _ command: String, until marker: String) {
+        // The adopted tree polls for work files; writing one makes it run the command.
+        FileManager.default.createFile(atPath: marker, contents: Data(command.utf8))
+        let deadline = Date().addingTimeInterval(10)
+        while FileManager.default.fileExists(atPath: marker), Date() < deadline { usleep(20_000) }
+    }
+
+    @Test("SIGHUP swaps rules without detaching; a bad file keeps the old rules and says why")
+    func reload() throws {
+        let h = try WardenHarness()
+        let rules = h.path("rules.yaml"), export = h.path("reload.jsonl"), work = h.path("work")
+        try rule("saw-id", matching: "id").write(toFile: rules, atomically: true, encoding: .utf8)
+        // An agent-like loop: runs each command written to `work`, then deletes it.
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: "/bin/sh")
+        agent.arguments = ["-c", "while true; do if [ -e \(work) ]; then sh \(work) >/dev/null 2>&1; rm -f \(work); fi; sleep 0.02; done"]
+        try agent.run()
+        defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+
+        let (monitor, err) = try h.startMonitor(["--rules", rules, "--agent-pid", "\(agent.processIdentifier)"], export: export)
+        runInLineage(agent.processIdentifier, "id", until: work)
+        try (rule("saw-id", matching: "id") + rule("saw-uname", matching: "uname")).write(toFile: rules, atomically: true, encoding: .utf8)
+        kill(monitor.processIdentifier, SIGHUP)
+        usleep(300_000)
+        runInLineage(agent.processIdentifier, "uname", until: work)
+        try "- rule: broken\n  condition: proc.name =\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        kill(monitor.processIdentifier, SIGHUP)
+        usleep(300_000)
+        runInLineage(agent.processIdentifier, "uname; id", until: work)
+        let stderr = try h.stopMonitor(monitor, err)
+
+        let alerts = try WardenHarness.readEvents(export).ofType("alert").compactMap { $0.string("rule") }
+        #expect(alerts.filter { $0 == "saw-id" }.count == 2, "\(alerts)")
+        #expect(alerts.filter { $0 == "saw-uname" }.count == 2, "the new rule fired after reload and survived the bad file: \(alerts)")
+        #expect(stderr.contains("reload failed, keeping the previous rules: \(rules):1:3: missing `priority:`"), "\(stderr)")
+        #expect(stderr.contains("0 dropped in the kernel"))
+    }
+
+    @Test("replay of an exported file gives the live alerts, identically every time")
+    func replay() throws {
+        let h = try WardenHarness()
+        let payload = Data("true\n".utf8).base64EncodedString()
+        let live = try h.run(["bash", "-c", "echo \(payload) | base64 -d | sh; python3 -c 'print(1)'"], extra: ["--name", "claude-code"])
+        let exported = try FileManager.default.contentsOfDirectory(atPath: h.directory.path).first { $0.hasPrefix("events-") }
+        let file = h.path(try #require(exported))
+        func replayed() throws -> [String] {
+            let process = Process()
+            process.executableURL = WardenHarness.binary
+            process.arguments = ["replay", file, "--format", "json"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            return data.split(separator: UInt8(ascii: "\n")).compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])?["rule"] as? String
+            }
+        }
+        let first = try replayed(), second = try replayed()
+        #expect(first == second)
+        #expect(first.sorted() == live.events.ofType("alert").compactMap { $0.string("rule") }.sorted())
+        #expect(first.contains("decoded-data-piped-to-interpreter"))
+    }
+}
