@@ -7,9 +7,13 @@ public final class EvaluationContext {
     public let interpreters: InterpreterCatalog
     public var catalog: AgentCatalog
 
-    /// The image the event belongs to (for an exec, the new image).
-    public private(set) var record: ProcessRecord?
-    var cache: [FieldValue?]
+    /// Field values of the loaded event, valid while their generation equals `generation`: a new
+    /// event bumps the generation instead of clearing every slot.
+    private var cache: [(generation: UInt64, value: FieldValue)]
+    private var generation: UInt64 = 1
+    private var recordLoaded = false
+    private var recordCache: ProcessRecord?
+    private var execFromEvent: ExecEvent?
     private var interpreterByExec: [UInt64: InterpreterCatalog.Match?] = [:]
     private var factsCache: ProvenanceFacts?
     private var ancestorsCache: [ProcessRecord]?
@@ -19,29 +23,45 @@ public final class EvaluationContext {
         self.provenance = provenance
         self.interpreters = interpreters
         self.catalog = catalog
-        self.cache = Array(repeating: nil, count: FieldRegistry.fields.count)
+        self.cache = Array(repeating: (0, .bool(false)), count: FieldRegistry.fields.count)
     }
 
     /// Prepares for `event` (after lineage and provenance have seen it).
     public func load(_ event: Event) {
         self.event = event
-        record = event.process.flatMap { lineage[$0.execID] }
-        for index in cache.indices { cache[index] = nil }
+        switch event {
+        case .exec(let e): execFromEvent = e; file = nil
+        case .open(let f), .execFailed(let f): file = f; execFromEvent = nil
+        default: execFromEvent = nil; file = nil
+        }
+        generation += 1
+        recordLoaded = false
+        recordCache = nil
         factsCache = nil
         ancestorsCache = nil
     }
 
-    public var exec: ExecEvent? {
-        if case .exec(let e) = event { return e }
-        return record?.exec
+    func cachedValue(_ index: Int) -> FieldValue? {
+        cache[index].generation == generation ? cache[index].value : nil
     }
 
-    public var file: FileEvent? {
-        switch event {
-        case .open(let f), .execFailed(let f): return f
-        default: return nil
-        }
+    func store(_ value: FieldValue, at index: Int) {
+        cache[index] = (generation, value)
     }
+
+    /// The image the event belongs to (for an exec, the new image); looked up on first use.
+    public var record: ProcessRecord? {
+        if !recordLoaded {
+            recordCache = event.process.flatMap { lineage[$0.execID] }
+            recordLoaded = true
+        }
+        return recordCache
+    }
+
+    /// The exec that started the event's image (the event itself for an exec).
+    public var exec: ExecEvent? { execFromEvent ?? record?.exec }
+    /// The file event, for open and exec_failed.
+    public private(set) var file: FileEvent?
 
     public var parent: ProcessRecord? { event.process.flatMap { lineage[$0.parentExecID] } }
 
@@ -73,14 +93,17 @@ public final class EvaluationContext {
         return facts
     }
 
-    /// Code given inline to an interpreter: the argument after -c / -e / -r / --eval.
-    public var inlineCode: String? {
-        guard interpreter != nil, let argv = exec?.argv else { return nil }
+    /// Code given inline to an interpreter: the argument after -c / -e / -E / -r / --eval, or after
+    /// a shell's combined flags ending in c (`-lc`, `-ec`).
+    public var inlineCode: ByteString? {
+        guard let interpreter, let argv = exec?.argv else { return nil }
         var index = 1
         while index < argv.count {
             let argument = argv[index].text
-            if ["-c", "-e", "-r", "--eval", "--command", "-p", "--print"].contains(argument) || argument.hasPrefix("-") && argument.count > 1 && !argument.hasPrefix("--") && argument.hasSuffix("c") && interpreter?.kind == .shell {
-                return index + 1 < argv.count ? argv[index + 1].text : ""
+            let inlineFlag = ["-c", "-e", "-E", "-r", "--eval", "--command", "-p", "--print"].contains(argument)
+            let shellFlags = interpreter.kind == .shell && argument.hasPrefix("-") && !argument.hasPrefix("--") && argument.count > 1 && argument.hasSuffix("c")
+            if inlineFlag || shellFlags {
+                return index + 1 < argv.count ? argv[index + 1] : ByteString([])
             }
             if !argument.hasPrefix("-") { return nil }
             index += 1

@@ -16,9 +16,9 @@ public enum FieldRegistry {
 
     /// The value of a field for the loaded event, computed once per event.
     static func value(_ field: FieldDefinition, in context: EvaluationContext) -> FieldValue {
-        if let cached = context.cache[field.index] { return cached }
+        if let cached = context.cachedValue(field.index) { return cached }
         let value = field.read(context)
-        context.cache[field.index] = value
+        context.store(value, at: field.index)
         return value
     }
 
@@ -36,9 +36,9 @@ public enum FieldRegistry {
         add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)") { fieldText($0.record?.executablePath.lastPathComponent) }
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
         add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
-        add("proc.argv", .list, nil, "all arguments, argv[0] included") { .list($0.record?.argv.map(\.text) ?? []) }
-        add("proc.args", .string, nil, "arguments after argv[0], joined by spaces") { .string(fieldJoin(Array($0.record?.argv.dropFirst() ?? []))) }
-        add("proc.cmdline", .string, nil, "argv joined by spaces") { .string(fieldJoin($0.record?.argv ?? [])) }
+        add("proc.argv", .list, nil, "all arguments, argv[0] included") { .byteList($0.record?.argv ?? []) }
+        add("proc.args", .string, nil, "arguments after argv[0], joined by spaces") { .bytes(fieldJoin(Array($0.record?.argv.dropFirst() ?? []))) }
+        add("proc.cmdline", .string, nil, "argv joined by spaces") { .bytes(fieldJoin($0.record?.argv ?? [])) }
         add("proc.argc", .number, nil, "argument count as the kernel saw it") { .number(Int64($0.exec?.argc ?? UInt32($0.record?.argv.count ?? 0))) }
         add("proc.pid", .number, nil, "process id") { .number(Int64($0.event.process?.pid ?? 0)) }
         add("proc.ppid", .number, nil, "parent process id") { .number(Int64($0.exec?.ppid ?? 0)) }
@@ -48,16 +48,16 @@ public enum FieldRegistry {
         add("proc.filename", .string, nil, "path as passed to execve") { fieldText($0.exec?.filename) }
         add("proc.script", .string, nil, "the script a shebang or an interpreter argument runs, \"\" if none") { c in
             guard let e = c.exec else { return .string("") }
-            if e.isScript { return .string(e.filename.text) }
-            if c.interpreter != nil, let script = ProvenanceTracker.scriptArgument(e.argv) { return .string(script.text) }
+            if e.isScript { return .bytes(e.filename) }
+            if c.interpreter != nil, let script = ProvenanceTracker.scriptArgument(e.argv) { return .bytes(script) }
             return .string("")
         }
         add("proc.interpreter", .string, nil, "shell, python, node, bun, deno, perl, ruby, php, lua, tcl, powershell, or \"\"") { .string($0.interpreter?.kind.rawValue ?? "") }
         add("proc.is_interpreter", .bool, nil, "runs an interpreter, recognised by identity (renamed copies and links count)") { .bool($0.interpreter != nil) }
         add("proc.is_shell", .bool, nil, "runs a shell") { .bool($0.interpreter?.kind == .shell) }
         add("proc.interpreter_disguised", .bool, nil, "an interpreter whose file name does not say so (a renamed copy or link)") { .bool($0.interpreter?.disguised == true) }
-        add("proc.inline_code", .string, nil, "code given with -c/-e/-r/--eval to an interpreter, \"\" if none") { .string($0.inlineCode ?? "") }
-        add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.utf8.count ?? 0)) }
+        add("proc.inline_code", .string, nil, "code given with -c/-e/-r/--eval to an interpreter, \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
+        add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.bytes.count ?? 0)) }
         add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
             .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
         }
@@ -92,15 +92,15 @@ public enum FieldRegistry {
 
         add("proc.pname", .string, nil, "parent image's executable file name") { fieldText($0.parent?.executablePath.lastPathComponent) }
         add("proc.pexe", .string, nil, "parent image's executable path") { fieldText($0.parent?.executablePath) }
-        add("proc.pcmdline", .string, nil, "parent image's argv joined") { .string(fieldJoin($0.parent?.argv ?? [])) }
+        add("proc.pcmdline", .string, nil, "parent image's argv joined") { .bytes(fieldJoin($0.parent?.argv ?? [])) }
         add("proc.pinterpreter", .string, nil, "parent's interpreter kind or \"\"") { .string($0.interpreter(of: $0.parent?.exec)?.kind.rawValue ?? "") }
-        add("proc.anames", .list, nil, "executable file names of all ancestors up to the agent root") { .list($0.ancestors.map { $0.executablePath.lastPathComponent.text }) }
-        add("proc.aexes", .list, nil, "executable paths of all ancestors") { .list($0.ancestors.map { $0.executablePath.text }) }
-        add("proc.acmdlines", .list, nil, "argv of all ancestors, each joined") { .list($0.ancestors.map { fieldJoin($0.argv) }) }
+        add("proc.anames", .list, nil, "executable file names of all ancestors up to the agent root") { .byteList($0.ancestors.map { $0.executablePath.lastPathComponent }) }
+        add("proc.aexes", .list, nil, "executable paths of all ancestors") { .byteList($0.ancestors.map { $0.executablePath }) }
+        add("proc.acmdlines", .list, nil, "argv of all ancestors, each joined") { .byteList($0.ancestors.map { fieldJoin($0.argv) }) }
 
         add("agent.name", .string, nil, "the agent this lineage belongs to") { c in .string(c.catalog.name(of: c.event.process?.agentID ?? 0) ?? "") }
         add("agent.root_exe", .string, nil, "executable of the agent root") { fieldText($0.agentRoot?.executablePath) }
-        add("agent.root_cmdline", .string, nil, "argv of the agent root") { .string(fieldJoin($0.agentRoot?.argv ?? [])) }
+        add("agent.root_cmdline", .string, nil, "argv of the agent root") { .bytes(fieldJoin($0.agentRoot?.argv ?? [])) }
         add("agent.is_root", .bool, execOnly, "this exec is the agent root itself (or the first image of a `warden run` / adopted root)") { c in
             guard case .exec(let e) = c.event else { return .bool(false) }
             let session = e.process.sessionID
@@ -132,7 +132,7 @@ public enum FieldRegistry {
         }
 
         add("provenance.stdin_writer", .string, execOnly, "file name of the process writing into stdin, \"\" if unknown") { fieldText($0.facts.stdinWriter?.executablePath.lastPathComponent) }
-        add("provenance.stdin_writer_cmdline", .string, execOnly, "its argv") { .string(fieldJoin($0.facts.stdinWriter?.argv ?? [])) }
+        add("provenance.stdin_writer_cmdline", .string, execOnly, "its argv") { .bytes(fieldJoin($0.facts.stdinWriter?.argv ?? [])) }
         add("provenance.stdin_network", .bool, execOnly, "stdin carries data from a network client, directly or through decoders") { .bool($0.facts.stdinFromNetwork) }
         add("provenance.stdin_decoder", .bool, execOnly, "stdin passes through a decoder or decompressor") { .bool($0.facts.stdinFromDecoder) }
         add("provenance.parent_fetched", .bool, execOnly, "the parent image ran a network client into a pipe in the last 30 s (`sh -c \"$(curl ...)\"`)") { .bool($0.facts.parentFetchedFromNetwork) }
@@ -161,9 +161,16 @@ enum EncodedBlob {
     }
 }
 
-private func fieldText(_ b: ByteString?) -> FieldValue { .string(b?.text ?? "") }
+private func fieldText(_ b: ByteString?) -> FieldValue { .bytes(b ?? ByteString([])) }
 
-private func fieldJoin(_ argv: [ByteString]) -> String { argv.map(\.text).joined(separator: " ") }
+private func fieldJoin(_ argv: [ByteString]) -> ByteString {
+    var joined: [UInt8] = []
+    for (index, argument) in argv.enumerated() {
+        if index > 0 { joined.append(UInt8(ascii: " ")) }
+        joined += argument.bytes
+    }
+    return ByteString(joined)
+}
 
 private func fieldStdio(_ c: EvaluationContext, _ fd: Int) -> FieldValue {
     .string(c.exec.map { $0.stdio.count > fd ? $0.stdio[fd].stdioDescription : "none" } ?? "none")

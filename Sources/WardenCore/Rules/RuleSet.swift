@@ -1,10 +1,8 @@
-import Glibc
-
 public typealias Predicate = (EvaluationContext) -> Bool
 
 /// One rule, compiled: its condition and exceptions as closures, the event kinds it can match,
 /// and its output template split into literal text and fields.
-public struct CompiledRule {
+public final class CompiledRule {
     public enum OutputPart {
         case text(String)
         case field(FieldDefinition)
@@ -20,6 +18,16 @@ public struct CompiledRule {
     let usesStdinProvenance: Bool
 
     public var id: String { source.id }
+
+    init(source: RuleSource.Rule, predicate: @escaping Predicate, exceptions: [(name: String, predicate: Predicate)],
+         kinds: Set<EventKind>?, output: [OutputPart], usesStdinProvenance: Bool) {
+        self.source = source
+        self.predicate = predicate
+        self.exceptions = exceptions
+        self.kinds = kinds
+        self.output = output
+        self.usesStdinProvenance = usesStdinProvenance
+    }
 
     /// True when the condition holds and no exception does, for the loaded event.
     public func matches(_ context: EvaluationContext) -> Bool {
@@ -210,6 +218,10 @@ struct RuleCompiler {
             }
             if !names.isEmpty { kinds = Set(names.compactMap(EventKind.init(rawValue:))) }
         }
+        if let kinds, op == .equal || op == .in {
+            // The event kind is an enum on the context: no field value, no byte comparison.
+            return ({ context in EventKind(context.event).map { kinds.contains($0) } ?? false }, kinds, stdin)
+        }
         let test = try Self.makeTest(field, op, literal, at: location)
         return ({ test(FieldRegistry.value(field, in: $0)) }, kinds, stdin)
     }
@@ -254,29 +266,32 @@ struct RuleCompiler {
         case .string, .list:
             let test = try stringTest(op, literal, mismatch: mismatch)
             if field.type == .string {
-                return { if case .string(let s) = $0 { return test(s) }; return false }
+                return { if case .bytes(let b) = $0 { return test(b.bytes) }; return false }
             }
             if op == .notEqual {
                 let equal = try stringTest(.equal, literal, mismatch: mismatch)
-                return { if case .list(let items) = $0 { return !items.contains(where: equal) }; return true }
+                return { if case .byteList(let items) = $0 { return !items.contains { equal($0.bytes) } }; return true }
             }
-            return { if case .list(let items) = $0 { return items.contains(where: test) }; return false }
+            return { if case .byteList(let items) = $0 { return items.contains { test($0.bytes) } }; return false }
         }
     }
 
+    /// Compiles a string operator to a test on UTF-8 bytes; literals are converted once, here.
     private static func stringTest(_ op: ComparisonOperator, _ literal: Literal,
-                                   mismatch: (String) -> RuleError) throws(RuleError) -> (String) -> Bool {
-        let single: String?
+                                   mismatch: (String) -> RuleError) throws(RuleError) -> ([UInt8]) -> Bool {
+        let single: [UInt8]?
         switch literal {
-        case .string(let s): single = s
-        case .number(let n): single = String(n)
+        case .string(let s): single = Array(s.utf8)
+        case .number(let n): single = Array(String(n).utf8)
         case .list: single = nil
         }
         switch op {
         case .in, .pmatch:
             guard case .list(let items) = literal else { throw mismatch("needs a list: (a, b, ...)") }
-            if op == .in { let set = Set(items); return { set.contains($0) } }
-            return { value in items.contains { value == $0 || value.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
+            let bytes = items.map { Array($0.utf8) }
+            if op == .in { let set = Set(bytes); return { set.contains($0) } }
+            let prefixes = bytes.map { $0.last == UInt8(ascii: "/") ? $0 : $0 + [UInt8(ascii: "/")] }
+            return { value in bytes.contains(value) || prefixes.contains { ByteMatch.hasPrefix(value, $0) } }
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
             throw mismatch("needs a number field")
         default:
@@ -286,15 +301,29 @@ struct RuleCompiler {
         switch op {
         case .equal: return { $0 == value }
         case .notEqual: return { $0 != value }
-        case .startswith: return { $0.hasPrefix(value) }
-        case .endswith: return { $0.hasSuffix(value) }
-        case .contains: return { $0.contains(value) }
-        case .icontains: let lowered = value.lowercased(); return { $0.lowercased().contains(lowered) }
-        case .glob: return { fnmatch(value, $0, 0) == 0 }
+        case .startswith: return { ByteMatch.hasPrefix($0, value) }
+        case .endswith: return { ByteMatch.hasSuffix($0, value) }
+        case .contains: return { ByteMatch.contains($0, value) }
+        case .icontains:
+            let lowered = ByteMatch.lowercasedASCII(value)
+            return { ByteMatch.contains(ByteMatch.lowercasedASCII($0), lowered) }
+        case .glob:
+            // Most globs are a literal with a leading and/or trailing `*`: match those directly.
+            let star = UInt8(ascii: "*")
+            let inner = Array(value.drop { $0 == star }.reversed().drop { $0 == star }.reversed())
+            if !inner.contains(where: { [star, UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "\\")].contains($0) }) {
+                switch (value.first == star, value.last == star && value.count > 1) {
+                case (true, true): return { ByteMatch.contains($0, inner) }
+                case (true, false): return { ByteMatch.hasSuffix($0, inner) }
+                case (false, true): return { ByteMatch.hasPrefix($0, inner) }
+                case (false, false): return { $0 == inner }
+                }
+            }
+            return { ByteMatch.glob(value, $0) }
         case .regex:
             let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(value) } catch { throw mismatch("has an invalid regular expression: \(error)") }
-            return { $0.contains(regex) }
+            do { regex = try Regex(String(decoding: value, as: UTF8.self)) } catch { throw mismatch("has an invalid regular expression: \(error)") }
+            return { String(decoding: $0, as: UTF8.self).contains(regex) }
         default:
             throw mismatch("is not supported")
         }

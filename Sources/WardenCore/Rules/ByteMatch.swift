@@ -1,0 +1,85 @@
+import Glibc
+
+/// String operators of the rule language, on UTF-8 bytes.
+enum ByteMatch {
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        let first = needle[0]
+        var start = 0
+        let last = haystack.count - needle.count
+        while start <= last {
+            if haystack[start] == first {
+                var offset = 1
+                while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
+            }
+            start += 1
+        }
+        return false
+    }
+
+    static func hasPrefix(_ value: [UInt8], _ prefix: [UInt8]) -> Bool {
+        value.count >= prefix.count && value[..<prefix.count].elementsEqual(prefix)
+    }
+
+    static func hasSuffix(_ value: [UInt8], _ suffix: [UInt8]) -> Bool {
+        value.count >= suffix.count && value[(value.count - suffix.count)...].elementsEqual(suffix)
+    }
+
+    static func lowercasedASCII(_ value: [UInt8]) -> [UInt8] {
+        value.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+    }
+
+    /// Shell-style glob over bytes: `*` (any run, including "/"), `?`, `[...]` and `[!...]`, as
+    /// fnmatch(3) without FNM_PATHNAME.
+    static func glob(_ pattern: [UInt8], _ value: [UInt8]) -> Bool {
+        var p = 0, v = 0
+        var starP = -1, starV = 0
+        while v < value.count {
+            if p < pattern.count {
+                let c = pattern[p]
+                if c == UInt8(ascii: "*") {
+                    starP = p; starV = v; p += 1
+                    continue
+                }
+                if c == UInt8(ascii: "?") { p += 1; v += 1; continue }
+                if c == UInt8(ascii: "["), let (matched, next) = matchClass(pattern, p, value[v]) {
+                    if matched { p = next; v += 1; continue }
+                } else if c == UInt8(ascii: "\\"), p + 1 < pattern.count {
+                    if pattern[p + 1] == value[v] { p += 2; v += 1; continue }
+                } else if c == value[v] {
+                    p += 1; v += 1
+                    continue
+                }
+            }
+            guard starP >= 0 else { return false }
+            starV += 1
+            v = starV
+            p = starP + 1
+        }
+        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pattern.count
+    }
+
+    /// (matched, index after the class) for a `[...]` at `start`; nil if the class is unterminated.
+    private static func matchClass(_ pattern: [UInt8], _ start: Int, _ byte: UInt8) -> (Bool, Int)? {
+        var i = start + 1
+        var negate = false
+        if i < pattern.count, pattern[i] == UInt8(ascii: "!") || pattern[i] == UInt8(ascii: "^") { negate = true; i += 1 }
+        var matched = false
+        var first = true
+        while i < pattern.count, pattern[i] != UInt8(ascii: "]") || first {
+            first = false
+            if i + 2 < pattern.count, pattern[i + 1] == UInt8(ascii: "-"), pattern[i + 2] != UInt8(ascii: "]") {
+                if byte >= pattern[i] && byte <= pattern[i + 2] { matched = true }
+                i += 3
+            } else {
+                if byte == pattern[i] { matched = true }
+                i += 1
+            }
+        }
+        guard i < pattern.count else { return nil }
+        return (matched != negate, i + 1)
+    }
+}
