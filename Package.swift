@@ -21,11 +21,7 @@ let package = Package(
         .target(
             name: "WardenCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.embedInCode("Resources/agents.yaml"), .embedInCode("Resources/default.yaml")],
-            // Rule evaluation touches the per-event field cache on every comparison; dynamic
-            // exclusivity checks there cost a third of the engine's time (callgrind). Static checks
-            // still apply, and debug builds (the tests) keep the dynamic ones.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            resources: [.embedInCode("Resources/agents.yaml"), .embedInCode("Resources/default.yaml")]
         ),
         // The only module with unsafe pointers: libbpf objects, maps, links, the ring buffer, decoding.
         .target(

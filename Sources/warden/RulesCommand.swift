@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import WardenCore
 
@@ -5,8 +6,20 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Validate rule files and run their examples.",
-        subcommands: [Check.self, Test.self]
+        subcommands: [Check.self, Test.self, Fields.self]
     )
+
+    struct Fields: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every field conditions and outputs may use (Markdown).")
+
+        func run() {
+            print("| field | type | events | meaning |\n| --- | --- | --- | --- |")
+            for field in FieldRegistry.fields {
+                let kinds = field.kinds.map { $0.map(\.rawValue).sorted().joined(separator: ", ") } ?? "all"
+                print("| `\(field.name)` | \(field.type.rawValue) | \(kinds) | \(field.description.replacingOccurrences(of: "|", with: "\\|")) |")
+            }
+        }
+    }
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Parse and compile rules; report the first error as file:line:column.")

@@ -105,3 +105,16 @@ struct RuleLanguageTests {
         #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
     }
 }
+
+@Suite("Rule documentation")
+struct RuleDocumentationTests {
+    @Test("docs/rules.md lists every field")
+    func everyFieldDocumented() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/rules.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        for field in FieldRegistry.fields {
+            #expect(text.contains("`\(field.name)`"), "docs/rules.md does not document \(field.name): regenerate with `warden rules fields`")
+        }
+    }
+}
