@@ -13,7 +13,7 @@ public final class ProcessTable {
     /// The newest image of each live pid.
     private var latestByPID: [UInt32: UInt64] = [:]
 
-    public init(capacity: Int = 32768) {
+    public init(capacity: Int = 8192) {
         precondition(capacity > 0)
         self.capacity = capacity
     }
