@@ -298,6 +298,22 @@ static __always_inline __u32 copy_user_string(__u8 *dst, __u32 max, const char *
 	return BOUNDED(n - 1, max - 1);
 }
 
+/* Copies the new image's user memory [start, end) - its argv or environment block - up to max
+ * bytes, setting truncated_flag when there was more. Returns the bytes copied. */
+static __always_inline __u32 copy_user_block(__u8 *dst, unsigned long start, unsigned long end, __u32 max,
+					      __u16 truncated_flag, __u16 *flags)
+{
+	unsigned long span = end > start ? end - start : 0;
+	__u32 len;
+
+	if (span > max)
+		*flags |= truncated_flag;
+	len = BOUNDED(span > max ? max : span, max);
+	if (bpf_probe_read_user(dst, len, (void *)start) != 0)
+		return 0;
+	return len;
+}
+
 static __always_inline void set_string(struct warden_string *s, __u32 offset, __u32 length)
 {
 	s->offset = offset;
@@ -356,7 +372,6 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	__u32 offset = 0, len;
 	__u16 flags = 0;
-	unsigned long arg_start, arg_end;
 
 	if (!s || !ps || tgid == config.monitor_tgid)
 		return 0;
@@ -413,27 +428,15 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	set_string(&e->cwd, offset, len);
 	offset += len;
 
-	arg_start = BPF_CORE_READ(task, mm, arg_start);
-	arg_end = BPF_CORE_READ(task, mm, arg_end);
-	len = arg_end > arg_start ? arg_end - arg_start : 0;
-	if (len > WARDEN_ARGV_MAX)
-		flags |= WARDEN_FLAG_ARGV_TRUNCATED;
-	len = BOUNDED(len, WARDEN_ARGV_MAX);
-	if (bpf_probe_read_user(&s->exec.data[offset], len, (void *)arg_start) != 0)
-		len = 0;
+	len = copy_user_block(&s->exec.data[offset], BPF_CORE_READ(task, mm, arg_start), BPF_CORE_READ(task, mm, arg_end),
+			      WARDEN_ARGV_MAX, WARDEN_FLAG_ARGV_TRUNCATED, &flags);
 	set_string(&e->argv, offset, len);
 	offset += len;
 
 	/* The environment, for injection checks (LD_PRELOAD, NODE_OPTIONS, ...). User space keeps
 	 * only the variables it inspects; the rest is never stored or exported. */
-	arg_start = BPF_CORE_READ(task, mm, env_start);
-	arg_end = BPF_CORE_READ(task, mm, env_end);
-	len = arg_end > arg_start ? arg_end - arg_start : 0;
-	if (len > WARDEN_ENV_MAX)
-		flags |= WARDEN_FLAG_ENV_TRUNCATED;
-	len = BOUNDED(len, WARDEN_ENV_MAX);
-	if (bpf_probe_read_user(&s->exec.data[offset], len, (void *)arg_start) != 0)
-		len = 0;
+	len = copy_user_block(&s->exec.data[offset], BPF_CORE_READ(task, mm, env_start), BPF_CORE_READ(task, mm, env_end),
+			      WARDEN_ENV_MAX, WARDEN_FLAG_ENV_TRUNCATED, &flags);
 	set_string(&e->env, offset, len);
 	offset += len;
 

@@ -53,7 +53,7 @@ struct RulesCommand: ParsableCommand {
 
     static func load(_ paths: [String]) throws -> RuleSet {
         do {
-            return paths.isEmpty ? try RuleSet.embeddedDefault() : try RuleSet.load(paths: paths)
+            return try RuleSet.load(pathsOrDefault: paths)
         } catch {
             throw CommandError("\(error)")
         }

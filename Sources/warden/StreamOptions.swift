@@ -56,7 +56,7 @@ struct RuleOptions: ParsableArguments {
 
     /// The rule set these options name; errors carry file:line:column.
     func load() throws(RuleError) -> RuleSet {
-        rules.isEmpty ? try RuleSet.embeddedDefault() : try RuleSet.load(paths: rules)
+        try RuleSet.load(pathsOrDefault: rules)
     }
 }
 

@@ -1,6 +1,11 @@
 import Foundation
 
 extension RuleSet {
+    /// The rule files at `paths`, or the embedded default pack when there are none.
+    public static func load(pathsOrDefault paths: [String]) throws(RuleError) -> RuleSet {
+        paths.isEmpty ? try embeddedDefault() : try load(paths: paths)
+    }
+
     /// Compiles the rule files at `paths` (files, or directories whose *.yaml files are read in
     /// name order) into one set. Any error names the file, line and column.
     public static func load(paths: [String]) throws(RuleError) -> RuleSet {
