@@ -15,7 +15,7 @@ struct LineageTests {
 
     @Test("ancestors walk fork and exec links back to the agent root")
     func ancestry() {
-        var table = ProcessTable()
+        let table = ProcessTable()
         table.insert(ProcessRecord(execID: 1, parentExecID: 0, sessionID: 1, agentID: 1, pid: 10, executablePath: "/usr/bin/node", argv: ["node", "cli.js"]))
         table.apply(.fork(ForkEvent(process: ref(pid: 11, exec: 2, parent: 1), parentPID: 10)))
         table.apply(exec(pid: 11, exec: 3, parent: 1, previous: 2, argv: ["bash", "-c", "x"]))
@@ -28,7 +28,7 @@ struct LineageTests {
 
     @Test("a cycle in parent links cannot hang the walk")
     func cycle() {
-        var table = ProcessTable()
+        let table = ProcessTable()
         table.insert(ProcessRecord(execID: 7, parentExecID: 8, sessionID: 1, agentID: 1, pid: 1, executablePath: "a", argv: []))
         table.insert(ProcessRecord(execID: 8, parentExecID: 7, sessionID: 1, agentID: 1, pid: 2, executablePath: "b", argv: []))
         #expect(table.ancestors(of: 7).map(\.execID) == [8])
@@ -36,7 +36,7 @@ struct LineageTests {
 
     @Test("the table stays bounded by evicting images that ended longest ago")
     func eviction() {
-        var table = ProcessTable(capacity: 100)
+        let table = ProcessTable(capacity: 100)
         for id in 1...1000 as ClosedRange<UInt64> {
             table.insert(ProcessRecord(execID: id, parentExecID: id - 1, sessionID: 1, agentID: 1, pid: UInt32(id), executablePath: "x", argv: []))
             table.apply(.exit(ExitEvent(process: ref(pid: UInt32(id), exec: id, parent: id - 1), status: 0)))
@@ -48,7 +48,7 @@ struct LineageTests {
 
     @Test("live images are never evicted")
     func liveImagesStay() {
-        var table = ProcessTable(capacity: 10)
+        let table = ProcessTable(capacity: 10)
         for id in 1...20 as ClosedRange<UInt64> {
             table.insert(ProcessRecord(execID: id, parentExecID: 0, sessionID: 1, agentID: 1, pid: UInt32(id), executablePath: "x", argv: []))
         }

@@ -1,5 +1,3 @@
-import WardenCore
-
 /// Receives decoded events on the polling thread, in ring-buffer order.
 public protocol EventSink: AnyObject {
     func receive(_ event: Event)

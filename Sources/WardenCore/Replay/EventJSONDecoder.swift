@@ -37,7 +37,7 @@ public final class EventJSONDecoder {
                 uid: uint(object["uid"]), euid: uint(object["euid"]), gid: uint(object["gid"]),
                 loginUID: (object["login_uid"] as? NSNumber)?.uint32Value, cgroupID: id(object["cgroup_id"]),
                 comm: bytes(object, "comm"), filename: bytes(object, "filename"), interpreter: bytes(object, "interpreter"),
-                executablePath: bytes(object, "exe"), executable: identity(object["executable"]), cwd: bytes(object, "cwd"),
+                executablePath: bytes(object, "exe"), executable: identity(object["executable"] as Any), cwd: bytes(object, "cwd"),
                 argv: byteArray(object, "argv"), argc: uint(object["argc"]),
                 stdio: (object["stdio"] as? [Any] ?? []).map(identity),
                 environment: (object["env"] as? [String: String] ?? [:]).mapValues { ByteString($0) },
