@@ -5,7 +5,7 @@
 /// parents before children. Seeded images get exec ids with the top bit set, from a range of their
 /// own, so they can never collide with ids the kernel assigns.
 public struct LineageSeeder {
-    public struct Seed: Sendable, Hashable {
+    public struct Seed: Sendable {
         public var pid: UInt32
         public var tracked: TrackedProcess
         public var record: ProcessRecord

@@ -1,5 +1,5 @@
 /// What Warden remembers of one process image, for ancestry in alerts and lineage in output.
-public struct ProcessRecord: Sendable, Hashable {
+public struct ProcessRecord: Sendable {
     public var execID: UInt64
     public var parentExecID: UInt64
     public var sessionID: UInt64

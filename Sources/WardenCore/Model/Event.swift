@@ -26,36 +26,38 @@ public struct ProcessRef: Sendable, Hashable {
     }
 }
 
-public struct ExecEvent: Sendable, Hashable {
-    public var process: ProcessRef
-    public var previousExecID: UInt64
-    public var ppid: UInt32
-    public var uid: UInt32
-    public var euid: UInt32
-    public var gid: UInt32
+/// A reference type: an exec is shared by the event, the lineage record of its image, and the
+/// records of the children forked from it; copying it per field access dominated rule evaluation.
+public final class ExecEvent: Sendable {
+    public let process: ProcessRef
+    public let previousExecID: UInt64
+    public let ppid: UInt32
+    public let uid: UInt32
+    public let euid: UInt32
+    public let gid: UInt32
     /// nil when the audit login uid is unset.
-    public var loginUID: UInt32?
-    public var cgroupID: UInt64
-    public var comm: ByteString
+    public let loginUID: UInt32?
+    public let cgroupID: UInt64
+    public let comm: ByteString
     /// The path as passed to execve.
-    public var filename: ByteString
+    public let filename: ByteString
     /// The interpreter the kernel ran (from a shebang); equals `filename` for a direct exec.
-    public var interpreter: ByteString
+    public let interpreter: ByteString
     /// The resolved path of the file the kernel runs.
-    public var executablePath: ByteString
-    public var executable: FileIdentity
-    public var cwd: ByteString
-    public var argv: [ByteString]
+    public let executablePath: ByteString
+    public let executable: FileIdentity
+    public let cwd: ByteString
+    public let argv: [ByteString]
     /// argc as counted by the kernel, even when argv was truncated.
-    public var argc: UInt32
-    public var stdio: [FileIdentity]
+    public let argc: UInt32
+    public let stdio: [FileIdentity]
     /// Only the variables in `WatchedEnvironment.names`.
-    public var environment: [String: ByteString]
-    public var environmentTruncated: Bool
-    public var argvTruncated: Bool
-    public var pathTruncated: Bool
+    public let environment: [String: ByteString]
+    public let environmentTruncated: Bool
+    public let argvTruncated: Bool
+    public let pathTruncated: Bool
     /// This exec made the process the root of a new agent session.
-    public var isAgentRoot: Bool
+    public let isAgentRoot: Bool
 
     public init(process: ProcessRef, previousExecID: UInt64 = 0, ppid: UInt32, uid: UInt32 = 0, euid: UInt32 = 0,
                 gid: UInt32 = 0, loginUID: UInt32? = nil, cgroupID: UInt64 = 0, comm: ByteString,
@@ -189,7 +191,7 @@ public struct LossReport: Sendable, Hashable {
     public var isEmpty: Bool { ringBufferDrops == 0 && processTableFull == 0 }
 }
 
-public enum Event: Sendable, Hashable {
+public enum Event: Sendable {
     case exec(ExecEvent)
     case fork(ForkEvent)
     case exit(ExitEvent)

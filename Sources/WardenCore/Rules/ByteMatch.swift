@@ -83,3 +83,18 @@ enum ByteMatch {
         return (matched != negate, i + 1)
     }
 }
+
+/// Membership in a fixed set of byte strings. Rule lists are short (tens of items), so candidates
+/// are bucketed by length and compared directly: cheaper than hashing every byte of the value.
+struct ByteSet {
+    private var byLength: [Int: [[UInt8]]] = [:]
+
+    init(_ items: [[UInt8]]) {
+        for item in items { byLength[item.count, default: []].append(item) }
+    }
+
+    func contains(_ value: [UInt8]) -> Bool {
+        guard let candidates = byLength[value.count] else { return false }
+        return candidates.contains { $0 == value }
+    }
+}

@@ -1,13 +1,24 @@
 /// Every field a condition or output template may use. docs/rules.md documents the same list;
 /// an unknown field in a rule is an error at load time, never a silent false.
-public struct FieldDefinition: Sendable {
+public final class FieldDefinition: Sendable {
     public let name: String
     public let type: FieldType
     public let description: String
     /// nil: meaningful for every event kind.
     public let kinds: Set<EventKind>?
     let read: @Sendable (EvaluationContext) -> FieldValue
+    /// Slot in the evaluation context's per-event cache.
     public let index: Int
+
+    init(name: String, type: FieldType, description: String, kinds: Set<EventKind>?,
+         read: @escaping @Sendable (EvaluationContext) -> FieldValue, index: Int) {
+        self.name = name
+        self.type = type
+        self.description = description
+        self.kinds = kinds
+        self.read = read
+        self.index = index
+    }
 }
 
 public enum FieldRegistry {

@@ -6,7 +6,7 @@ public enum PathLocation: String, Sendable {
 /// What Warden knows about the origin of a process's input or of a file, from earlier events in
 /// the lineage. Command strings are trivially obfuscated; these facts come from the kernel's view
 /// (pipe inodes, resolved paths, exec ids) instead.
-public struct ProvenanceFacts: Sendable, Hashable {
+public struct ProvenanceFacts: Sendable {
     /// The process writing into this process's stdin pipe, if Warden saw it exec.
     public var stdinWriter: ProcessRecord?
     /// stdin is fed, directly or through decoders/decompressors, by a network client.

@@ -289,7 +289,7 @@ struct RuleCompiler {
         case .in, .pmatch:
             guard case .list(let items) = literal else { throw mismatch("needs a list: (a, b, ...)") }
             let bytes = items.map { Array($0.utf8) }
-            if op == .in { let set = Set(bytes); return { set.contains($0) } }
+            if op == .in { let set = ByteSet(bytes); return { set.contains($0) } }
             let prefixes = bytes.map { $0.last == UInt8(ascii: "/") ? $0 : $0 + [UInt8(ascii: "/")] }
             return { value in bytes.contains(value) || prefixes.contains { ByteMatch.hasPrefix(value, $0) } }
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
