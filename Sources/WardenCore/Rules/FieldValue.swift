@@ -28,6 +28,16 @@ public enum FieldValue: Sendable, Hashable {
 public enum EventKind: String, Sendable, CaseIterable {
     case exec, open, execFailed = "exec_failed", fork, exit
 
+    var bit: UInt8 {
+        switch self {
+        case .exec: return 1
+        case .open: return 2
+        case .execFailed: return 4
+        case .fork: return 8
+        case .exit: return 16
+        }
+    }
+
     init?(_ event: Event) {
         switch event {
         case .exec: self = .exec

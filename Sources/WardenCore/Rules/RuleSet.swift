@@ -153,11 +153,28 @@ struct RuleCompiler {
             var predicates: [Predicate] = []
             var kinds: Set<EventKind>? = []
             var stdin = false
+            // Comparisons on the same field are fused: the field is fetched once and every test of
+            // the group runs on that value (credential path lists are a dozen tests of file.path).
+            var groups: [(field: FieldDefinition, tests: [(FieldValue) -> Bool])] = []
             for term in terms {
                 let (p, k, s) = try compile(term)
-                predicates.append(p)
                 kinds = (kinds == nil || k == nil) ? nil : kinds!.union(k!)
                 stdin = stdin || s
+                if let (field, test) = try fieldTest(term) {
+                    if let index = groups.firstIndex(where: { $0.field === field }) {
+                        groups[index].tests.append(test)
+                    } else {
+                        groups.append((field, [test]))
+                    }
+                } else {
+                    predicates.append(p)
+                }
+            }
+            for (field, tests) in groups {
+                predicates.append({ context in
+                    let value = FieldRegistry.value(field, in: context)
+                    return tests.contains { $0(value) }
+                })
             }
             return ({ context in predicates.contains { $0(context) } }, kinds, stdin)
         case .not(let inner):
@@ -182,6 +199,23 @@ struct RuleCompiler {
             }
             return try compileComparison(fieldName, op, literal, at: location)
         }
+    }
+
+    /// The field and value test of a plain comparison (not evt.type, which compiles to a kind check).
+    private func fieldTest(_ expression: Expression) throws(RuleError) -> (FieldDefinition, (FieldValue) -> Bool)? {
+        var fieldName: String, op: ComparisonOperator, literal: Literal, location: SourceLocation
+        switch expression {
+        case .comparison(let f, let o, let l, let at):
+            (fieldName, op, literal, location) = (f, o, l, at)
+            if case .list(let items) = literal { literal = .list(items.flatMap { lists[$0]?.items ?? [$0] }) }
+        case .listReference(let f, let o, let name, let at):
+            guard let list = lists[name] else { return nil }
+            (fieldName, op, literal, location) = (f, o, .list(list.items), at)
+        default:
+            return nil
+        }
+        guard fieldName != "evt.type", let field = FieldRegistry.byName[fieldName] else { return nil }
+        return (field, try Self.makeTest(field, op, literal, at: location))
     }
 
     private mutating func compileMacro(_ name: String, at location: SourceLocation) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
@@ -220,7 +254,8 @@ struct RuleCompiler {
         }
         if let kinds, op == .equal || op == .in {
             // The event kind is an enum on the context: no field value, no byte comparison.
-            return ({ context in EventKind(context.event).map { kinds.contains($0) } ?? false }, kinds, stdin)
+            let mask = kinds.reduce(0) { $0 | $1.bit }
+            return ({ context in EventKind(context.event).map { $0.bit & mask != 0 } ?? false }, kinds, stdin)
         }
         let test = try Self.makeTest(field, op, literal, at: location)
         return ({ test(FieldRegistry.value(field, in: $0)) }, kinds, stdin)
