@@ -640,3 +640,26 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	submit(e, len);
 	return 0;
 }
+
+/*
+ * `warden doctor` only: proves that bpf_send_signal(SIGKILL) from sched_process_exec stops a new
+ * image before it runs. Not loaded by the monitor ("?" prefix); the doctor loads it alone, puts
+ * the tgid of a held child in probe_target, and checks that the child dies by SIGKILL.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} probe_target SEC(".maps");
+
+SEC("?tp_btf/sched_process_exec")
+int BPF_PROG(probe_send_signal, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 zero = 0;
+	__u32 *target = bpf_map_lookup_elem(&probe_target, &zero);
+
+	if (target && *target != 0 && *target == BPF_CORE_READ(task, tgid))
+		bpf_send_signal(9);
+	return 0;
+}

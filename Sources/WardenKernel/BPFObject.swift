@@ -57,6 +57,16 @@ final class BPFObject {
         if result != 0 { throw KernelError("sizing BPF map \(name)", errno: -result) }
     }
 
+    /// Loads only `program` (diagnostic probes); every other program stays out of the kernel.
+    func loadOnly(program name: String) throws {
+        var program = bpf_object__next_program(object, nil)
+        while let current = program {
+            bpf_program__set_autoload(current, String(cString: bpf_program__name(current)) == name)
+            program = bpf_object__next_program(object, current)
+        }
+        try load()
+    }
+
     func load() throws {
         let result = bpf_object__load(object)
         if result != 0 {
