@@ -61,9 +61,17 @@ public struct AgentCatalog: Sendable {
                 agent.executables = try stringList(value, key: "executables", source: source)
             case "commands":
                 agent.commands = try stringList(value, key: "commands", source: source)
+            case "interpreters":
+                agent.interpreters = try stringList(value, key: "interpreters", source: source).map { name in
+                    guard let kind = InterpreterKind(rawValue: name) else {
+                        throw AgentCatalogError(source: source, line: value.mark?.line,
+                                                message: "unknown interpreter `\(name)`; expected \(InterpreterKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return kind
+                }
             default:
                 throw AgentCatalogError(source: source, line: key.mark?.line,
-                                        message: "unknown key `\(key.string ?? "?")`; expected name, description, executables or commands")
+                                        message: "unknown key `\(key.string ?? "?")`; expected name, description, executables, commands or interpreters")
             }
         }
         guard !agent.name.isEmpty else {
@@ -93,6 +101,12 @@ public struct AgentCatalog: Sendable {
     /// The kernel id of the agent named `name`.
     public func id(of name: String) -> UInt32? {
         agents.firstIndex { $0.name == name }.map { UInt32($0 + 1) }
+    }
+
+    /// The definition for a kernel agent id; nil for 0 or an unknown id.
+    public func definition(of id: UInt32) -> AgentDefinition? {
+        guard id > 0, Int(id) <= agents.count else { return nil }
+        return agents[Int(id) - 1]
     }
 
     /// The name for a kernel agent id; nil for 0 or an unknown id.

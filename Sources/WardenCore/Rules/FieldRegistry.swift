@@ -122,6 +122,11 @@ public enum FieldRegistry {
             let current = c.lineage.latest(pid: root.pid) ?? root
             return .bool(record.executablePath == current.executablePath || record.executablePath == root.executablePath)
         }
+        add("agent.expects_interpreter", .bool, nil, "the agent declares no expected interpreters, or the process's interpreter is one of them (true for non-interpreters)") { c in
+            guard let kind = c.interpreter?.kind, let declared = c.catalog.definition(of: c.event.process?.agentID ?? 0)?.interpreters,
+                  !declared.isEmpty else { return .bool(true) }
+            return .bool(declared.contains(kind))
+        }
         add("agent.workspace", .string, nil, "the agent root's working directory") { fieldText($0.agentRoot?.cwd) }
 
         add("exec.argv_truncated", .bool, execOnly, "argv was longer than Warden reads (8 KiB)") { .bool($0.exec?.argvTruncated == true) }

@@ -9,6 +9,7 @@ import Yams
 /// `filename`, `interpreter` (shebang interpreter: makes `filename` a script), `cwd`, `stdin`,
 /// `stdout`, `env` (mapping); its surroundings: `parent` and `ancestors` (`{exe, argv, env}`,
 /// ancestors listed from the agent root down), `agent` (agent name, default claude-code),
+/// `agent_interpreters` (the agent's declared interpreters),
 /// `stdin_writer` (argv of a process piping into stdin), `written` (a path the lineage wrote
 /// first); for opens: `path`, `write`, `error`, `by` (argv of the opener).
 public struct RuleExample: Sendable, Hashable {
@@ -28,6 +29,8 @@ public struct RuleExample: Sendable, Hashable {
     public var parent: Process?
     public var ancestors: [Process] = []
     public var agent = "claude-code"
+    /// The agent's declared interpreters (agents.yaml `interpreters:`).
+    public var agentInterpreters: [String] = []
     public var stdinWriter: [String]?
     public var written: [String] = []
     public var path: String?
@@ -57,6 +60,7 @@ public struct RuleExample: Sendable, Hashable {
                 guard let items = value.sequence else { throw RuleError(at, "`ancestors` must be a list") }
                 ancestors = try items.map { (item: Node) throws(RuleError) -> Process in try Self.process(item, at) }
             case "agent": agent = value.string ?? agent
+            case "agent_interpreters": agentInterpreters = try Self.strings(value, at)
             case "stdin_writer": stdinWriter = try Self.strings(value, at)
             case "written": written = value.sequence != nil ? try Self.strings(value, at) : [value.string ?? ""]
             case "path": path = value.string

@@ -42,7 +42,7 @@ public struct RuleExampleRunner {
         let lineage = ProcessTable()
         let provenance = ProvenanceTracker(homes: ["/home/dev", "/root"])
         var catalog = AgentCatalog()
-        _ = catalog.add(AgentDefinition(name: example.agent))
+        _ = catalog.add(AgentDefinition(name: example.agent, interpreters: example.agentInterpreters.compactMap(InterpreterKind.init(rawValue:))))
         let context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: InterpreterCatalog(), catalog: catalog)
         let engine = RuleEngine(ruleSet: ruleSet, context: context)
         var ids: [String] = []
