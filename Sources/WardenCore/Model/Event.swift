@@ -122,22 +122,23 @@ public struct ExitEvent: Sendable, Hashable {
 }
 
 /// open, openat, openat2, creat, or an execve/execveat that failed.
-public struct FileEvent: Sendable, Hashable {
-    public var process: ProcessRef
+/// A reference type, like ExecEvent: rule evaluation reads it many times per event.
+public final class FileEvent: Sendable {
+    public let process: ProcessRef
     /// The fd, or -errno.
-    public var result: Int64
-    public var flags: UInt64
-    public var mode: UInt32
-    public var syscall: Syscall
+    public let result: Int64
+    public let flags: UInt64
+    public let mode: UInt32
+    public let syscall: Syscall
     /// The opened file as the kernel resolved it; `.none` when the call failed.
-    public var file: FileIdentity
+    public let file: FileIdentity
     /// The kernel-resolved path of the opened file or, for a failed call, the requested path made
     /// absolute against the directory the kernel resolved it from.
-    public var path: ByteString
+    public let path: ByteString
     /// The path argument exactly as the process passed it.
-    public var requested: ByteString
-    public var pathTruncated: Bool
-    public var requestUnreadable: Bool
+    public let requested: ByteString
+    public let pathTruncated: Bool
+    public let requestUnreadable: Bool
 
     public init(process: ProcessRef, result: Int64, flags: UInt64 = 0, mode: UInt32 = 0, syscall: Syscall,
                 file: FileIdentity = .none, path: ByteString, requested: ByteString,
