@@ -32,7 +32,9 @@ public struct AgentMatchTable: Sendable, Equatable {
     @discardableResult
     public mutating func addExecutable(_ path: String, id: UInt32) -> Bool {
         guard let identity = FileStat.identity(of: path), identity.kind == .regular else { return false }
-        executables[FileKey(device: identity.device, inode: identity.inode)] = executables[FileKey(device: identity.device, inode: identity.inode)] ?? id
+        // The first agent to claim a file keeps it.
+        let key = FileKey(device: identity.device, inode: identity.inode)
+        if executables[key] == nil { executables[key] = id }
         return true
     }
 
