@@ -151,6 +151,9 @@ final class MonitorSession: @unchecked Sendable {
         var line = "warden: \(total) events"
         if !kinds.isEmpty { line += " (\(kinds.joined(separator: ", ")))" }
         line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(pipeline.alertCount) alerts"
+        // Every record the kernel wrote must have been read: a difference would be a silent loss.
+        let emitted = sensors.eventsEmitted()
+        if emitted != total + undecodable { line += "; kernel emitted \(emitted) records but \(total + undecodable) were read" }
         if pipeline.outputFailed { line += "; output failed (closed pipe or full disk)" }
         return line
     }

@@ -44,6 +44,7 @@ struct KernelIntegrationTests {
         let lineagePIDs = Set(events.ofType("exec").compactMap { $0.int("pid") } + events.ofType("fork").compactMap { $0.int("pid") })
         #expect(events.allSatisfy { lineagePIDs.contains($0.int("pid") ?? -1) })
         #expect(result.stderr.contains("0 dropped in the kernel"))
+        #expect(!result.stderr.contains("kernel emitted"), "every record the kernel wrote was read: \(result.stderr)")
     }
 
     @Test("lineage survives setsid, nohup, double fork and re-parenting to init")

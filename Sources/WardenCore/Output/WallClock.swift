@@ -29,10 +29,6 @@ public struct WallClock: Sendable {
     }
 
     /// RFC 3339 in UTC with nanoseconds, as Falco writes `time`: 2026-05-25T13:44:05.478445995Z.
-    public func rfc3339(bootTime: UInt64) -> String {
-        Self.rfc3339(unixNanoseconds: unixNanoseconds(bootTime: bootTime))
-    }
-
     public static func rfc3339(unixNanoseconds: Int64) -> String {
         var seconds = time_t(unixNanoseconds / 1_000_000_000)
         let nanos = Int(unixNanoseconds % 1_000_000_000)
