@@ -12,11 +12,8 @@
 # 5. load-and-attach time
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "$(id -u)" -eq 0 ] || { echo "overhead: run as root" >&2; exit 1; }
 rounds=${1:-7}
-source scripts/setup.sh
-swift build -c release --product warden >/dev/null
-warden=.build/release/warden
+source bench/lib.sh "overhead"
 work=$(mktemp -d)
 trap 'kill $monitor_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 gcc -O2 -o "$work/storm" bench/storm.c

@@ -7,11 +7,8 @@
 #   bench/rules.sh [COPIES]        (root; builds Warden in release mode first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "$(id -u)" -eq 0 ] || { echo "rules bench: run as root" >&2; exit 1; }
 copies=${1:-100}
-source scripts/setup.sh
-swift build -c release --product warden >/dev/null
-warden=$PWD/.build/release/warden
+source bench/lib.sh "rules bench"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -17,12 +17,13 @@ public enum SignalProbe {
         try object.loadOnly(program: "probe_send_signal")
         let target = try object.map(named: "probe_target")
         let links = try object.attachAll()
-        defer { _ = links }
-        let child = try HeldChild(arguments: ["/bin/true"])
-        try target.update(UInt32(0), UInt32(child.pid))
-        try child.release()
-        let status = child.wait(block: true) ?? 0
-        try target.update(UInt32(0), UInt32(0))
-        return status & 0x7F == SIGKILL ? .works : .noEffect(status)
+        return try withExtendedLifetime(links) {
+            let child = try HeldChild(arguments: ["/bin/true"])
+            try target.update(UInt32(0), UInt32(child.pid))
+            try child.release()
+            let status = child.wait(block: true) ?? 0
+            try target.update(UInt32(0), UInt32(0))
+            return status & 0x7F == SIGKILL ? .works : .noEffect(status)
+        }
     }
 }

@@ -11,6 +11,13 @@ public enum WatchedEnvironment {
         "npm_lifecycle_event", "npm_package_name",
     ]
 
+    /// Watched variables that describe the process rather than change what it runs: agent markers
+    /// and npm's lifecycle context. They are never reported as injected.
+    public static let markers: Set<String> = [
+        "CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
+        "npm_lifecycle_event", "npm_package_name",
+    ]
+
     /// The watched `NAME=value` pairs of a NUL-separated environment block.
     public static func extract(_ block: ArraySlice<UInt8>) -> [String: ByteString] {
         var found: [String: ByteString] = [:]

@@ -45,7 +45,6 @@ public final class EventPipeline: EventSink {
     private let hostname = Hostname.current()
     private let pendingRules = Mutex<RuleSet?>(nil)
     public private(set) var alertCount: UInt64 = 0
-    public private(set) var alertsByRule: [String: UInt64] = [:]
 
     /// `engine` nil: events only, no rules. Its context must read `lineage`.
     public init(configuration: Configuration, context: OutputContext, stdout: FDWriter, export: FDWriter?,
@@ -95,20 +94,16 @@ public final class EventPipeline: EventSink {
 
     private func emit(_ alert: Alert) {
         alertCount += 1
-        alertsByRule[alert.ruleID, default: 0] += 1
-        if let export {
+        let toStdout = alert.priority >= configuration.minimumPriority
+        if export != nil || (toStdout && configuration.format == .json) {
             scratch.reset()
             alertFormatter.json(alert, hostname: hostname, into: &scratch)
-            export.writeLine(scratch.bytes)
+            export?.writeLine(scratch.bytes)
         }
-        guard alert.priority >= configuration.minimumPriority else { return }
+        guard toStdout else { return }
         switch configuration.format {
-        case .json:
-            scratch.reset()
-            alertFormatter.json(alert, hostname: hostname, into: &scratch)
-            stdout.writeLine(scratch.bytes)
-        case .text:
-            stdout.writeLine(alertFormatter.text(alert))
+        case .json: stdout.writeLine(scratch.bytes)
+        case .text: stdout.writeLine(alertFormatter.text(alert))
         }
     }
 

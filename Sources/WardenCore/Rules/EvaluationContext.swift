@@ -95,21 +95,12 @@ public final class EvaluationContext {
         return facts
     }
 
-    /// Code given inline to an interpreter: the argument after -c / -e / -E / -r / --eval, or after
-    /// a shell's combined flags ending in c (`-lc`, `-ec`).
-    public var inlineCode: ByteString? {
+    /// How the event's interpreter gets its code (nil when the process is not an interpreter).
+    var invocation: InterpreterInvocation? {
         guard let interpreter, let argv = exec?.argv else { return nil }
-        var index = 1
-        while index < argv.count {
-            let argument = argv[index].text
-            let inlineFlag = ["-c", "-e", "-E", "-r", "--eval", "--command", "-p", "--print"].contains(argument)
-            let shellFlags = interpreter.kind == .shell && argument.hasPrefix("-") && !argument.hasPrefix("--") && argument.count > 1 && argument.hasSuffix("c")
-            if inlineFlag || shellFlags {
-                return index + 1 < argv.count ? argv[index + 1] : ByteString([])
-            }
-            if !argument.hasPrefix("-") { return nil }
-            index += 1
-        }
-        return nil
+        return InterpreterInvocation(argv: argv, kind: interpreter.kind)
     }
+
+    /// Code given inline to an interpreter (`sh -c`, `bash -lc`, `python -c`, `node -e`, ...).
+    public var inlineCode: ByteString? { invocation?.inlineCode }
 }

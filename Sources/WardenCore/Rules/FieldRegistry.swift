@@ -58,10 +58,7 @@ public enum FieldRegistry {
         add("proc.cwd", .string, nil, "working directory at exec") { fieldText($0.exec?.cwd) }
         add("proc.filename", .string, nil, "path as passed to execve") { fieldText($0.exec?.filename) }
         add("proc.script", .string, nil, "the script a shebang or an interpreter argument runs, \"\" if none") { c in
-            guard let e = c.exec else { return .string("") }
-            if e.isScript { return .bytes(e.filename) }
-            if c.interpreter != nil, let script = ProvenanceTracker.scriptArgument(e.argv) { return .bytes(script) }
-            return .string("")
+            fieldText(c.exec.flatMap { InterpreterInvocation.script(of: $0, interpreter: c.interpreter) })
         }
         add("proc.interpreter", .string, nil, "shell, python, node, bun, deno, perl, ruby, php, lua, tcl, powershell, or \"\"") { .string($0.interpreter?.kind.rawValue ?? "") }
         add("proc.is_interpreter", .bool, nil, "runs an interpreter, recognised by identity (renamed copies and links count)") { .bool($0.interpreter != nil) }
@@ -77,18 +74,20 @@ public enum FieldRegistry {
             return .bool(c.record?.argv.dropFirst().contains { homes.contains($0.text) } == true)
         }
         add("proc.script_location", .string, nil, "temp, workspace, home, system or other for proc.script; \"\" if none") { c in
-            guard let e = c.exec else { return .string("") }
-            let script: ByteString? = e.isScript ? e.filename : (c.interpreter != nil ? ProvenanceTracker.scriptArgument(e.argv) : nil)
-            guard let script else { return .string("") }
+            guard let e = c.exec, let script = InterpreterInvocation.script(of: e, interpreter: c.interpreter) else { return .string("") }
             let path = PathJoin.lexical(base: e.cwd, relative: script).text
             return .string(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).rawValue)
         }
         add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line") { .bool($0.inlineCode != nil) }
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
-            guard let e = c.exec, c.interpreter != nil, c.inlineCode == nil else { return .bool(false) }
-            let script = ProvenanceTracker.scriptArgument(e.argv)
+            guard let e = c.exec, let invocation = c.invocation else { return .bool(false) }
+            let fromStdin: Bool
+            switch invocation {
+            case .stdin: fromStdin = true
+            case .script(let path): fromStdin = path.text == "-" || path.text == "/dev/stdin"
+            case .inline, .module: fromStdin = false
+            }
             let stdin = e.stdio.first ?? .none
-            let fromStdin = script == nil || script?.text == "-" || script?.text == "/dev/stdin"
             return .bool(fromStdin && !e.isScript && !stdin.isTerminal && stdin.kind != .none && stdin.stdioDescription != "null")
         }
         add("proc.stdin", .string, nil, "what fd 0 is: tty, pipe, socket, null, regular, char, none") { fieldStdio($0, 0) }

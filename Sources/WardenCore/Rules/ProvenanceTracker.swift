@@ -171,26 +171,13 @@ public final class ProvenanceTracker {
         return facts
     }
 
-    /// The files an exec runs: the executable, the script, and an interpreter's script argument.
+    /// The files an exec runs: the executable, and the script (shebang or interpreter argument).
     func executedFiles(_ e: ExecEvent, interpreter: InterpreterCatalog.Match?) -> [String] {
         var files = [e.executablePath.text]
-        if e.isScript { files.append(PathJoin.lexical(base: e.cwd, relative: e.filename).text) }
-        if interpreter != nil, let script = Self.scriptArgument(e.argv) {
+        if let script = InterpreterInvocation.script(of: e, interpreter: interpreter) {
             files.append(PathJoin.lexical(base: e.cwd, relative: script).text)
         }
         return files
-    }
-
-    /// The first argument of an interpreter that is not an option: the script it runs, unless the
-    /// code came inline (-c/-e) or from stdin.
-    static func scriptArgument(_ argv: [ByteString]) -> ByteString? {
-        for argument in argv.dropFirst() {
-            let text = argument.text
-            if ["-c", "-e", "-r", "--eval", "-m", "--command", "-p", "--print"].contains(text) { return nil }
-            if text.hasPrefix("-") { continue }
-            return argument
-        }
-        return nil
     }
 
     /// The workspace wins over everything else: an agent working in a checkout under /tmp runs
@@ -215,11 +202,8 @@ public final class ProvenanceTracker {
         // The agent root's own environment is what its user started it with: not an injection.
         guard let parent else { return [] }
         return e.environment.compactMap { name, value in
-            guard !Self.markers.contains(name), !value.isEmpty else { return nil }
+            guard !WatchedEnvironment.markers.contains(name), !value.isEmpty else { return nil }
             return parent.environment[name] == value ? nil : name
         }.sorted()
     }
-
-    static let markers: Set<String> = ["CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
-                                       "npm_lifecycle_event", "npm_package_name"]
 }

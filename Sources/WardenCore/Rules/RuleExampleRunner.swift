@@ -85,7 +85,7 @@ struct ExampleScenario {
         let pipe: UInt64 = 4242
         if let writer = example.stdinWriter {
             _ = exec(RuleExample.Process(exe: "/usr/bin/\(writer.first ?? "true")", argv: writer, env: [:]), parent: parent,
-                     cwd: example.cwd, stdio: [Self.kind(example.stdin == "pipe" ? "tty" : "tty"), Self.pipe(pipe), Self.kind("tty")])
+                     cwd: example.cwd, stdio: [Self.kind("tty"), Self.pipe(pipe), Self.kind("tty")])
         }
         var stdin = Self.kind(example.stdin)
         if example.stdin == "pipe" { stdin = Self.pipe(example.stdinWriter != nil ? pipe : 31337) }

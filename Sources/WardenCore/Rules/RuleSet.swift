@@ -157,18 +157,21 @@ struct RuleCompiler {
             // the group runs on that value (credential path lists are a dozen tests of file.path).
             var groups: [(field: FieldDefinition, tests: [(FieldValue) -> Bool])] = []
             for term in terms {
-                let (p, k, s) = try compile(term)
-                kinds = (kinds == nil || k == nil) ? nil : kinds!.union(k!)
-                stdin = stdin || s
                 if let (field, test) = try fieldTest(term) {
+                    // A plain field comparison: any event kind, stdin provenance by its field name.
+                    kinds = nil
+                    stdin = stdin || field.name.hasPrefix("provenance.stdin")
                     if let index = groups.firstIndex(where: { $0.field === field }) {
                         groups[index].tests.append(test)
                     } else {
                         groups.append((field, [test]))
                     }
-                } else {
-                    predicates.append(p)
+                    continue
                 }
+                let (p, k, s) = try compile(term)
+                kinds = (kinds == nil || k == nil) ? nil : kinds!.union(k!)
+                stdin = stdin || s
+                predicates.append(p)
             }
             for (field, tests) in groups {
                 predicates.append({ context in
@@ -214,6 +217,7 @@ struct RuleCompiler {
         default:
             return nil
         }
+        // Unknown fields fall through to compile(), which reports them.
         guard fieldName != "evt.type", let field = FieldRegistry.byName[fieldName] else { return nil }
         return (field, try Self.makeTest(field, op, literal, at: location))
     }

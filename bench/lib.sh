@@ -1,0 +1,6 @@
+# Shared by the bench scripts: root check, system packages, a release build of Warden.
+# Sets $warden to the built binary (absolute path). Usage: source bench/lib.sh NAME
+[ "$(id -u)" -eq 0 ] || { echo "$1: run as root (Warden loads BPF programs)" >&2; exit 1; }
+source scripts/setup.sh
+swift build -c release --product warden >/dev/null
+warden=$PWD/.build/release/warden
