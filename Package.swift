@@ -15,8 +15,9 @@ let package = Package(
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
         // The one ABI header shared with bpf/warden.bpf.c.
         .target(name: "WardenABI"),
-        // fork + wait + exec for `warden run`, where only async-signal-safe C may run in the child.
-        .target(name: "CWardenSpawn"),
+        // Code that runs in forked children, where only async-signal-safe C may run: fork + wait +
+        // exec for `warden run`, and enforce mode's guardian and pidfd signalling.
+        .target(name: "CWardenSpawn", dependencies: ["WardenABI"]),
         // Event model, lineage, agent catalog, output. Pure Swift; testable without root.
         .target(
             name: "WardenCore",

@@ -59,6 +59,7 @@ struct socket_alloc {
 
 struct dentry {
 	struct dentry *d_parent;
+	struct inode *d_inode;
 	struct qstr d_name;
 } CORE;
 
@@ -127,6 +128,7 @@ struct task_struct {
 	struct files_struct *files;
 	struct signal_struct *signal;
 	char comm[16];
+	__u64 start_boottime;
 } CORE;
 
 struct linux_binprm {

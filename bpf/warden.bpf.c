@@ -61,6 +61,24 @@ struct {
 	__type(value, struct warden_counters);
 } counters SEC(".maps");
 
+/* Enforce mode: processes stopped until Warden decides, by tgid. Warden deletes an entry when it
+ * continues the process; on_exit deletes it when the process dies (killed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_HELD);
+	__type(key, __u32);
+	__type(value, struct warden_hold);
+} held SEC(".maps");
+
+/* Enforce mode: files, and directories (for the files directly in them), whose opens by a tool
+ * process are held for the rule engine. By identity, so links and relative paths change nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_GUARDED);
+	__type(key, struct warden_file_key);
+	__type(value, __u32);
+} guarded_files SEC(".maps");
+
 /*
  * Per-CPU scratch space: events are assembled here and copied into the ring buffer at their real
  * size, so a short exec does not reserve room for the longest one.
@@ -140,16 +158,94 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
 		h->flags |= WARDEN_FLAG_UNTRACKED;
 }
 
-static __always_inline void submit(void *record, __u32 size)
+static __always_inline bool submit(void *record, __u32 size)
 {
 	struct warden_counters *c = this_cpu_counters();
 
 	if (bpf_ringbuf_output(&events, record, size, 0) == 0) {
 		if (c)
 			c->events_emitted++;
-	} else if (c) {
-		c->ringbuf_drops++;
+		return true;
 	}
+	if (c)
+		c->ringbuf_drops++;
+	return false;
+}
+
+#define SIGKILL 9
+#define SIGCONT 18
+#define SIGSTOP 19
+
+/*
+ * Enforce mode. A held process is stopped with SIGSTOP from inside its own exec or open: the
+ * signal is acted on before the task next returns to user space, so the new image runs no
+ * instruction and the opened file yields no byte until Warden continues or kills it (by pidfd).
+ * The hold is recorded before the event is submitted, so Warden can never see the event before
+ * the hold exists. If the hold cannot be recorded or the event not delivered, Warden cannot
+ * decide, and the fail mode decides here: closed kills, open lets the process run.
+ */
+static __always_inline bool begin_hold(struct task_struct *task, const struct warden_process *proc, __u32 kind)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct warden_hold hold = {
+		.exec_id = proc->exec_id,
+		.start_time_ns = BPF_CORE_READ(task, start_boottime),
+		.held_at_ns = bpf_ktime_get_boot_ns(),
+		.event_kind = kind,
+	};
+
+	if (bpf_map_update_elem(&held, &tgid, &hold, BPF_ANY) != 0)
+		return false;
+	bpf_send_signal(SIGSTOP);
+	return true;
+}
+
+/* Submits an event of a process that enforce mode wants held, and applies the fail mode when the
+ * hold or the delivery failed. `record` starts with its header, whose flags get WARDEN_FLAG_HELD. */
+static __always_inline void submit_held(struct task_struct *task, const struct warden_process *proc,
+					struct warden_event_header *record, __u32 size)
+{
+	struct warden_counters *c = this_cpu_counters();
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	bool holding = begin_hold(task, proc, record->kind);
+
+	if (holding)
+		record->flags |= WARDEN_FLAG_HELD;
+	if (submit(record, size) && holding) {
+		if (c)
+			c->holds++;
+		return;
+	}
+	if (config.fail_closed) {
+		bpf_send_signal(SIGKILL);
+		if (c)
+			c->fail_closed_kills++;
+	} else if (holding) {
+		/* SIGCONT discards the pending SIGSTOP: the process runs as if never held. */
+		bpf_map_delete_elem(&held, &tgid);
+		bpf_send_signal(SIGCONT);
+	}
+}
+
+static __always_inline bool is_guarded(struct file *f)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct inode *directory = BPF_CORE_READ(f, f_path.dentry, d_parent, d_inode);
+	struct warden_file_key key = {
+		.inode = BPF_CORE_READ(inode, i_ino),
+		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
+	};
+
+	if (bpf_map_lookup_elem(&guarded_files, &key))
+		return true;
+	key.inode = BPF_CORE_READ(directory, i_ino);
+	key.dev = BPF_CORE_READ(directory, i_sb, s_dev);
+	return bpf_map_lookup_elem(&guarded_files, &key) != NULL;
+}
+
+static __always_inline bool enforced(const struct warden_process *proc)
+{
+	return config.enforce && !(proc->flags & WARDEN_FLAG_UNTRACKED);
 }
 
 static __always_inline void read_identity(struct inode *inode, struct warden_file_identity *id)
@@ -346,7 +442,7 @@ static __always_inline struct warden_process *adopt(__u32 tgid, struct task_stru
 	struct warden_process *parent = bpf_map_lookup_elem(&processes, &parent_tgid);
 	struct warden_process fresh = {
 		.agent_id = agent_id,
-		.flags = agent_id ? 0 : WARDEN_FLAG_UNTRACKED,
+		.flags = agent_id ? WARDEN_PROCESS_AGENT_ROOT : WARDEN_FLAG_UNTRACKED,
 		.parent_exec_id = parent ? parent->exec_id : 0,
 	};
 
@@ -445,7 +541,10 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	fill_header(&e->header, WARDEN_EVENT_EXEC, len, proc);
 	if (len > sizeof(s->exec))
 		return 0;
-	submit(e, len);
+	if (enforced(proc))
+		submit_held(task, proc, &e->header, len);
+	else
+		submit(e, len);
 	return 0;
 }
 
@@ -465,6 +564,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (!proc)
 		return 0;
 	inherited = *proc;
+	inherited.flags &= ~WARDEN_PROCESS_AGENT_ROOT;
 	inherited.parent_exec_id = proc->exec_id;
 	inherited.exec_id = next_exec_id();
 	if (bpf_map_update_elem(&processes, &child_tgid, &inherited, BPF_ANY) != 0) {
@@ -503,6 +603,7 @@ int BPF_PROG(on_exit, struct task_struct *task)
 	else
 		e.exit_status = BPF_CORE_READ(task, exit_code);
 	bpf_map_delete_elem(&processes, &tgid);
+	bpf_map_delete_elem(&held, &tgid);
 	submit(&e, sizeof(e));
 	return 0;
 }
@@ -578,7 +679,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	struct path_scratch *ps;
 	struct warden_file_event *e;
 	struct task_struct *task;
-	bool relative;
+	bool relative, hold = false;
 
 	if (nr != NR_openat && nr != NR_open && nr != NR_openat2 && nr != NR_creat &&
 	    nr != NR_execve && nr != NR_execveat)
@@ -614,6 +715,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		if (f) {
 			read_identity(BPF_CORE_READ(f, f_inode), &e->file);
 			len = resolve_path(ps, &f->f_path, &s->file.data[offset], &flags);
+			hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && is_guarded(f);
 		} else {
 			len = 0;
 		}
@@ -637,7 +739,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	fill_header(&e->header, req.is_exec ? WARDEN_EVENT_EXEC_FAILED : WARDEN_EVENT_OPEN, len, proc);
 	if (len > sizeof(s->file))
 		return 0;
-	submit(e, len);
+	if (hold)
+		submit_held(task, proc, &e->header, len);
+	else
+		submit(e, len);
 	return 0;
 }
 
@@ -660,6 +765,6 @@ int BPF_PROG(probe_send_signal, struct task_struct *task, pid_t old_pid, struct 
 	__u32 *target = bpf_map_lookup_elem(&probe_target, &zero);
 
 	if (target && *target != 0 && *target == BPF_CORE_READ(task, tgid))
-		bpf_send_signal(9);
+		bpf_send_signal(SIGKILL);
 	return 0;
 }

@@ -32,6 +32,21 @@ struct BPFMap {
         return withUnsafePointer(to: &key) { bpf_map_delete_elem(fd, $0) } == 0
     }
 
+    /// Every key of a hash map at the time of the walk (entries may change meanwhile).
+    func keys<Key>(as: Key.Type, limit: Int) -> [Key] {
+        var keys: [Key] = []
+        withUnsafeTemporaryAllocation(of: Key.self, capacity: 2) { buffer in
+            let current = buffer.baseAddress!, next = buffer.baseAddress! + 1
+            var previous: UnsafeMutablePointer<Key>? = nil
+            while keys.count < limit, bpf_map_get_next_key(fd, previous, next) == 0 {
+                keys.append(next.pointee)
+                current.pointee = next.pointee
+                previous = current
+            }
+        }
+        return keys
+    }
+
     /// The per-CPU values of `key` in a per-CPU map.
     func lookupPerCPU<Key, Value>(_ key: Key, as: Value.Type) -> [Value] {
         let cpus = Int(libbpf_num_possible_cpus())

@@ -63,7 +63,8 @@ public enum EventDecoder {
             environmentTruncated: flags & WARDEN_FLAG_ENV_TRUNCATED.rawValue != 0,
             argvTruncated: flags & WARDEN_FLAG_ARGV_TRUNCATED.rawValue != 0,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
-            isAgentRoot: flags & WARDEN_FLAG_AGENT_ROOT.rawValue != 0
+            isAgentRoot: flags & WARDEN_FLAG_AGENT_ROOT.rawValue != 0,
+            isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0
         )
     }
 
@@ -85,7 +86,8 @@ public enum EventDecoder {
             file: identity(e.file),
             path: path, requested: requested,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
-            requestUnreadable: flags & WARDEN_FLAG_REQUEST_UNREADABLE.rawValue != 0
+            requestUnreadable: flags & WARDEN_FLAG_REQUEST_UNREADABLE.rawValue != 0,
+            isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0
         )
     }
 

@@ -34,6 +34,9 @@ final class MonitorSession: @unchecked Sendable {
         var sensorOptions = SensorSet.Options()
         sensorOptions.hostWide = options.hostWide
         sensorOptions.ringBufferBytes = options.ringBufferMib << 20
+        let policy = options.enforcement.policy
+        sensorOptions.enforce = policy != nil
+        sensorOptions.failClosed = policy?.failMode == .closed
         sensors = try SensorSet(options: sensorOptions)
         try sensors.install(matches)
 
@@ -45,11 +48,14 @@ final class MonitorSession: @unchecked Sendable {
         let evaluation = EvaluationContext(lineage: lineage, provenance: ProvenanceTracker(homes: homes),
                                            interpreters: InterpreterCatalog.scanHost(), catalog: catalog)
         let engine = RuleEngine(ruleSet: try options.rules.load(), context: evaluation)
+        let enforcer = policy.map {
+            Enforcer(policy: $0, control: sensors, lineage: lineage, guardedPaths: engine.ruleSet.guardedPaths, homes: homes)
+        }
         pipeline = EventPipeline(
             configuration: .init(showEvents: options.events, format: options.format, colour: isatty(1) == 1 && options.format == .text,
                                  minimumPriority: Priority(name: options.minPriority) ?? .debug),
             context: context, stdout: FDWriter(fd: 1), export: export, lineage: lineage, engine: engine,
-            lossSource: { sensors.lossTotals() })
+            enforcer: enforcer, lossSource: { sensors.lossTotals() })
         seeder = LineageSeeder(base: sensorOptions.execIDBase)
         try seedRunningAgents(matches: matches)
     }
@@ -130,15 +136,38 @@ final class MonitorSession: @unchecked Sendable {
     /// True once the polling thread has ended on its own (an error).
     var pollingFailed: Bool { pollResult.withLock { $0.error != nil } }
 
-    /// Stops polling after draining the ring buffer, and prints the exit summary on stderr.
+    /// Detaches the sensors, judges what is left in the ring buffer, lets go of every hold (enforce
+    /// mode), and prints the exit summary on stderr.
     func stop() {
+        sensors.detach()
         stopFlag.store(true, ordering: .releasing)
         pollFinished.wait()
+        var unreadHolds = 0
+        if let enforcer = pipeline.enforcer {
+            enforcer.releaseWaiting(now: WallClock.bootTimeNow())
+            unreadHolds = sensors.releaseAllHeld(failClosed: enforcer.policy.failMode == .closed)
+        }
         pipeline.checkLoss()
         pipeline.idle()
         let result = pollResult.withLock { $0 }
         if let error = result.error { FileHandle.standardError.write(Data("warden: \(error)\n".utf8)) }
         FileHandle.standardError.write(Data((summary(undecodable: result.undecodable) + "\n").utf8))
+        if let enforcer = pipeline.enforcer {
+            FileHandle.standardError.write(Data((enforcementSummary(enforcer, unreadHolds: unreadHolds) + "\n").utf8))
+        }
+    }
+
+    private func enforcementSummary(_ enforcer: Enforcer, unreadHolds: Int) -> String {
+        let stats = enforcer.statistics
+        let kernel = sensors.enforcementCounters()
+        var line = "warden: enforce (fail-mode \(enforcer.policy.failMode.rawValue)): \(kernel.holds) holds, \(stats.resumed) let go, \(stats.killed) killed"
+        if let p50 = stats.holdPercentile(0.5), let p99 = stats.holdPercentile(0.99) {
+            line += "; hold time p50 \(p50 / 1000) us, p99 \(p99 / 1000) us over \(stats.holdSamples)"
+        }
+        let failMode = stats.failModeReleases + UInt64(unreadHolds)
+        if failMode > 0 { line += "; \(failMode) undecided holds given the fail mode" }
+        if kernel.failClosedKills > 0 { line += "; \(kernel.failClosedKills) killed in the kernel (event undeliverable, fail-mode closed)" }
+        return line
     }
 
     private func summary(undecodable: UInt64) -> String {

@@ -18,6 +18,8 @@ struct StreamOptions: ParsableArguments {
 
     @OptionGroup var rules: RuleOptions
 
+    @OptionGroup var enforcement: EnforceOptions
+
     @Option(name: .long, help: "Show alerts of at least this priority on stdout (all are exported).")
     var minPriority: String = "Debug"
 
@@ -48,6 +50,29 @@ struct StreamOptions: ParsableArguments {
 }
 
 extension EventPipeline.Format: ExpressibleByArgument {}
+extension EnforcementPolicy.FailMode: ExpressibleByArgument {}
+
+/// Audit mode (the default) or enforce mode; docs/enforce.md.
+struct EnforceOptions: ParsableArguments {
+    @Flag(name: .long, help: "Enforce mode: rules with `action: kill` stop the offending process before it runs or reads. Default: audit mode (alerts say what would have been done).")
+    var enforce = false
+
+    @Option(name: .long, help: "Enforce mode: what happens to a held process Warden cannot decide about (Warden exits or crashes, its event was lost): open lets it run, closed kills it.")
+    var failMode: EnforcementPolicy.FailMode?
+
+    @Flag(name: .long, help: "Enforce mode: a kill takes down the whole agent session, the agent included, not only the tool call.")
+    var killAgent = false
+
+    func validate() throws {
+        if !enforce && (failMode != nil || killAgent) {
+            throw ValidationError("--fail-mode and --kill-agent apply to enforce mode: add --enforce")
+        }
+    }
+
+    var policy: EnforcementPolicy? {
+        enforce ? EnforcementPolicy(failMode: failMode ?? .open, killAgent: killAgent) : nil
+    }
+}
 
 /// Which rules to use.
 struct RuleOptions: ParsableArguments {

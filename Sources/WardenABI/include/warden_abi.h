@@ -28,6 +28,8 @@
 #define WARDEN_MAX_PROCESSES 65536u
 #define WARDEN_MAX_AGENT_EXECUTABLES 1024u
 #define WARDEN_AGENT_PATH_KEY 256u
+#define WARDEN_MAX_HELD 4096u     /* processes stopped at once, waiting for Warden's decision */
+#define WARDEN_MAX_GUARDED 8192u  /* files and directories whose opens enforce mode holds */
 
 enum warden_event_kind {
 	WARDEN_EVENT_EXEC = 1,
@@ -46,6 +48,12 @@ enum warden_event_flag {
 	WARDEN_FLAG_REQUEST_UNREADABLE = 1u << 4, /* the user-space path argument could not be read */
 	WARDEN_FLAG_PATH_IS_BASE = 1u << 5,       /* file event: path is the directory a failed relative request was relative to */
 	WARDEN_FLAG_ENV_TRUNCATED = 1u << 6,      /* the environment exceeded WARDEN_ENV_MAX and was cut */
+	WARDEN_FLAG_HELD = 1u << 7,               /* enforce mode: the process is stopped (SIGSTOP) until Warden decides */
+};
+
+/* Bits of warden_process.flags beyond the event flags it shares (WARDEN_FLAG_UNTRACKED). */
+enum warden_process_flag {
+	WARDEN_PROCESS_AGENT_ROOT = 1u << 16, /* the agent itself: its own opens are never held (kill tool calls, not agents) */
 };
 
 /* Kind of object behind a file descriptor or an executable (from the inode's S_IFMT). */
@@ -147,6 +155,8 @@ struct warden_counters {
 	__u64 ringbuf_drops;       /* records lost because the ring buffer was full */
 	__u64 process_table_full;  /* tracked processes not recorded because the table was full */
 	__u64 events_emitted;
+	__u64 holds;               /* enforce mode: processes stopped for a decision */
+	__u64 fail_closed_kills;   /* enforce mode, --fail-mode closed: killed because Warden could not be told */
 };
 
 /* Key of the agent executable table: the identity of an agent's executable file. */
@@ -170,11 +180,24 @@ struct warden_process {
 	__u32 flags;
 };
 
+/* Value of the hold table (key: tgid): one process stopped by the kernel until Warden decides.
+ * start_time_ns lets a guardian that outlives Warden's programs tell the process from a later one
+ * that reused its pid (it is /proc/PID/stat's starttime in nanoseconds). */
+struct warden_hold {
+	__u64 exec_id;
+	__u64 start_time_ns; /* task->start_boottime */
+	__u64 held_at_ns;    /* CLOCK_BOOTTIME */
+	__u32 event_kind;    /* WARDEN_EVENT_EXEC or WARDEN_EVENT_OPEN */
+	__u32 pad;
+};
+
 /* Read-only configuration, set by the loader before the programs load. */
 struct warden_config {
 	__u64 exec_id_base;     /* exec ids continue from here: CLOCK_BOOTTIME ns at start keeps them unique per boot */
 	__u32 monitor_tgid;     /* Warden's own process, never traced */
 	__u32 host_wide;        /* 1: trace every process, not only agent lineages */
+	__u32 enforce;          /* 1: hold every exec in an agent lineage, and opens of guarded files */
+	__u32 fail_closed;      /* 1: kill a process that would be held when Warden cannot be told */
 };
 
 _Static_assert(sizeof(struct warden_file_identity) == 24, "file identity layout");
@@ -184,9 +207,10 @@ _Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(stru
 _Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
 _Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");
 _Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 24 + 8, "file event layout");
-_Static_assert(sizeof(struct warden_counters) == 24, "counters layout");
+_Static_assert(sizeof(struct warden_counters) == 40, "counters layout");
+_Static_assert(sizeof(struct warden_hold) == 32, "hold table layout");
 _Static_assert(sizeof(struct warden_process) == 32, "process table layout");
-_Static_assert(sizeof(struct warden_config) == 16, "config layout");
+_Static_assert(sizeof(struct warden_config) == 24, "config layout");
 _Static_assert(WARDEN_EXEC_DATA_MAX < 65536 && WARDEN_FILE_DATA_MAX < 65536, "string offsets fit in 16 bits");
 
 #endif

@@ -58,6 +58,11 @@ public final class ProcessTable {
         }
     }
 
+    /// Images still running (not exec'd over, not exited) that satisfy `filter`.
+    public func liveRecords(where filter: (ProcessRecord) -> Bool) -> [ProcessRecord] {
+        latestByPID.values.compactMap { records[$0] }.filter { !$0.ended && filter($0) }
+    }
+
     /// The chain of images above `execID`, nearest first, up to the agent root or `maxDepth`.
     /// The walk stops at an exec id it has already visited, so a corrupt table cannot loop.
     public func ancestors(of execID: UInt64, maxDepth: Int = 64) -> [ProcessRecord] {

@@ -58,6 +58,8 @@ public final class ExecEvent: Sendable {
     public let pathTruncated: Bool
     /// This exec made the process the root of a new agent session.
     public let isAgentRoot: Bool
+    /// Enforce mode: the kernel stopped the process before its new image ran; it waits for Warden.
+    public let isHeld: Bool
 
     public init(process: ProcessRef, previousExecID: UInt64 = 0, ppid: UInt32, uid: UInt32 = 0, euid: UInt32 = 0,
                 gid: UInt32 = 0, loginUID: UInt32? = nil, cgroupID: UInt64 = 0, comm: ByteString,
@@ -65,7 +67,7 @@ public final class ExecEvent: Sendable {
                 executable: FileIdentity, cwd: ByteString, argv: [ByteString], argc: UInt32? = nil,
                 stdio: [FileIdentity] = [.none, .none, .none], environment: [String: ByteString] = [:],
                 environmentTruncated: Bool = false, argvTruncated: Bool = false,
-                pathTruncated: Bool = false, isAgentRoot: Bool = false) {
+                pathTruncated: Bool = false, isAgentRoot: Bool = false, isHeld: Bool = false) {
         self.process = process
         self.previousExecID = previousExecID
         self.ppid = ppid
@@ -88,6 +90,7 @@ public final class ExecEvent: Sendable {
         self.argvTruncated = argvTruncated
         self.pathTruncated = pathTruncated
         self.isAgentRoot = isAgentRoot
+        self.isHeld = isHeld
     }
 
     /// A shebang script: the kernel ran an interpreter named in the file's first line.
@@ -139,10 +142,12 @@ public final class FileEvent: Sendable {
     public let requested: ByteString
     public let pathTruncated: Bool
     public let requestUnreadable: Bool
+    /// Enforce mode: the kernel stopped the process before the call returned; it waits for Warden.
+    public let isHeld: Bool
 
     public init(process: ProcessRef, result: Int64, flags: UInt64 = 0, mode: UInt32 = 0, syscall: Syscall,
                 file: FileIdentity = .none, path: ByteString, requested: ByteString,
-                pathTruncated: Bool = false, requestUnreadable: Bool = false) {
+                pathTruncated: Bool = false, requestUnreadable: Bool = false, isHeld: Bool = false) {
         self.process = process
         self.result = result
         self.flags = flags
@@ -153,6 +158,7 @@ public final class FileEvent: Sendable {
         self.requested = requested
         self.pathTruncated = pathTruncated
         self.requestUnreadable = requestUnreadable
+        self.isHeld = isHeld
     }
 
     public var succeeded: Bool { result >= 0 }
@@ -215,6 +221,20 @@ public enum Event: Sendable {
     }
 
     public var typeName: String { Self.typeNames[kindIndex] }
+
+    public var isOpen: Bool {
+        if case .open = self { return true }
+        return false
+    }
+
+    /// Enforce mode: the kernel stopped the process at this event until Warden decides.
+    public var isHeld: Bool {
+        switch self {
+        case .exec(let e): return e.isHeld
+        case .open(let e): return e.isHeld
+        default: return false
+        }
+    }
 
     public var process: ProcessRef? {
         switch self {

@@ -8,14 +8,15 @@ public enum WatchedEnvironment {
         "PYTHONPATH", "PYTHONHOME", "PYTHONINSPECT", "BASH_ENV", "ENV", "PERL5OPT", "PERL5LIB",
         "RUBYOPT", "RUBYLIB", "PROMPT_COMMAND", "GIT_SSH_COMMAND", "GIT_EXEC_PATH",
         "CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
-        "npm_lifecycle_event", "npm_package_name",
+        "npm_lifecycle_event", "npm_package_name", "HOME",
     ]
 
     /// Watched variables that describe the process rather than change what it runs: agent markers
-    /// and npm's lifecycle context. They are never reported as injected.
+    /// and npm's lifecycle context, and HOME (enforce mode guards the credential files under it).
+    /// They are never reported as injected.
     public static let markers: Set<String> = [
         "CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
-        "npm_lifecycle_event", "npm_package_name",
+        "npm_lifecycle_event", "npm_package_name", "HOME",
     ]
 
     /// The watched `NAME=value` pairs of a NUL-separated environment block.

@@ -78,6 +78,7 @@ public struct EventJSONEncoder {
         json.key("previous_exec_id"); json.id(e.previousExecID)
         json.key("ppid"); json.number(e.ppid)
         json.key("agent_root"); json.bool(e.isAgentRoot)
+        json.key("held"); json.bool(e.isHeld)
         json.key("uid"); json.number(e.uid)
         json.key("euid"); json.number(e.euid)
         json.key("gid"); json.number(e.gid)
@@ -121,6 +122,7 @@ public struct EventJSONEncoder {
         json.key("write"); json.bool(e.isWrite)
         json.key("path_truncated"); json.bool(e.pathTruncated)
         json.key("request_unreadable"); json.bool(e.requestUnreadable)
+        json.key("held"); json.bool(e.isHeld)
         json.key("file")
         if e.file.kind == .none { json.null() } else { identity(&json, e.file) }
     }

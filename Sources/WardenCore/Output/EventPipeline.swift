@@ -41,6 +41,8 @@ public final class EventPipeline: EventSink {
     private var lastLossCheck: UInt64 = 0
     private var scratch = JSONLineBuilder(capacity: 4096)
     private let engine: RuleEngine?
+    /// Enforce mode; nil in audit mode.
+    public let enforcer: Enforcer?
     private var alertFormatter: AlertFormatter
     private let hostname = Hostname.current()
     private let pendingRules = Mutex<RuleSet?>(nil)
@@ -48,8 +50,10 @@ public final class EventPipeline: EventSink {
 
     /// `engine` nil: events only, no rules. Its context must read `lineage`.
     public init(configuration: Configuration, context: OutputContext, stdout: FDWriter, export: FDWriter?,
-                lineage: ProcessTable = ProcessTable(), engine: RuleEngine? = nil, lossSource: @escaping () -> LossReport) {
+                lineage: ProcessTable = ProcessTable(), engine: RuleEngine? = nil, enforcer: Enforcer? = nil,
+                lossSource: @escaping () -> LossReport) {
         precondition(engine == nil || engine!.context.lineage === lineage, "the rule engine must read the pipeline's lineage")
+        precondition(enforcer == nil || engine != nil, "enforce mode needs the rules to decide")
         self.configuration = configuration
         self.json = EventJSONEncoder(context: context)
         self.text = EventTextFormatter(context: context, colour: configuration.colour)
@@ -58,6 +62,8 @@ public final class EventPipeline: EventSink {
         self.export = export
         self.lineage = lineage
         self.engine = engine
+        self.enforcer = enforcer
+        engine?.enforce = enforcer != nil
         self.lossSource = lossSource
     }
 
@@ -85,10 +91,18 @@ public final class EventPipeline: EventSink {
         emit(event, toStdout: configuration.showEvents)
         guard let engine else { return }
         let waiting = engine.context.provenance.observe(event, lineage: lineage)
-        for alert in engine.evaluate(event) { emit(alert) }
+        var alerts = engine.evaluate(event)
+        if let enforcer {
+            // Before the alerts go out, so they say what was done.
+            enforcer.act(on: event, alerts: &alerts, awaitsStdinWriter: event.isHeld && engine.context.awaitsStdinWriter,
+                         now: WallClock.bootTimeNow())
+        }
+        for alert in alerts { emit(alert) }
         // Readers whose stdin writer only now exec'd: judge them again with that provenance.
         for reader in waiting {
-            for alert in engine.evaluate(.exec(reader), onlyStdinProvenance: true) { emit(alert) }
+            var late = engine.evaluate(.exec(reader), onlyStdinProvenance: true)
+            enforcer?.act(on: .exec(reader), alerts: &late, awaitsStdinWriter: false, late: true, now: WallClock.bootTimeNow())
+            for alert in late { emit(alert) }
         }
     }
 
@@ -110,8 +124,10 @@ public final class EventPipeline: EventSink {
     public func idle() {
         if let rules = pendingRules.withLock({ pending -> RuleSet? in defer { pending = nil }; return pending }) {
             engine?.replace(rules)
+            enforcer?.updateGuardedPaths(rules.guardedPaths)
         }
         let now = WallClock.bootTimeNow()
+        enforcer?.tick(now: now)
         if now - lastLossCheck >= 1_000_000_000 {
             lastLossCheck = now
             checkLoss()

@@ -25,6 +25,7 @@ public struct EventTextFormatter: Sendable {
                 line += " stdio=\(stdio.joined(separator: ","))"
             }
             if e.isAgentRoot { line += " [agent root]" }
+            if e.isHeld { line += " [held]" }
             if e.pathTruncated { line += " [path truncated]" }
             return line
         case .fork(let e):
@@ -38,6 +39,7 @@ public struct EventTextFormatter: Sendable {
             let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
             var line = prefix(event, e.process) + "\(name) \(TerminalText.escape(e.path))"
             if e.requested != e.path { line += " (requested \(TerminalText.escape(e.requested)))" }
+            if e.isHeld { line += " [held]" }
             if case .open = event { line += " \(SyscallText.openFlags(e.flags))" }
             line += e.succeeded ? (event.typeName == "open" ? " fd=\(e.result)" : "") : " \(SyscallText.errorName(e.result) ?? "")"
             return line

@@ -44,7 +44,7 @@ public final class EventJSONDecoder {
                 environmentTruncated: object["env_truncated"] as? Bool ?? false,
                 argvTruncated: object["argv_truncated"] as? Bool ?? false,
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
-                isAgentRoot: object["agent_root"] as? Bool ?? false))
+                isAgentRoot: object["agent_root"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false))
         case "fork":
             return .fork(ForkEvent(process: p, parentPID: uint(object["ppid"])))
         case "exit":
@@ -57,7 +57,7 @@ public final class EventJSONDecoder {
                 syscall: Syscall(rawValue: object["syscall"] as? String ?? "") ?? .unknown,
                 file: identity(object["file"] ?? NSNull()), path: bytes(object, "path"), requested: bytes(object, "requested"),
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
-                requestUnreadable: object["request_unreadable"] as? Bool ?? false)
+                requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false)
             return type == "open" ? .open(file) : .execFailed(file)
         default:
             return nil

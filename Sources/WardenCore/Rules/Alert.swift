@@ -6,7 +6,12 @@ public struct Alert: Sendable {
     public var tags: [String]
     public var output: String
     public var action: RuleAction
-    /// What happened because of the action: "none", "would-kill (audit mode)", ...
+    public var killScope: KillScope
+    /// How enforce mode acted: "hold-kill" (killed while the kernel held it), "late-kill" (killed
+    /// after the event), or "none".
+    public var mechanism: String = "none"
+    /// What happened because of the action: "none", "would kill (audit mode)", "killed before
+    /// its first instruction", ...
     public var outcome: String
     public var event: Event
     public var agent: String?
@@ -56,7 +61,7 @@ public final class RuleEngine {
         let outcome: String
         switch rule.source.action {
         case .alert: outcome = "none"
-        case .kill: outcome = enforce ? "kill requested" : "would kill (audit mode)"
+        case .kill: outcome = enforce ? "undecided" : "would kill (audit mode)"
         }
         let fields: [(String, String)] = [
             ("proc.name", "proc.name"), ("proc.exepath", "proc.exe"), ("proc.cmdline", "proc.cmdline"),
@@ -69,7 +74,8 @@ public final class RuleEngine {
         }
         return Alert(
             ruleID: rule.id, description: rule.source.description, priority: rule.source.priority,
-            tags: rule.source.tags, output: rule.renderOutput(c), action: rule.source.action, outcome: outcome,
+            tags: rule.source.tags, output: rule.renderOutput(c), action: rule.source.action,
+            killScope: rule.source.killScope, outcome: outcome,
             event: c.event, agent: c.catalog.name(of: c.event.process?.agentID ?? 0), process: c.record,
             lineage: c.ancestors.reversed(), evidence: c.facts.evidence, fields: fields)
     }

@@ -103,4 +103,25 @@ public final class EvaluationContext {
 
     /// Code given inline to an interpreter (`sh -c`, `bash -lc`, `python -c`, `node -e`, ...).
     public var inlineCode: ByteString? { invocation?.inlineCode }
+
+    /// An interpreter with no script and no inline code whose stdin is not a terminal: it runs
+    /// whatever arrives on stdin (`curl | sh`, `python3 - <<EOF`).
+    public var readsCodeFromStdin: Bool {
+        guard let e = exec, let invocation else { return false }
+        let fromStdin: Bool
+        switch invocation {
+        case .stdin: fromStdin = true
+        case .script(let path): fromStdin = path.text == "-" || path.text == "/dev/stdin"
+        case .inline, .module: fromStdin = false
+        }
+        let stdin = e.stdio.first ?? .none
+        return fromStdin && !e.isScript && !stdin.isTerminal && stdin.kind != .none && stdin.stdioDescription != "null"
+    }
+
+    /// The loaded exec reads its program from a pipe whose writer has not exec'd yet: pipe
+    /// provenance cannot be judged until it does (the shell started the reader first).
+    public var awaitsStdinWriter: Bool {
+        guard case .exec(let e) = event, e.stdio.first?.kind == .pipe else { return false }
+        return readsCodeFromStdin && facts.stdinWriter == nil
+    }
 }

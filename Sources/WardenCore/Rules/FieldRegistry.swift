@@ -80,15 +80,7 @@ public enum FieldRegistry {
         }
         add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line") { .bool($0.inlineCode != nil) }
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
-            guard let e = c.exec, let invocation = c.invocation else { return .bool(false) }
-            let fromStdin: Bool
-            switch invocation {
-            case .stdin: fromStdin = true
-            case .script(let path): fromStdin = path.text == "-" || path.text == "/dev/stdin"
-            case .inline, .module: fromStdin = false
-            }
-            let stdin = e.stdio.first ?? .none
-            return .bool(fromStdin && !e.isScript && !stdin.isTerminal && stdin.kind != .none && stdin.stdioDescription != "null")
+            .bool(c.readsCodeFromStdin)
         }
         add("proc.stdin", .string, nil, "what fd 0 is: tty, pipe, socket, null, regular, char, none") { fieldStdio($0, 0) }
         add("proc.stdout", .string, nil, "what fd 1 is") { fieldStdio($0, 1) }

@@ -22,3 +22,13 @@ public enum Priority: String, Sendable, CaseIterable, Comparable {
 public enum RuleAction: String, Sendable {
     case alert, kill
 }
+
+/// What a `kill` takes down in enforce mode. The agent itself is never killed unless Warden runs
+/// with --kill-agent: Warden stops tool calls, and the agent sees them fail.
+public enum KillScope: String, Sendable, CaseIterable {
+    /// The offending process only.
+    case process
+    /// The tool call the offending process belongs to: the agent's child it descends from, and
+    /// everything under it.
+    case toolCall = "tool_call"
+}

@@ -50,7 +50,13 @@ public final class RuleSet: @unchecked Sendable {
     // @unchecked: immutable after init; its closures only read the context they are given.
     public let rules: [CompiledRule]
     public let sources: [String]
+    /// Enforce mode: files and directories (the files directly in them) whose opens by tool
+    /// processes the kernel holds for the rules to judge; the list named `guarded_paths`, `~`
+    /// standing for every home directory.
+    public let guardedPaths: [String]
     private let byKind: [EventKind: [Int]]
+
+    public static let guardedPathsList = "guarded_paths"
 
     public func candidates(for kind: EventKind) -> [Int] { byKind[kind] ?? [] }
 
@@ -64,6 +70,7 @@ public final class RuleSet: @unchecked Sendable {
         var compiler = RuleCompiler()
         var rules: [CompiledRule] = []
         try compiler.register(sources)
+        guardedPaths = compiler.items(ofList: Self.guardedPathsList) ?? []
         var seen: [String: SourceLocation] = [:]
         for source in sources {
             for rule in source.rules {
@@ -92,6 +99,9 @@ struct RuleCompiler {
     private var macros: [String: RuleSource.Macro] = [:]
     private var compiledMacros: [String: (Predicate, Set<EventKind>?, Bool)] = [:]
     private var macroStack: [String] = []
+
+    /// A list's items with nested lists expanded (after `register`).
+    func items(ofList name: String) -> [String]? { lists[name]?.items }
 
     mutating func register(_ sources: [RuleSource]) throws(RuleError) {
         for source in sources {

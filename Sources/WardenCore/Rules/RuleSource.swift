@@ -27,6 +27,7 @@ public struct RuleSource: Sendable {
         public var priority: Priority
         public var tags: [String]
         public var action: RuleAction
+        public var killScope: KillScope
         public var exceptions: [Exception]
         public var examplesMatch: [RuleExample]
         public var examplesNoMatch: [RuleExample]
@@ -82,7 +83,7 @@ public struct RuleSource: Sendable {
             try Self.allow(fields, ["macro", "condition"], at: location)
             macros.append(Macro(name: try Self.word(name, "macro", file), condition: try Self.condition(fields["condition"], at: location, file), location: location))
         } else if let id = fields["rule"] {
-            try Self.allow(fields, ["rule", "desc", "condition", "output", "priority", "tags", "action", "exceptions", "examples", "enabled"], at: location)
+            try Self.allow(fields, ["rule", "desc", "condition", "output", "priority", "tags", "action", "kill_scope", "exceptions", "examples", "enabled"], at: location)
             let priorityNode = try Self.required(fields["priority"], "priority", at: location)
             guard let priorityName = priorityNode.string, let priority = Priority(name: priorityName) else {
                 throw RuleError(Self.location(priorityNode, file), "found `\(priorityNode.string ?? Self.kindName(priorityNode))`, expected one of \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -93,6 +94,16 @@ public struct RuleSource: Sendable {
                     throw RuleError(Self.location(actionNode, file), "found `\(actionNode.string ?? Self.kindName(actionNode))`, expected `alert` or `kill`")
                 }
                 action = parsed
+            }
+            var killScope = KillScope.process
+            if let scopeNode = fields["kill_scope"] {
+                guard action == .kill else {
+                    throw RuleError(Self.location(scopeNode, file), "`kill_scope` needs `action: kill`")
+                }
+                guard let name = scopeNode.string, let parsed = KillScope(rawValue: name) else {
+                    throw RuleError(Self.location(scopeNode, file), "found `\(scopeNode.string ?? Self.kindName(scopeNode))`, expected \(KillScope.allCases.map { "`\($0.rawValue)`" }.joined(separator: " or "))")
+                }
+                killScope = parsed
             }
             var exceptions: [Exception] = []
             if let list = fields["exceptions"] {
@@ -130,7 +141,7 @@ public struct RuleSource: Sendable {
                 output: output.string ?? "",
                 priority: priority,
                 tags: try Self.strings(fields["tags"], "tags", at: location, file, optional: true),
-                action: action, exceptions: exceptions,
+                action: action, killScope: killScope, exceptions: exceptions,
                 examplesMatch: match, examplesNoMatch: noMatch, enabled: enabled, location: location))
         } else {
             throw RuleError(location, "found an item with \(fields.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")), expected `list:`, `macro:` or `rule:`")

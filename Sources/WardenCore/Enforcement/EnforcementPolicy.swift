@@ -1,0 +1,29 @@
+/// How enforce mode behaves; see docs/enforce.md.
+public struct EnforcementPolicy: Sendable {
+    /// What happens to a process the kernel holds when Warden cannot decide about it: Warden
+    /// exits or crashes, the event was lost, or the hold outlived `staleHoldNanoseconds`.
+    public enum FailMode: String, Sendable, CaseIterable {
+        /// The process continues, unjudged.
+        case open
+        /// The process is killed.
+        case closed
+    }
+
+    public var failMode: FailMode
+    /// Kill the whole agent session, the agent included, instead of the tool call.
+    public var killAgent: Bool
+    /// How long an interpreter that reads its program from a pipe stays held waiting for the
+    /// pipe's writer to exec (`curl … | sh` where sh starts first). Builtins that write into a
+    /// pipe never exec; they cost this wait.
+    public var stdinWriterWaitNanoseconds: UInt64
+    /// A hold Warden has not decided after this long (its event was never read) gets the fail mode.
+    public var staleHoldNanoseconds: UInt64
+
+    public init(failMode: FailMode = .open, killAgent: Bool = false,
+                stdinWriterWaitNanoseconds: UInt64 = 250_000_000, staleHoldNanoseconds: UInt64 = 3_000_000_000) {
+        self.failMode = failMode
+        self.killAgent = killAgent
+        self.stdinWriterWaitNanoseconds = stdinWriterWaitNanoseconds
+        self.staleHoldNanoseconds = staleHoldNanoseconds
+    }
+}

@@ -1,0 +1,184 @@
+/// Enforce mode's decisions, made on the polling thread right after the rules judged an event:
+/// kill what `kill` rules matched, let every other held process go, and count what happened.
+///
+/// In enforce mode the kernel stops (SIGSTOP) every exec in an agent lineage and every open of a
+/// guarded file by a tool process before the process returns to user space, and records the hold.
+/// Nothing here races the process: it cannot run until `resume`, and `kill` ends it where it stands.
+public final class Enforcer {
+    public let policy: EnforcementPolicy
+    public private(set) var statistics = EnforcementStatistics()
+    private let control: ProcessControl
+    private let lineage: ProcessTable
+    private var guardedPatterns: [String]
+    private var guardedHomes: Set<String> = []
+    /// Held interpreters reading their program from a pipe whose writer has not exec'd yet, by exec id.
+    private var awaitingWriter: [UInt64: (event: ExecEvent, deadline: UInt64)] = [:]
+    private var lastStaleCheck: UInt64 = 0
+    /// Bound on homes learnt from HOME at exec: a lineage cannot grow the guarded table without end.
+    private static let maximumHomes = 64
+
+    public init(policy: EnforcementPolicy, control: ProcessControl, lineage: ProcessTable,
+                guardedPaths: [String], homes: [String]) {
+        self.policy = policy
+        self.control = control
+        self.lineage = lineage
+        self.guardedPatterns = guardedPaths
+        guardAbsolutePaths()
+        for home in homes { guardHome(home) }
+    }
+
+    /// Rules reloaded: guard what the new list names too. (Entries are only added; a path removed
+    /// from `guarded_paths` stays guarded until Warden restarts.)
+    public func updateGuardedPaths(_ patterns: [String]) {
+        guard patterns != guardedPatterns else { return }
+        guardedPatterns = patterns
+        guardAbsolutePaths()
+        for home in guardedHomes { control.guardFiles(identities(of: patterns, homes: [home])) }
+    }
+
+    /// Acts on one judged event. `late`: the event is an exec judged again now that its stdin
+    /// writer is known. `awaitsStdinWriter`: its pipe provenance cannot be judged yet.
+    public func act(on event: Event, alerts: inout [Alert], awaitsStdinWriter: Bool, late: Bool = false, now: UInt64) {
+        guard let process = event.process else { return }
+        if case .exec(let e) = event, !late, let home = e.environment["HOME"] {
+            // Before the process runs: the files under the home it will use are guarded first.
+            guardHome(home.text)
+        }
+        let held = late ? awaitingWriter[process.execID] != nil : event.isHeld
+        let killing = alerts.indices.filter { alerts[$0].action == .kill }
+        if !killing.isEmpty {
+            let scope: KillScope = killing.contains { alerts[$0].killScope == .toolCall } ? .toolCall : .process
+            let verdict = kill(process, opened: event.isOpen, held: held, scope: scope, now: now)
+            for index in killing {
+                alerts[index].mechanism = verdict.mechanism
+                alerts[index].outcome = verdict.outcome
+            }
+            return
+        }
+        guard held else { return }
+        if awaitsStdinWriter && !late, case .exec(let e) = event {
+            awaitingWriter[process.execID] = (e, now + policy.stdinWriterWaitNanoseconds)
+            return
+        }
+        resume(process.pid, execID: process.execID, heldSince: process.bootTime, now: now)
+    }
+
+    /// Called when the polling thread is idle: lets go of holds whose stdin writer never came, and
+    /// applies the fail mode to holds whose event Warden never read.
+    public func tick(now: UInt64) {
+        for (execID, waiting) in awaitingWriter where waiting.deadline <= now {
+            resume(waiting.event.process.pid, execID: execID, heldSince: waiting.event.process.bootTime, now: now)
+        }
+        guard now &- lastStaleCheck >= 1_000_000_000 else { return }
+        lastStaleCheck = now
+        for hold in control.heldProcesses()
+        where awaitingWriter[hold.execID] == nil && now > hold.heldAt && now - hold.heldAt > policy.staleHoldNanoseconds {
+            statistics.failModeReleases += 1
+            switch policy.failMode {
+            case .open: _ = control.resume(pid: hold.pid, execID: hold.execID)
+            case .closed: _ = control.kill(pid: hold.pid, execID: hold.execID)
+            }
+        }
+    }
+
+    /// Warden is stopping: what still waits for its stdin writer is let go. Holds whose events
+    /// were never read are left to the caller (the kernel table, with the fail mode).
+    public func releaseWaiting(now: UInt64) {
+        for (execID, waiting) in awaitingWriter {
+            resume(waiting.event.process.pid, execID: execID, heldSince: waiting.event.process.bootTime, now: now)
+        }
+    }
+
+    // MARK: Decisions
+
+    private func resume(_ pid: UInt32, execID: UInt64, heldSince: UInt64, now: UInt64) {
+        awaitingWriter[execID] = nil
+        if control.resume(pid: pid, execID: execID) == .sent {
+            statistics.resumed += 1
+            statistics.recordHold(nanoseconds: now &- heldSince)
+        }
+    }
+
+    private func kill(_ process: ProcessRef, opened: Bool, held: Bool, scope: KillScope, now: UInt64) -> (mechanism: String, outcome: String) {
+        awaitingWriter[process.execID] = nil
+        let rootPID = lineage[process.sessionID]?.pid
+        if process.pid == rootPID && !policy.killAgent {
+            if held { resume(process.pid, execID: process.execID, heldSince: process.bootTime, now: now) }
+            return ("none", "not killed: it is the agent itself (--kill-agent kills agents)")
+        }
+        let mechanism = held ? "hold-kill" : "late-kill"
+        guard control.kill(pid: process.pid, execID: process.execID) == .sent else {
+            return (mechanism, "already gone")
+        }
+        if held { statistics.recordHold(nanoseconds: now &- process.bootTime) }
+        statistics.killed += 1
+        var outcome = !held ? "killed after the event; it may have acted"
+            : opened ? "killed before it used the file" : "killed before its first instruction"
+        let others = companions(of: process, scope: scope, rootPID: rootPID)
+        let alsoKilled = others.filter { control.kill(pid: $0.pid, execID: $0.execID) == .sent }.count
+        if alsoKilled > 0 { outcome += "; \(alsoKilled) more in its \(policy.killAgent ? "agent session" : "tool call")" }
+        return (mechanism, outcome)
+    }
+
+    /// The other live processes a kill takes down: the whole session with --kill-agent, the tool
+    /// call for `kill_scope: tool_call`, none otherwise.
+    private func companions(of process: ProcessRef, scope: KillScope, rootPID: UInt32?) -> [ProcessRecord] {
+        if policy.killAgent {
+            return lineage.liveRecords { $0.sessionID == process.sessionID && $0.execID != process.execID }
+        }
+        guard scope == .toolCall else { return [] }
+        // The tool call: the outermost ancestor below the agent root (nearest-first chain).
+        let chain = (lineage[process.execID].map { [$0] } ?? []) + lineage.ancestors(of: process.execID)
+        guard let toolCall = chain.last(where: { $0.pid != rootPID && $0.sessionID == process.sessionID }) else { return [] }
+        return lineage.liveRecords { record in
+            record.execID != process.execID && record.sessionID == process.sessionID
+                && (record.execID == toolCall.execID || lineage.ancestors(of: record.execID).contains { $0.execID == toolCall.execID })
+        }
+    }
+
+    // MARK: Guarded files
+
+    private func guardAbsolutePaths() {
+        control.guardFiles(identities(of: guardedPatterns.filter { $0.hasPrefix("/") }, homes: []))
+    }
+
+    private func guardHome(_ home: String) {
+        guard home.hasPrefix("/"), home != "/", guardedHomes.count < Self.maximumHomes,
+              guardedHomes.insert(home).inserted else { return }
+        control.guardFiles(identities(of: guardedPatterns.filter { $0.hasPrefix("~") }, homes: [home]))
+    }
+
+    private func identities(of patterns: [String], homes: [String]) -> [FileIdentity] {
+        patterns.flatMap { PathGlob.expand($0, homes: homes) }.compactMap { FileStat.identity(of: $0) }
+    }
+}
+
+/// What enforce mode did, for the exit summary.
+public struct EnforcementStatistics: Sendable {
+    public var resumed: UInt64 = 0
+    public var killed: UInt64 = 0
+    /// Holds Warden never decided in time (their event was never read), given the fail mode.
+    public var failModeReleases: UInt64 = 0
+    /// Time from the kernel's hold to Warden's decision, most recent first out when full.
+    private var holdNanoseconds: [UInt64] = []
+    private var nextSample = 0
+    private static let sampleCapacity = 1 << 16
+
+    mutating func recordHold(nanoseconds: UInt64) {
+        if holdNanoseconds.count < Self.sampleCapacity {
+            holdNanoseconds.append(nanoseconds)
+        } else {
+            holdNanoseconds[nextSample] = nanoseconds
+            nextSample = (nextSample + 1) % Self.sampleCapacity
+        }
+    }
+
+    /// The hold time at `fraction` (0.5: median) over the recorded samples, in nanoseconds.
+    public func holdPercentile(_ fraction: Double) -> UInt64? {
+        guard !holdNanoseconds.isEmpty else { return nil }
+        let sorted = holdNanoseconds.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction + 0.5))]
+    }
+
+    public var holdSamples: Int { holdNanoseconds.count }
+}

@@ -1,0 +1,32 @@
+/// What enforce mode needs from the kernel side. Implemented over the BPF maps and pidfds by
+/// WardenKernel; every call checks the process against the kernel's own tables first, so a pid
+/// that was reused is never signalled.
+public protocol ProcessControl: AnyObject {
+    /// Lets a held process run (SIGCONT), if the kernel still holds image `execID` under `pid`.
+    func resume(pid: UInt32, execID: UInt64) -> SignalOutcome
+    /// SIGKILL, if `pid` still runs image `execID` according to the kernel's process table.
+    func kill(pid: UInt32, execID: UInt64) -> SignalOutcome
+    /// Processes the kernel holds now.
+    func heldProcesses() -> [HeldProcess]
+    /// Makes opens of these files (and of the files directly inside these directories) holds.
+    func guardFiles(_ files: [FileIdentity])
+}
+
+public enum SignalOutcome: Sendable, Equatable {
+    case sent
+    /// The process exited, or the pid belongs to another image now.
+    case gone
+}
+
+public struct HeldProcess: Sendable, Equatable {
+    public var pid: UInt32
+    public var execID: UInt64
+    /// CLOCK_BOOTTIME when the kernel stopped it.
+    public var heldAt: UInt64
+
+    public init(pid: UInt32, execID: UInt64, heldAt: UInt64) {
+        self.pid = pid
+        self.execID = execID
+        self.heldAt = heldAt
+    }
+}
