@@ -44,6 +44,16 @@ public final class HeldChild {
         }
     }
 
+    /// Waits until the child stops or exits; returns the wait status.
+    func waitStopped() -> Int32? {
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WUNTRACED)
+            if result == pid { return status }
+            if errno != EINTR { return nil }
+        }
+    }
+
     public static func resolve(_ program: String) -> String? {
         if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
         let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"

@@ -53,14 +53,24 @@ struct DoctorCommand: ParsableCommand {
             let sensors = try SensorSet()
             report(true, "sensors", "loaded and attached in \(String(format: "%.0f", sensors.loadSeconds * 1000)) ms: \(sensors.attachedPrograms.joined(separator: ", "))")
             report(true, "ring buffer", "\(sensors.options.ringBufferBytes >> 20) MiB BPF ring buffer")
-            switch try SignalProbe.run() {
-            case .works:
-                report(true, "bpf_send_signal", "SIGKILL from sched_process_exec stops a new image before it runs")
-            case .noEffect(let status):
-                report(false, "bpf_send_signal", "the probe child was not killed (wait status \(status)): in-kernel kill unavailable")
+            let killWorks = try SignalProbe.run(signal: SIGKILL)
+            let holdWorks = try SignalProbe.run(signal: SIGSTOP)
+            switch killWorks {
+            case .works: report(true, "kernel-kill", "bpf_send_signal(SIGKILL) at sched_process_exec kills a new image before it runs")
+            case .noEffect(let status): report(false, "kernel-kill", "the probe child was not killed (wait status \(status))")
             }
+            switch holdWorks {
+            case .works: report(true, "hold-kill", "bpf_send_signal(SIGSTOP) at exec holds a new image before it runs; pidfd continue works")
+            case .noEffect(let status): report(false, "hold-kill", "the probe child was not held (wait status \(status)): enforce mode cannot hold here")
+            }
+            let lsmActive = (try? String(contentsOfFile: "/sys/kernel/security/lsm", encoding: .utf8))?.contains("bpf") == true
+            report(false, "lsm-deny", lsmActive ? "BPF-LSM is active, but Warden does not use it yet" : "unavailable (BPF-LSM not active); enforce mode holds and kills instead")
             print("Warden will use: tp_btf sensors for exec, fork, exit and syscall exit; in-kernel lineage; ring buffer delivery.")
-            print("Enforcement (kill actions) is not implemented yet: rules report what they would do.")
+            if killWorks == .works && holdWorks == .works {
+                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages and guarded opens; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
+            } else {
+                print("Enforce mode is not available on this kernel: run in audit mode.")
+            }
         } catch {
             report(false, "sensors", "\(error)", required: true)
             throw ExitCode.failure

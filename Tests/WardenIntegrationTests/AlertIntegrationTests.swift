@@ -16,8 +16,8 @@ struct AlertIntegrationTests {
         Set(alerts(result).compactMap { $0.string("rule") })
     }
 
-    private func agent(_ h: WardenHarness, _ script: String) throws -> WardenHarness.Result {
-        try h.run(["bash", "-c", script], extra: ["--name", "claude-code"])
+    private func agent(_ h: WardenHarness, _ script: String, extra: [String] = []) throws -> WardenHarness.Result {
+        try h.run(["bash", "-c", script], extra: extra + ["--name", "claude-code"])
     }
 
     @Test("curl | sh from a loopback server: download-piped-to-interpreter, in Falco's envelope")
@@ -90,8 +90,9 @@ struct AlertIntegrationTests {
         #expect(rules(result).isSuperset(of: ["interpreter-with-network-stdio", "reverse-shell-one-liner", "mcp-server-spawns-interpreter"]), "\(rules(result))")
     }
 
-    @Test("normal agent work raises nothing at Warning or above")
-    func normalWorkIsQuiet() throws {
+    @Test("normal agent work raises nothing at Warning or above, and runs untouched in enforce mode",
+          arguments: [[], ["--enforce"]])
+    func normalWorkIsQuiet(_ mode: [String]) throws {
         let h = try WardenHarness()
         try FileManager.default.createDirectory(atPath: h.path("www"), withIntermediateDirectories: true)
         try h.write("www/release.json", "{\"tag_name\": \"v1.2.3\"}\n")
@@ -116,8 +117,12 @@ struct AlertIntegrationTests {
             "curl -fsS http://127.0.0.1:\(server.port)/release.json | python3 -c \"import json,sys; print(json.load(sys.stdin)['tag_name'])\" >/dev/null",
             "find . -name '*.py' >/dev/null",
         ].joined(separator: "; ")
-        let result = try agent(h, work)
+        let result = try agent(h, work, extra: mode)
         #expect(result.status == 0, "stderr: \(result.stderr)")
+        if mode == ["--enforce"] {
+            #expect(result.stderr.contains(" 0 killed"), "nothing killed: \(result.stderr)")
+            #expect(result.events.ofType("exec").allSatisfy { $0["held"] as? Bool == true }, "every exec of the lineage was held")
+        }
         let loud = alerts(result).map { "\($0.string("rule") ?? ""): \($0.string("output") ?? "")" }
         #expect(loud.isEmpty, "normal work raised: \(loud)")
         #expect(!result.events.ofType("alert").isEmpty, "Debug-level context alerts still flow")

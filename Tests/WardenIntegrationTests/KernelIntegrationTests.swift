@@ -195,6 +195,7 @@ struct KernelIntegrationTests {
         for program in ["on_exec", "on_fork", "on_exit", "on_sys_exit"] {
             #expect(text.contains(program))
         }
-        #expect(text.contains("ok   bpf_send_signal"), "the SIGKILL-at-exec probe works on this kernel (measured in DESIGN.md)")
+        #expect(text.contains("ok   kernel-kill"), "the SIGKILL-at-exec probe works on this kernel (measured in DESIGN.md)")
+        #expect(text.contains("ok   hold-kill"), "the SIGSTOP hold and pidfd continue work on this kernel")
     }
 }
