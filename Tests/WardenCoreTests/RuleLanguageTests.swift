@@ -31,6 +31,8 @@ struct RuleLanguageTests {
         ("- rule: r\n  condition: proc.name = 'unterminated\n  output: x\n  priority: Warning\n", "unterminated string"),
         ("- rule: r\n  condition: proc.name ! bash\n  output: x\n  priority: Warning\n", "found `!`, expected `!=`"),
         ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  action: nuke\n", "expected `alert` or `kill`"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  kill_scope: tool_call\n", "`kill_scope` needs `action: kill`"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  action: kill\n  kill_scope: host\n", "found `host`, expected `process` or `tool_call`"),
         ("rules: []\n", "expected a list of `- list:`"),
         ("- [unbalanced\n", "not valid YAML"),
         ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  examples:\n    match:\n      - {argz: [x]}\n", "unknown example key `argz`"),
@@ -103,6 +105,15 @@ struct RuleLanguageTests {
         let (count, failures) = RuleExampleRunner(ruleSet: set).run()
         #expect(count > 80)
         #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test("the default pack guards what its open-time kill rules protect, and kills curl | sh by tool call")
+    func defaultPackEnforcement() throws {
+        let set = try RuleSet.embeddedDefault()
+        #expect(Set(set.guardedPaths).isSuperset(of: ["~/.ssh", "~/.aws", "~/.bashrc", "~/.claude", "/etc/shadow"]))
+        let pipeRule = try #require(set.rules.first { $0.id == "download-piped-to-interpreter" })
+        #expect(pipeRule.source.action == .kill && pipeRule.source.killScope == .toolCall)
+        #expect(set.rules.filter { $0.source.killScope == .toolCall }.allSatisfy { $0.source.action == .kill })
     }
 }
 

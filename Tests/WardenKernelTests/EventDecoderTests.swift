@@ -12,7 +12,9 @@ struct EventDecoderTests {
         #expect(MemoryLayout<warden_file_event>.size == 112)
         #expect(MemoryLayout<warden_fork_event>.size == 64)
         #expect(MemoryLayout<warden_exit_event>.size == 64)
-        #expect(MemoryLayout<warden_config>.size == 16)
+        #expect(MemoryLayout<warden_config>.size == 24)
+        #expect(MemoryLayout<warden_hold>.size == 32)
+        #expect(MemoryLayout<warden_counters>.size == 40)
         #expect(MemoryLayout<warden_process>.size == 32)
     }
 
