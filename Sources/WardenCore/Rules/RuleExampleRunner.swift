@@ -45,6 +45,7 @@ public struct RuleExampleRunner {
         _ = catalog.add(AgentDefinition(name: example.agent, interpreters: example.agentInterpreters.compactMap(InterpreterKind.init(rawValue:))))
         let context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: InterpreterCatalog(), catalog: catalog)
         let engine = RuleEngine(ruleSet: ruleSet, context: context)
+        engine.appliesThresholds = false
         var ids: [String] = []
         for (index, event) in scenario.events.enumerated() {
             lineage.apply(event)

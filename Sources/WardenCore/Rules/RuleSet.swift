@@ -16,17 +16,20 @@ public final class CompiledRule {
     public let output: [OutputPart]
     /// Reads stdin provenance, so it is judged again when a pipe's writer shows up late.
     let usesStdinProvenance: Bool
+    /// The field a `threshold:` counts distinct values of.
+    let thresholdField: FieldDefinition?
 
     public var id: String { source.id }
 
     init(source: RuleSource.Rule, predicate: @escaping Predicate, exceptions: [(name: String, predicate: Predicate)],
-         kinds: Set<EventKind>?, output: [OutputPart], usesStdinProvenance: Bool) {
+         kinds: Set<EventKind>?, output: [OutputPart], usesStdinProvenance: Bool, thresholdField: FieldDefinition? = nil) {
         self.source = source
         self.predicate = predicate
         self.exceptions = exceptions
         self.kinds = kinds
         self.output = output
         self.usesStdinProvenance = usesStdinProvenance
+        self.thresholdField = thresholdField
     }
 
     /// True when the condition holds and no exception does, for the loaded event.
@@ -140,9 +143,16 @@ struct RuleCompiler {
         for exception in rule.exceptions {
             exceptions.append((exception.name, try compile(exception.condition).0))
         }
+        var thresholdField: FieldDefinition?
+        if let threshold = rule.threshold {
+            guard let field = FieldRegistry.byName[threshold.field] else {
+                throw RuleError(rule.location, "unknown field `\(threshold.field)` in `threshold`; `warden rules fields` lists them")
+            }
+            thresholdField = field
+        }
         return CompiledRule(source: rule, predicate: predicate, exceptions: exceptions, kinds: kinds,
                             output: try Self.parseOutput(rule.output, at: rule.location),
-                            usesStdinProvenance: stdin)
+                            usesStdinProvenance: stdin, thresholdField: thresholdField)
     }
 
     /// (predicate, event kinds it can be true for or nil for any, reads stdin provenance)

@@ -28,6 +28,7 @@ public struct RuleSource: Sendable {
         public var tags: [String]
         public var action: RuleAction
         public var killScope: KillScope
+        public var threshold: Threshold?
         public var exceptions: [Exception]
         public var examplesMatch: [RuleExample]
         public var examplesNoMatch: [RuleExample]
@@ -83,7 +84,7 @@ public struct RuleSource: Sendable {
             try Self.allow(fields, ["macro", "condition"], at: location)
             macros.append(Macro(name: try Self.word(name, "macro", file), condition: try Self.condition(fields["condition"], at: location, file), location: location))
         } else if let id = fields["rule"] {
-            try Self.allow(fields, ["rule", "desc", "condition", "output", "priority", "tags", "action", "kill_scope", "exceptions", "examples", "enabled"], at: location)
+            try Self.allow(fields, ["rule", "desc", "condition", "output", "priority", "tags", "action", "kill_scope", "threshold", "exceptions", "examples", "enabled"], at: location)
             let priorityNode = try Self.required(fields["priority"], "priority", at: location)
             guard let priorityName = priorityNode.string, let priority = Priority(name: priorityName) else {
                 throw RuleError(Self.location(priorityNode, file), "found `\(priorityNode.string ?? Self.kindName(priorityNode))`, expected one of \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -105,6 +106,7 @@ public struct RuleSource: Sendable {
                 }
                 killScope = parsed
             }
+            let threshold = try fields["threshold"].map { (node: Node) throws(RuleError) -> Threshold in try Self.threshold(node, file) }
             var exceptions: [Exception] = []
             if let list = fields["exceptions"] {
                 guard let entries = list.sequence else { throw RuleError(Self.location(list, file), "`exceptions` must be a list of {name, condition}") }
@@ -141,7 +143,7 @@ public struct RuleSource: Sendable {
                 output: output.string ?? "",
                 priority: priority,
                 tags: try Self.strings(fields["tags"], "tags", at: location, file, optional: true),
-                action: action, killScope: killScope, exceptions: exceptions,
+                action: action, killScope: killScope, threshold: threshold, exceptions: exceptions,
                 examplesMatch: match, examplesNoMatch: noMatch, enabled: enabled, location: location))
         } else {
             throw RuleError(location, "found an item with \(fields.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")), expected `list:`, `macro:` or `rule:`")
@@ -158,6 +160,37 @@ public struct RuleSource: Sendable {
         case .mapping: return "mapping"
         case .sequence: return "list"
         }
+    }
+
+    /// `threshold: {distinct: FIELD, at_least: N, within_seconds: S, per: process|session}`
+    private static func threshold(_ node: Node, _ file: String) throws(RuleError) -> Threshold {
+        let at = location(node, file)
+        guard let mapping = node.mapping else {
+            throw RuleError(at, "`threshold` must be a mapping: {distinct: FIELD, at_least: N, within_seconds: S, per: process|session}")
+        }
+        var fields: [String: Node] = [:]
+        for (key, value) in mapping { if let name = key.string { fields[name] = value } }
+        try allow(fields, ["distinct", "at_least", "within_seconds", "per"], at: at)
+        guard let field = try required(fields["distinct"], "distinct", at: at).string, !field.isEmpty else {
+            throw RuleError(at, "`distinct` must name a field")
+        }
+        func count(_ key: String, minimum: Int) throws(RuleError) -> Int {
+            let value = try required(fields[key], key, at: at)
+            guard let number = value.int, number >= minimum, number <= 1_000_000 else {
+                throw RuleError(location(value, file), "found `\(value.string ?? kindName(value))`, expected `\(key)` as a whole number from \(minimum) to 1000000")
+            }
+            return number
+        }
+        let atLeast = try count("at_least", minimum: 2)
+        let seconds = try count("within_seconds", minimum: 1)
+        var per = Threshold.Scope.session
+        if let node = fields["per"] {
+            guard let name = node.string, let scope = Threshold.Scope(rawValue: name) else {
+                throw RuleError(location(node, file), "found `\(node.string ?? kindName(node))`, expected `process` or `session`")
+            }
+            per = scope
+        }
+        return Threshold(field: field, atLeast: atLeast, windowNanoseconds: UInt64(seconds) * 1_000_000_000, per: per)
     }
 
     private static func allow(_ fields: [String: Node], _ allowed: Set<String>, at location: SourceLocation) throws(RuleError) {
