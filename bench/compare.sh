@@ -136,10 +136,12 @@ configs=(none warden-audit warden-enforce bpftrace auditd)
 workloads=(open_out open_in exec_out exec_in session)
 samples=$work/samples.tsv
 : > "$samples"
+: > "$work/lost.tsv"
 pkill -x auditd 2>/dev/null || true
 for round in $(seq 1 "$rounds"); do
   for config in "${configs[@]}"; do
     echo "compare: round $round/$rounds, $config" >&2
+    audit_lost_before=$(auditctl -s 2>/dev/null | awk '/^lost/ {print $2}')
     start_tool "$config"
     for workload in "${workloads[@]}"; do
       before=$(cpu_ticks)
@@ -148,6 +150,15 @@ for round in $(seq 1 "$rounds"); do
       printf '%s\t%s\t%s\t%s\t%s\n' "$config" "$workload" "$ns" "$((after - before))" "$(peak_rss_kib)" >> "$samples"
     done
     stop_tool "$config"
+    # Events each tool lost in this round: Warden's kernel drops, bpftrace's lost perf events,
+    # the kernel audit "lost" counter.
+    case $config in
+      warden-*) lost=$(sed -n 's/.*; \([0-9]*\) dropped in the kernel.*/\1/p' "$work/monitor.err" | tail -1) ;;
+      bpftrace) lost=$(grep -ho 'Lost [0-9]* events' "$work/bpftrace.out" "$work/bpftrace.err" 2>/dev/null | awk '{s += $2} END {print s + 0}' || true) ;;
+      auditd) lost=$(( $(auditctl -s | awk '/^lost/ {print $2}') - audit_lost_before )) ;;
+      *) lost=0 ;;
+    esac
+    printf '%s\t%s\t%s\n' "$config" "$round" "${lost:-0}" >> "$work/lost.tsv"
   done
 done
 
@@ -174,7 +185,7 @@ done
 echo "rules	$(bench/rules.sh 20 | grep 'events/s')" >> "$extra"
 
 cpu_model=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-python3 bench/report.py "$samples" "$extra" "$rounds" "$open_n" "$exec_n" \
+python3 bench/report.py "$samples" "$work/lost.tsv" "$extra" "$rounds" "$open_n" "$exec_n" \
   "$(nproc) x ${cpu_model:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
   "$(uname -r)" "$(date -u +%Y-%m-%d)" "${load_ms[*]}" > bench/results.md
 python3 bench/report.py --readme bench/results.md README.md

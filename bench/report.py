@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns bench/compare.sh's raw samples into bench/results.md, and copies that into README.md.
 
-    report.py SAMPLES EXTRA ROUNDS OPEN_N EXEC_N MACHINE KERNEL DATE LOAD_MS   -> Markdown on stdout
+    report.py SAMPLES LOST EXTRA ROUNDS OPEN_N EXEC_N MACHINE KERNEL DATE LOAD_MS   -> Markdown on stdout
     report.py --readme RESULTS README                                          -> README updated in place
 """
 import re
@@ -13,7 +13,7 @@ CONFIGS = [("none", "none"), ("warden-audit", "Warden audit"), ("warden-enforce"
 MARK_START, MARK_END = "<!-- bench/results.md start -->", "<!-- bench/results.md end -->"
 
 
-def table(samples, rounds, open_n, exec_n):
+def table(samples, lost, rounds, open_n, exec_n):
     workloads = [
         ("open_out", f"open()/close() storm outside agent lineages ({open_n:,} opens)", open_n),
         ("open_in", f"open()/close() storm inside an agent lineage ({open_n:,} opens)", open_n),
@@ -49,13 +49,18 @@ def table(samples, rounds, open_n, exec_n):
                 peak = max(peak, s["rss"])
         cpu.append(f"{statistics.median(per_round.values()) / 100:.2f}" if per_round else "-")
         rss.append(f"{peak / 1024:.0f} MiB" if peak else "-")
+    drops = ["| events lost, median per round (all five workloads) | -"]
+    for config, _ in CONFIGS[1:]:
+        values = [count for (c, _), count in lost.items() if c == config]
+        drops.append(f"{statistics.median(values):,.0f}" if values else "-")
     lines.append(" | ".join(cpu) + " |")
     lines.append(" | ".join(rss) + " |")
+    lines.append(" | ".join(drops) + " |")
     return "\n".join(lines)
 
 
 def render(argv):
-    samples_path, extra_path, rounds, open_n, exec_n, machine, kernel, date, load_ms = argv
+    samples_path, lost_path, extra_path, rounds, open_n, exec_n, machine, kernel, date, load_ms = argv
     samples = []
     counters = {}
     with open(samples_path) as f:
@@ -64,6 +69,11 @@ def render(argv):
             counters[(config, workload)] = counters.get((config, workload), 0) + 1
             samples.append({"config": config, "workload": workload, "ns": int(ns), "ticks": int(ticks),
                             "rss": int(rss or 0), "round": counters[(config, workload)]})
+    lost = {}
+    with open(lost_path) as f:
+        for line in f:
+            config, round_, count = line.rstrip("\n").split("\t")
+            lost[(config, round_)] = int(count or 0)
     extra = {}
     with open(extra_path) as f:
         for line in f:
@@ -79,7 +89,7 @@ def render(argv):
         "its execs and opens; auditd logs execve and open-family syscalls host-wide (audit rules cannot "
         "follow a tree). Warden exports every event as JSON Lines.",
         "",
-        table(samples, int(rounds), int(open_n), int(exec_n)),
+        table(samples, lost, int(rounds), int(open_n), int(exec_n)),
         "",
         "Warden's own figures (same run):",
         "",
