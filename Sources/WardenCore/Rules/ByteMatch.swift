@@ -2,23 +2,6 @@ import Glibc
 
 /// String operators of the rule language, on UTF-8 bytes.
 enum ByteMatch {
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard haystack.count >= needle.count else { return false }
-        let first = needle[0]
-        var start = 0
-        let last = haystack.count - needle.count
-        while start <= last {
-            if haystack[start] == first {
-                var offset = 1
-                while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
-                if offset == needle.count { return true }
-            }
-            start += 1
-        }
-        return false
-    }
-
     static func hasPrefix(_ value: [UInt8], _ prefix: [UInt8]) -> Bool {
         value.count >= prefix.count && value[..<prefix.count].elementsEqual(prefix)
     }
@@ -96,5 +79,42 @@ struct ByteSet {
     func contains(_ value: [UInt8]) -> Bool {
         guard let candidates = byLength[value.count] else { return false }
         return candidates.contains { $0 == value }
+    }
+}
+
+/// Substring search for one needle, prepared once when a rule is compiled (Boyer-Moore-Horspool):
+/// paths are full of the `/` most needles start with, so a naive first-byte scan kept restarting;
+/// this compares the window's last byte and skips by a table instead.
+struct ByteSearch {
+    let needle: [UInt8]
+    /// How far the window may move when its last byte is a given byte (capped at 255).
+    private let shift: [UInt8]
+
+    init(_ needle: [UInt8]) {
+        self.needle = needle
+        let m = needle.count
+        var shift = [UInt8](repeating: UInt8(min(max(m, 1), 255)), count: 256)
+        for (index, byte) in needle.dropLast().enumerated() {
+            shift[Int(byte)] = UInt8(min(m - 1 - index, 255))
+        }
+        self.shift = shift
+    }
+
+    func occurs(in haystack: [UInt8]) -> Bool {
+        let m = needle.count, n = haystack.count
+        guard m > 0 else { return true }
+        guard n >= m else { return false }
+        let last = needle[m - 1]
+        var start = 0
+        while start <= n - m {
+            let byte = haystack[start + m - 1]
+            if byte == last {
+                var index = m - 2
+                while index >= 0, haystack[start + index] == needle[index] { index -= 1 }
+                if index < 0 { return true }
+            }
+            start += Int(shift[Int(byte)])
+        }
+        return false
     }
 }

@@ -13,6 +13,10 @@ public final class EvaluationContext {
     // dynamic exclusivity checks on them were a tenth of the engine's time (callgrind).
     @exclusivity(unchecked) private var cache: [(generation: UInt64, value: FieldValue)]
     @exclusivity(unchecked) private var generation: UInt64 = 1
+    /// `EventKind.bit` of the loaded event (0 for loss reports): kind tests read it, not the event.
+    @exclusivity(unchecked) private(set) var kindBit: UInt8 = 0
+    /// Macro results of the loaded event, by the slot the rule compiler gave each macro.
+    @exclusivity(unchecked) private var macroCache: [(generation: UInt64, value: Bool)] = []
     private var recordLoaded = false
     private var recordCache: ProcessRecord?
     private var execFromEvent: ExecEvent?
@@ -31,6 +35,7 @@ public final class EvaluationContext {
     /// Prepares for `event` (after lineage and provenance have seen it).
     public func load(_ event: Event) {
         self.event = event
+        kindBit = EventKind(event)?.bit ?? 0
         switch event {
         case .exec(let e): execFromEvent = e; file = nil
         case .open(let f), .execFailed(let f): file = f; execFromEvent = nil
@@ -49,6 +54,17 @@ public final class EvaluationContext {
 
     func store(_ value: FieldValue, at index: Int) {
         cache[index] = (generation, value)
+    }
+
+    /// The macro in `slot` for the loaded event, computed by `predicate` on first use.
+    func macroResult(_ slot: Int, _ predicate: Predicate) -> Bool {
+        if slot < macroCache.count, macroCache[slot].generation == generation { return macroCache[slot].value }
+        let value = predicate(self)
+        if slot >= macroCache.count {
+            macroCache.append(contentsOf: repeatElement((generation: UInt64(0), value: false), count: slot + 1 - macroCache.count))
+        }
+        macroCache[slot] = (generation, value)
+        return value
     }
 
     /// The image the event belongs to (for an exec, the new image); looked up on first use.

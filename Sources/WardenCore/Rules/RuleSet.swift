@@ -95,6 +95,24 @@ public final class RuleSet: @unchecked Sendable {
     }
 }
 
+/// A compiled comparison: on the bytes of a string field, or on any field value.
+enum FieldTest {
+    case bytes(([UInt8]) -> Bool)
+    case value((FieldValue) -> Bool)
+
+    var onBytes: (([UInt8]) -> Bool)? {
+        if case .bytes(let test) = self { return test }
+        return nil
+    }
+
+    var onValue: (FieldValue) -> Bool {
+        switch self {
+        case .bytes(let test): return { if case .bytes(let b) = $0 { return test(b.bytes) }; return false }
+        case .value(let test): return test
+        }
+    }
+}
+
 /// Turns parsed conditions into closures: resolves lists and macros (reporting cycles), checks
 /// every field exists and every comparison fits the field's type.
 struct RuleCompiler {
@@ -138,7 +156,15 @@ struct RuleCompiler {
     }
 
     mutating func compile(_ rule: RuleSource.Rule) throws(RuleError) -> CompiledRule {
-        let (predicate, kinds, stdin) = try compile(rule.condition)
+        let (_, kinds, stdin) = try compile(rule.condition)
+        // Rules are only evaluated for the event kinds they can match (RuleSet indexes them), so a
+        // top-level `evt.type` test is already known to hold: leave it out of the predicate.
+        var condition = rule.condition
+        if kinds != nil, case .and(let terms) = condition {
+            let rest = terms.filter { !Self.isEventTypeTest($0) }
+            if !rest.isEmpty { condition = rest.count == 1 ? rest[0] : .and(rest) }
+        }
+        let (predicate, _, _) = try compile(condition)
         var exceptions: [(String, Predicate)] = []
         for exception in rule.exceptions {
             exceptions.append((exception.name, try compile(exception.condition).0))
@@ -155,6 +181,13 @@ struct RuleCompiler {
                             usesStdinProvenance: stdin, thresholdField: thresholdField)
     }
 
+    private static func isEventTypeTest(_ expression: Expression) -> Bool {
+        switch expression {
+        case .comparison("evt.type", .equal, _, _), .comparison("evt.type", .in, _, _), .listReference("evt.type", .in, _, _): return true
+        default: return false
+        }
+    }
+
     /// (predicate, event kinds it can be true for or nil for any, reads stdin provenance)
     private mutating func compile(_ expression: Expression) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
         switch expression {
@@ -168,14 +201,17 @@ struct RuleCompiler {
                 if let k { kinds = kinds.map { $0.intersection(k) } ?? k }
                 stdin = stdin || s
             }
-            return ({ context in predicates.allSatisfy { $0(context) } }, kinds, stdin)
+            return ({ context in
+                for predicate in predicates where !predicate(context) { return false }
+                return true
+            }, kinds, stdin)
         case .or(let terms):
             var predicates: [Predicate] = []
             var kinds: Set<EventKind>? = []
             var stdin = false
             // Comparisons on the same field are fused: the field is fetched once and every test of
             // the group runs on that value (credential path lists are a dozen tests of file.path).
-            var groups: [(field: FieldDefinition, tests: [(FieldValue) -> Bool])] = []
+            var groups: [(field: FieldDefinition, tests: [FieldTest])] = []
             for term in terms {
                 if let (field, test) = try fieldTest(term) {
                     // A plain field comparison: any event kind, stdin provenance by its field name.
@@ -194,12 +230,28 @@ struct RuleCompiler {
                 predicates.append(p)
             }
             for (field, tests) in groups {
-                predicates.append({ context in
-                    let value = FieldRegistry.value(field, in: context)
-                    return tests.contains { $0(value) }
-                })
+                let byteTests = tests.compactMap(\.onBytes)
+                if byteTests.count == tests.count {
+                    // A string field: its bytes are taken out once and every test runs on them.
+                    predicates.append({ context in
+                        guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return false }
+                        let bytes = value.bytes
+                        for test in byteTests where test(bytes) { return true }
+                        return false
+                    })
+                } else {
+                    let valueTests = tests.map(\.onValue)
+                    predicates.append({ context in
+                        let value = FieldRegistry.value(field, in: context)
+                        for test in valueTests where test(value) { return true }
+                        return false
+                    })
+                }
             }
-            return ({ context in predicates.contains { $0(context) } }, kinds, stdin)
+            return ({ context in
+                for predicate in predicates where predicate(context) { return true }
+                return false
+            }, kinds, stdin)
         case .not(let inner):
             let (p, _, s) = try compile(inner)
             return ({ !p($0) }, nil, s)
@@ -225,7 +277,7 @@ struct RuleCompiler {
     }
 
     /// The field and value test of a plain comparison (not evt.type, which compiles to a kind check).
-    private func fieldTest(_ expression: Expression) throws(RuleError) -> (FieldDefinition, (FieldValue) -> Bool)? {
+    private func fieldTest(_ expression: Expression) throws(RuleError) -> (FieldDefinition, FieldTest)? {
         var fieldName: String, op: ComparisonOperator, literal: Literal, location: SourceLocation
         switch expression {
         case .comparison(let f, let o, let l, let at):
@@ -252,7 +304,10 @@ struct RuleCompiler {
         }
         macroStack.append(name)
         defer { macroStack.removeLast() }
-        let compiled = try compile(macros[name]!.condition)
+        let (predicate, kinds, stdin) = try compile(macros[name]!.condition)
+        // Rules share macros (credential_path, written_file, ...): each is evaluated once per event.
+        let slot = compiledMacros.count
+        let compiled: (Predicate, Set<EventKind>?, Bool) = ({ context in context.macroResult(slot, predicate) }, kinds, stdin)
         compiledMacros[name] = compiled
         return compiled
     }
@@ -279,14 +334,14 @@ struct RuleCompiler {
         if let kinds, op == .equal || op == .in {
             // The event kind is an enum on the context: no field value, no byte comparison.
             let mask = kinds.reduce(0) { $0 | $1.bit }
-            return ({ context in EventKind(context.event).map { $0.bit & mask != 0 } ?? false }, kinds, stdin)
+            return ({ context in context.kindBit & mask != 0 }, kinds, stdin)
         }
-        let test = try Self.makeTest(field, op, literal, at: location)
+        let test = try Self.makeTest(field, op, literal, at: location).onValue
         return ({ test(FieldRegistry.value(field, in: $0)) }, kinds, stdin)
     }
 
     private static func makeTest(_ field: FieldDefinition, _ op: ComparisonOperator, _ literal: Literal,
-                                 at location: SourceLocation) throws(RuleError) -> (FieldValue) -> Bool {
+                                 at location: SourceLocation) throws(RuleError) -> FieldTest {
         func mismatch(_ expected: String) -> RuleError {
             RuleError(location, "`\(field.name)` is a \(field.type.rawValue) field: `\(op.rawValue)` \(expected)")
         }
@@ -296,7 +351,7 @@ struct RuleCompiler {
                 throw mismatch("is not allowed; write `\(field.name)`, `not \(field.name)` or `\(field.name) = true|false`")
             }
             let wanted = FieldValue.bool(word == "true")
-            return op == .equal ? { $0 == wanted } : { $0 != wanted }
+            return .value(op == .equal ? { $0 == wanted } : { $0 != wanted })
         case .number:
             let numbers: [Int64]
             switch literal {
@@ -313,25 +368,25 @@ struct RuleCompiler {
             func number(_ v: FieldValue) -> Int64 { if case .number(let n) = v { return n }; return 0 }
             let n = numbers.first ?? 0
             switch op {
-            case .equal: return { number($0) == n }
-            case .notEqual: return { number($0) != n }
-            case .less: return { number($0) < n }
-            case .lessOrEqual: return { number($0) <= n }
-            case .greater: return { number($0) > n }
-            case .greaterOrEqual: return { number($0) >= n }
-            case .in: let set = Set(numbers); return { set.contains(number($0)) }
+            case .equal: return .value { number($0) == n }
+            case .notEqual: return .value { number($0) != n }
+            case .less: return .value { number($0) < n }
+            case .lessOrEqual: return .value { number($0) <= n }
+            case .greater: return .value { number($0) > n }
+            case .greaterOrEqual: return .value { number($0) >= n }
+            case .in: let set = Set(numbers); return .value { set.contains(number($0)) }
             default: throw mismatch("does not apply to numbers")
             }
         case .string, .list:
             let test = try stringTest(op, literal, mismatch: mismatch)
             if field.type == .string {
-                return { if case .bytes(let b) = $0 { return test(b.bytes) }; return false }
+                return .bytes(test)
             }
             if op == .notEqual {
                 let equal = try stringTest(.equal, literal, mismatch: mismatch)
-                return { if case .byteList(let items) = $0 { return !items.contains { equal($0.bytes) } }; return true }
+                return .value { if case .byteList(let items) = $0 { return !items.contains { equal($0.bytes) } }; return true }
             }
-            return { if case .byteList(let items) = $0 { return items.contains { test($0.bytes) } }; return false }
+            return .value { if case .byteList(let items) = $0 { return items.contains { test($0.bytes) } }; return false }
         }
     }
 
@@ -362,23 +417,28 @@ struct RuleCompiler {
         case .notEqual: return { $0 != value }
         case .startswith: return { ByteMatch.hasPrefix($0, value) }
         case .endswith: return { ByteMatch.hasSuffix($0, value) }
-        case .contains: return { ByteMatch.contains($0, value) }
+        case .contains: let search = ByteSearch(value); return { search.occurs(in: $0) }
         case .icontains:
             let lowered = ByteMatch.lowercasedASCII(value)
-            return { ByteMatch.contains(ByteMatch.lowercasedASCII($0), lowered) }
+            let search = ByteSearch(lowered)
+            return { search.occurs(in: ByteMatch.lowercasedASCII($0)) }
         case .glob:
             // Most globs are a literal with a leading and/or trailing `*`: match those directly.
             let star = UInt8(ascii: "*")
             let inner = Array(value.drop { $0 == star }.reversed().drop { $0 == star }.reversed())
             if !inner.contains(where: { [star, UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "\\")].contains($0) }) {
                 switch (value.first == star, value.last == star && value.count > 1) {
-                case (true, true): return { ByteMatch.contains($0, inner) }
+                case (true, true): let search = ByteSearch(inner); return { search.occurs(in: $0) }
                 case (true, false): return { ByteMatch.hasSuffix($0, inner) }
                 case (false, true): return { ByteMatch.hasPrefix($0, inner) }
                 case (false, false): return { $0 == inner }
                 }
             }
-            return { ByteMatch.glob(value, $0) }
+            // A general glob: its literal head and tail reject most values before any backtracking.
+            let metacharacters: [UInt8] = [star, UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "\\")]
+            let head = Array(value.prefix { !metacharacters.contains($0) })
+            let tail = Array(value.reversed().prefix { !metacharacters.contains($0) }.reversed())
+            return { ByteMatch.hasPrefix($0, head) && ByteMatch.hasSuffix($0, tail) && ByteMatch.glob(value, $0) }
         case .regex:
             let regex: Regex<AnyRegexOutput>
             do { regex = try Regex(String(decoding: value, as: UTF8.self)) } catch { throw mismatch("has an invalid regular expression: \(error)") }
