@@ -111,6 +111,30 @@ struct RuleLanguageTests {
         #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
     }
 
+    @Test("open rules are indexed by direction: a rule that needs file.write is not evaluated for reads")
+    func openIndexByDirection() throws {
+        let yaml = """
+        - macro: writing
+          condition: evt.type = open and file.write
+        - rule: writes
+          condition: writing and file.path contains x
+          output: x
+          priority: Debug
+        - rule: reads
+          condition: evt.type = open and not file.write
+          output: x
+          priority: Debug
+        - rule: either
+          condition: evt.type = open and (file.write or file.path = /x)
+          output: x
+          priority: Debug
+        """
+        let set = try RuleSet(sources: [RuleSource(yaml: yaml, file: "t.yaml")], names: ["t.yaml"])
+        let ids = { (writing: Bool) in set.candidates(for: .open, writing: writing).map { set.rules[$0].id } }
+        #expect(ids(true) == ["writes", "either"])
+        #expect(ids(false) == ["reads", "either"])
+    }
+
     @Test("threshold rules alert once the distinct count is reached within the window, per process")
     func thresholdCounting() throws {
         let yaml = """

@@ -25,13 +25,13 @@ public struct Alert: Sendable {
 
 /// Evaluates a rule set against events loaded into an evaluation context.
 public final class RuleEngine {
-    public private(set) var ruleSet: RuleSet
+    @exclusivity(unchecked) public private(set) var ruleSet: RuleSet
     public let context: EvaluationContext
     public var enforce = false
     /// Off for rule examples, which test a rule's condition on one event.
     public var appliesThresholds = true
     /// Counting state of `threshold:` rules, by rule index; reset when the rules are replaced.
-    private var counters: [Int: ThresholdCounter] = [:]
+    @exclusivity(unchecked) private var counters: [Int: ThresholdCounter] = [:]
 
     public init(ruleSet: RuleSet, context: EvaluationContext) {
         self.ruleSet = ruleSet
@@ -47,7 +47,7 @@ public final class RuleEngine {
     public func matchingRules(onlyStdinProvenance: Bool = false) -> [CompiledRule] {
         guard let kind = EventKind(context.event) else { return [] }
         var matches: [CompiledRule] = []
-        for index in ruleSet.candidates(for: kind) {
+        for index in ruleSet.candidates(for: kind, writing: context.file?.isWrite == true) {
             let rule = ruleSet.rules[index]
             if onlyStdinProvenance && !rule.usesStdinProvenance { continue }
             if rule.matches(context) && reachesThreshold(rule, index: index) { matches.append(rule) }

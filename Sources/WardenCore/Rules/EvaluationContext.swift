@@ -1,7 +1,11 @@
 /// Everything a condition may ask about one event. Reused for every event on the polling thread;
 /// field values are computed on first use and cached until the next event.
 public final class EvaluationContext {
-    public private(set) var event: Event = .loss(LossReport(bootTime: 0, ringBufferDrops: 0, processTableFull: 0))
+    // Every stored property below is read many times per event and written only by `load` and
+    // the lazy getters, all on the one thread that owns the context: the dynamic exclusivity
+    // checks Swift adds to class properties were a tenth of the engine's time (callgrind), so
+    // they are turned off here.
+    @exclusivity(unchecked) public private(set) var event: Event = .loss(LossReport(bootTime: 0, ringBufferDrops: 0, processTableFull: 0))
     public let lineage: ProcessTable
     public let provenance: ProvenanceTracker
     public let interpreters: InterpreterCatalog
@@ -9,20 +13,18 @@ public final class EvaluationContext {
 
     /// Field values of the loaded event, valid while their generation equals `generation`: a new
     /// event bumps the generation instead of clearing every slot.
-    // Unchecked: the context belongs to one thread and these are read on every comparison;
-    // dynamic exclusivity checks on them were a tenth of the engine's time (callgrind).
     @exclusivity(unchecked) private var cache: [(generation: UInt64, value: FieldValue)]
     @exclusivity(unchecked) private var generation: UInt64 = 1
     /// `EventKind.bit` of the loaded event (0 for loss reports): kind tests read it, not the event.
     @exclusivity(unchecked) private(set) var kindBit: UInt8 = 0
     /// Macro results of the loaded event, by the slot the rule compiler gave each macro.
     @exclusivity(unchecked) private var macroCache: [(generation: UInt64, value: Bool)] = []
-    private var recordLoaded = false
-    private var recordCache: ProcessRecord?
-    private var execFromEvent: ExecEvent?
-    private var interpreterByExec: [UInt64: InterpreterCatalog.Match?] = [:]
-    private var factsCache: ProvenanceFacts?
-    private var ancestorsCache: [ProcessRecord]?
+    @exclusivity(unchecked) private var recordLoaded = false
+    @exclusivity(unchecked) private var recordCache: ProcessRecord?
+    @exclusivity(unchecked) private var execFromEvent: ExecEvent?
+    @exclusivity(unchecked) private var interpreterByExec: [UInt64: InterpreterCatalog.Match?] = [:]
+    @exclusivity(unchecked) private var factsCache: ProvenanceFacts?
+    @exclusivity(unchecked) private var ancestorsCache: [ProcessRecord]?
 
     public init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog) {
         self.lineage = lineage
@@ -79,7 +81,7 @@ public final class EvaluationContext {
     /// The exec that started the event's image (the event itself for an exec).
     public var exec: ExecEvent? { execFromEvent ?? record?.exec }
     /// The file event, for open and exec_failed.
-    public private(set) var file: FileEvent?
+    @exclusivity(unchecked) public private(set) var file: FileEvent?
 
     public var parent: ProcessRecord? { event.process.flatMap { lineage[$0.parentExecID] } }
 

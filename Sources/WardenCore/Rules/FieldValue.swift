@@ -28,6 +28,17 @@ public enum FieldValue: Sendable, Hashable {
 public enum EventKind: String, Sendable, CaseIterable {
     case exec, open, execFailed = "exec_failed", fork, exit
 
+    /// Position in `allCases`.
+    var position: Int {
+        switch self {
+        case .exec: return 0
+        case .open: return 1
+        case .execFailed: return 2
+        case .fork: return 3
+        case .exit: return 4
+        }
+    }
+
     var bit: UInt8 {
         switch self {
         case .exec: return 1

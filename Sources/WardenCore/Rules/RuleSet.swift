@@ -18,11 +18,15 @@ public final class CompiledRule {
     let usesStdinProvenance: Bool
     /// The field a `threshold:` counts distinct values of.
     let thresholdField: FieldDefinition?
+    /// true: can only match opens that write (`file.write` in its top-level conjunction); false:
+    /// only opens that do not; nil: either.
+    let openDirection: Bool?
 
     public var id: String { source.id }
 
     init(source: RuleSource.Rule, predicate: @escaping Predicate, exceptions: [(name: String, predicate: Predicate)],
-         kinds: Set<EventKind>?, output: [OutputPart], usesStdinProvenance: Bool, thresholdField: FieldDefinition? = nil) {
+         kinds: Set<EventKind>?, output: [OutputPart], usesStdinProvenance: Bool, thresholdField: FieldDefinition? = nil,
+         openDirection: Bool? = nil) {
         self.source = source
         self.predicate = predicate
         self.exceptions = exceptions
@@ -30,6 +34,7 @@ public final class CompiledRule {
         self.output = output
         self.usesStdinProvenance = usesStdinProvenance
         self.thresholdField = thresholdField
+        self.openDirection = openDirection
     }
 
     /// True when the condition holds and no exception does, for the loaded event.
@@ -57,11 +62,19 @@ public final class RuleSet: @unchecked Sendable {
     /// processes the kernel holds for the rules to judge; the list named `guarded_paths`, `~`
     /// standing for every home directory.
     public let guardedPaths: [String]
-    private let byKind: [EventKind: [Int]]
+    /// Rule indices that can match each event kind (by `EventKind.allCases` position); opens are
+    /// further split by direction, since most opens only read and most open rules are about writes.
+    private let byKind: [[Int]]
+    private let opensReading: [Int]
+    private let opensWriting: [Int]
 
     public static let guardedPathsList = "guarded_paths"
 
-    public func candidates(for kind: EventKind) -> [Int] { byKind[kind] ?? [] }
+    /// The rules worth evaluating for an event of `kind` (`writing`: an open that may change the file).
+    public func candidates(for kind: EventKind, writing: Bool = false) -> [Int] {
+        if kind == .open { return writing ? opensWriting : opensReading }
+        return byKind[kind.position]
+    }
 
     /// The default pack embedded in the binary (rules/default.yaml at build time).
     public static func embeddedDefault() throws(RuleError) -> RuleSet {
@@ -85,13 +98,12 @@ public final class RuleSet: @unchecked Sendable {
                 rules.append(try compiler.compile(rule))
             }
         }
-        var index: [EventKind: [Int]] = [:]
-        for kind in EventKind.allCases {
-            index[kind] = rules.indices.filter { rules[$0].kinds?.contains(kind) ?? true }
-        }
+        let byKind = EventKind.allCases.map { kind in rules.indices.filter { rules[$0].kinds?.contains(kind) ?? true } }
         self.rules = rules
         self.sources = names
-        self.byKind = index
+        self.byKind = byKind
+        opensReading = byKind[EventKind.open.position].filter { rules[$0].openDirection != true }
+        opensWriting = byKind[EventKind.open.position].filter { rules[$0].openDirection != false }
     }
 }
 
@@ -178,7 +190,24 @@ struct RuleCompiler {
         }
         return CompiledRule(source: rule, predicate: predicate, exceptions: exceptions, kinds: kinds,
                             output: try Self.parseOutput(rule.output, at: rule.location),
-                            usesStdinProvenance: stdin, thresholdField: thresholdField)
+                            usesStdinProvenance: stdin, thresholdField: thresholdField,
+                            openDirection: openDirection(rule.condition))
+    }
+
+    /// Whether `expression` can only hold for opens that write (true), only for opens that do not
+    /// (false), or either (nil). Conservative: only `file.write` and `not file.write` in a top-level
+    /// conjunction count, directly or through macros.
+    private func openDirection(_ expression: Expression, depth: Int = 0) -> Bool? {
+        guard depth < ConditionParser.maximumDepth else { return nil }
+        switch expression {
+        case .and(let terms):
+            let found = Set(terms.compactMap { openDirection($0, depth: depth + 1) })
+            return found.count == 1 ? found.first : nil
+        case .name("file.write", _): return true
+        case .not(.name("file.write", _)): return false
+        case .name(let name, _): return macros[name].flatMap { openDirection($0.condition, depth: depth + 1) }
+        default: return nil
+        }
     }
 
     private static func isEventTypeTest(_ expression: Expression) -> Bool {
