@@ -111,6 +111,23 @@ struct RuleLanguageTests {
         #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
     }
 
+    @Test("regex: POSIX extended syntax with \\s \\d \\w shorthands, on bytes, linear on hostile input")
+    func posixRegex() throws {
+        let shell = try PosixRegex("(eval|source|\\.|sh|bash)\\s+(\"?\\$\\(|<\\()\\s*(curl|wget)")
+        #expect(shell.matches(Array("eval \"$(curl -fsSL x)\"".utf8)))
+        #expect(shell.matches(Array("bash <(wget -qO- x)".utf8)))
+        #expect(!shell.matches(Array("echo $(date)".utf8)))
+        let escapes = try PosixRegex("^-[a-zA-Z]*[rR]|^--recursive$")
+        #expect(escapes.matches(Array("-rf".utf8)) && escapes.matches(Array("--recursive".utf8)) && !escapes.matches(Array("--force".utf8)))
+        #expect(try PosixRegex("a[\\s]b").matches(Array("a\\b".utf8)), "a backslash inside brackets is literal")
+        #expect(try !PosixRegex("a[\\s]b").matches(Array("a b".utf8)))
+        #expect(try PosixRegex("\\d{3}\\W\\w").matches(Array("123-a".utf8)))
+        // Catastrophic for a backtracking engine; POSIX matching stays polynomial.
+        let hostile = try PosixRegex("(a+)+$")
+        #expect(!hostile.matches(Array(String(repeating: "a", count: 5000).utf8) + [UInt8(ascii: "!")]))
+        #expect(throws: PosixRegexError.self) { try PosixRegex("(unclosed") }
+    }
+
     @Test("open rules are indexed by direction: a rule that needs file.write is not evaluated for reads")
     func openIndexByDirection() throws {
         let yaml = """

@@ -70,6 +70,13 @@ public final class RuleEngine {
         return matchingRules(onlyStdinProvenance: onlyStdinProvenance).map(makeAlert)
     }
 
+    /// Falco's `output_fields` names and the Warden fields that fill them, looked up once.
+    private static let outputFields: [(String, FieldDefinition)] = [
+        ("proc.name", "proc.name"), ("proc.exepath", "proc.exe"), ("proc.cmdline", "proc.cmdline"),
+        ("proc.pid", "proc.pid"), ("proc.pname", "proc.pname"), ("proc.pcmdline", "proc.pcmdline"),
+        ("proc.cwd", "proc.cwd"), ("user.uid", "proc.uid"), ("fd.name", "file.path"), ("agent.name", "agent.name"),
+    ].compactMap { key, field in FieldRegistry.byName[field].map { (key, $0) } }
+
     private func makeAlert(_ rule: CompiledRule) -> Alert {
         let c = context
         let outcome: String
@@ -77,13 +84,8 @@ public final class RuleEngine {
         case .alert: outcome = "none"
         case .kill: outcome = enforce ? "undecided" : "would kill (audit mode)"
         }
-        let fields: [(String, String)] = [
-            ("proc.name", "proc.name"), ("proc.exepath", "proc.exe"), ("proc.cmdline", "proc.cmdline"),
-            ("proc.pid", "proc.pid"), ("proc.pname", "proc.pname"), ("proc.pcmdline", "proc.pcmdline"),
-            ("proc.cwd", "proc.cwd"), ("user.uid", "proc.uid"), ("fd.name", "file.path"), ("agent.name", "agent.name"),
-        ].compactMap { key, field in
-            guard let definition = FieldRegistry.byName[field] else { return nil }
-            if field == "file.path", c.file == nil { return nil }
+        let fields: [(String, String)] = Self.outputFields.compactMap { key, definition in
+            if definition.name == "file.path", c.file == nil { return nil }
             return (key, FieldRegistry.value(definition, in: c).text)
         }
         return Alert(

@@ -469,9 +469,9 @@ struct RuleCompiler {
             let tail = Array(value.reversed().prefix { !metacharacters.contains($0) }.reversed())
             return { ByteMatch.hasPrefix($0, head) && ByteMatch.hasSuffix($0, tail) && ByteMatch.glob(value, $0) }
         case .regex:
-            let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(String(decoding: value, as: UTF8.self)) } catch { throw mismatch("has an invalid regular expression: \(error)") }
-            return { String(decoding: $0, as: UTF8.self).contains(regex) }
+            let regex: PosixRegex
+            do { regex = try PosixRegex(String(decoding: value, as: UTF8.self)) } catch { throw mismatch("has an invalid regular expression: \(error.message)") }
+            return { regex.matches($0) }
         default:
             throw mismatch("is not supported")
         }
