@@ -1,20 +1,24 @@
 /// What Warden remembers of one process image, for ancestry in alerts and lineage in output.
-public struct ProcessRecord: Sendable {
-    public var execID: UInt64
-    public var parentExecID: UInt64
-    public var sessionID: UInt64
-    public var agentID: UInt32
-    public var pid: UInt32
-    public var executablePath: ByteString
-    public var argv: [ByteString]
+///
+/// A reference type: the lineage table, the rule context, provenance and alerts all hold the same
+/// record, and copying a struct of five reference-counted fields per look-up was a large part of
+/// rule evaluation. Immutable except `ended`, which only ProcessTable sets, on the polling thread.
+public final class ProcessRecord: @unchecked Sendable {
+    public let execID: UInt64
+    public let parentExecID: UInt64
+    public let sessionID: UInt64
+    public let agentID: UInt32
+    public let pid: UInt32
+    public let executablePath: ByteString
+    public let argv: [ByteString]
     /// The image ended: the process exited or replaced it with another exec.
-    public var ended: Bool
+    public internal(set) var ended: Bool
     /// The exec that started this image; nil for images seeded from /proc.
-    public var exec: ExecEvent?
+    public let exec: ExecEvent?
     /// Watched environment variables (from the exec, or from /proc for seeded images).
-    public var environment: [String: ByteString]
+    public let environment: [String: ByteString]
     /// Working directory at exec (or when seeded); an agent root's is its workspace.
-    public var cwd: ByteString?
+    public let cwd: ByteString?
 
     public init(execID: UInt64, parentExecID: UInt64, sessionID: UInt64, agentID: UInt32, pid: UInt32,
                 executablePath: ByteString, argv: [ByteString], ended: Bool = false,

