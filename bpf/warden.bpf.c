@@ -158,11 +158,24 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
 		h->flags |= WARDEN_FLAG_UNTRACKED;
 }
 
-static __always_inline bool submit(void *record, __u32 size)
+/*
+ * Wakeups are batched: a wakeup is an interrupt and a context switch for one record, which cost
+ * more than the record itself. Warden polls every few milliseconds anyway, so records go out
+ * without a wakeup unless the buffer is a quarter full, or a process is held for a decision
+ * (then Warden must look at once).
+ */
+static __always_inline __u64 wakeup_flags(bool urgent)
+{
+	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline bool submit_with(void *record, __u32 size, bool urgent)
 {
 	struct warden_counters *c = this_cpu_counters();
 
-	if (bpf_ringbuf_output(&events, record, size, 0) == 0) {
+	if (bpf_ringbuf_output(&events, record, size, wakeup_flags(urgent)) == 0) {
 		if (c)
 			c->events_emitted++;
 		return true;
@@ -170,6 +183,11 @@ static __always_inline bool submit(void *record, __u32 size)
 	if (c)
 		c->ringbuf_drops++;
 	return false;
+}
+
+static __always_inline bool submit(void *record, __u32 size)
+{
+	return submit_with(record, size, false);
 }
 
 #define SIGKILL 9
@@ -211,7 +229,7 @@ static __always_inline void submit_held(struct task_struct *task, const struct w
 
 	if (holding)
 		record->flags |= WARDEN_FLAG_HELD;
-	if (submit(record, size) && holding) {
+	if (submit_with(record, size, holding) && holding) {
 		if (c)
 			c->holds++;
 		return;

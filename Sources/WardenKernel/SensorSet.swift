@@ -137,7 +137,9 @@ public final class SensorSet: @unchecked Sendable {
 
     /// Polls the ring buffer on the calling thread until `stop` is set, then drains what is left.
     /// Returns the number of records that could not be decoded.
-    public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32 = 100) throws -> UInt64 {
+    /// The kernel wakes the poller only for held processes or a filling buffer (see `wakeup_flags`
+    /// in bpf/warden.bpf.c), so the timeout is also the longest an ordinary event waits.
+    public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32 = 10) throws -> UInt64 {
         let ring = try RingBuffer(map: events, sink: sink)
         while !stop.load(ordering: .acquiring) {
             try ring.poll(timeoutMilliseconds: timeoutMilliseconds)
