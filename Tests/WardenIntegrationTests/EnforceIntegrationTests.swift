@@ -39,7 +39,7 @@ struct EnforceIntegrationTests {
     static let secret = "WARDEN-FAKE-PRIVATE-KEY-7f3a"
 
     /// Runs `threat` 100 times as tool calls of one agent under `warden run` (with `mode` flags).
-    private func campaign(_ threat: Threat, mode: [String]) throws -> (h: WardenHarness, result: WardenHarness.Result, statuses: [Int]) {
+    private func campaign(_ threat: Threat, mode: [String], runs: Int = runs) throws -> (h: WardenHarness, result: WardenHarness.Result, statuses: [Int]) {
         let h = try WardenHarness()
         try FileManager.default.createDirectory(atPath: h.path("home/.ssh"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: h.path("www"), withIntermediateDirectories: true)
@@ -49,7 +49,7 @@ struct EnforceIntegrationTests {
         // The agent: one `sh tool.sh` per tool call, its status recorded, the agent carrying on.
         try h.write("agent.sh", """
             i=0
-            while [ $i -lt \(Self.runs) ]; do
+            while [ $i -lt \(runs) ]; do
               i=$((i+1))
               sh tool.sh >> tool-output 2>/dev/null
               echo $? >> statuses
@@ -92,6 +92,10 @@ struct EnforceIntegrationTests {
             let (mechanism, outcome) = outcome(alert)
             #expect(mechanism == "hold-kill", "\(String(describing: mechanism)) \(String(describing: outcome))")
             #expect(outcome?.hasPrefix("killed before") == true, "\(String(describing: outcome))")
+            if threat.rule == "download-piped-to-interpreter" {
+                // kill_scope: tool_call: the wrapper `sh tool.sh` (and curl, if still running) go too.
+                #expect(outcome?.contains("more in its tool call") == true, "\(String(describing: outcome))")
+            }
         }
         #expect(result.stderr.contains("enforce (fail-mode open)"), "\(result.stderr)")
     }
@@ -105,6 +109,17 @@ struct EnforceIntegrationTests {
         let alerts = killAlerts(result, rule: threat.rule)
         #expect(alerts.count >= Self.runs)
         #expect(alerts.allSatisfy { outcome($0).outcome == "would kill (audit mode)" })
+    }
+
+    @Test("--kill-agent: the first offending tool call takes the whole agent session down")
+    func killAgent() throws {
+        let (h, result, statuses) = try campaign(Self.threats[0], mode: ["--enforce", "--kill-agent"], runs: 3)
+        #expect(result.status == 128 + SIGKILL, "the agent was killed: \(result.status) \(result.stderr)")
+        #expect(!String(decoding: result.stdout, as: UTF8.self).contains("agent-done"))
+        #expect(payloadRuns(h) == 0)
+        #expect(statuses.isEmpty, "the agent died during its first tool call: \(statuses)")
+        let alert = try #require(killAlerts(result, rule: Self.threats[0].rule).first)
+        #expect(outcome(alert).outcome?.contains("more in its agent session") == true, "\(String(describing: outcome(alert).outcome))")
     }
 
     /// The state letter of /proc/PID/stat ("T" when stopped), or nil when the process is gone.
