@@ -159,23 +159,18 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
 }
 
 /*
- * Wakeups are batched: a wakeup is an interrupt and a context switch for one record, which cost
- * more than the record itself. Warden polls every few milliseconds anyway, so records go out
- * without a wakeup unless the buffer is a quarter full, or a process is held for a decision
- * (then Warden must look at once).
+ * Records go out without a wakeup: a wakeup is an interrupt and a context switch for one record,
+ * which cost more than the record. Warden polls every 10 ms, and its epoll returns at once while
+ * records are waiting, so a busy reader never sleeps on data; an idle one sees a record within
+ * 10 ms (4 MiB cannot fill that fast). Only a held process wakes Warden at once. (Forcing wakeups
+ * once the buffer filled up was tried: every record then paid for one, which throttled the traced
+ * process fivefold.)
  */
-static __always_inline __u64 wakeup_flags(bool urgent)
-{
-	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline bool submit_with(void *record, __u32 size, bool urgent)
 {
 	struct warden_counters *c = this_cpu_counters();
 
-	if (bpf_ringbuf_output(&events, record, size, wakeup_flags(urgent)) == 0) {
+	if (bpf_ringbuf_output(&events, record, size, urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP) == 0) {
 		if (c)
 			c->events_emitted++;
 		return true;

@@ -37,12 +37,15 @@ final class RingBuffer {
         }
     }
 
-    /// Waits up to `timeoutMilliseconds` for records and delivers all that are ready.
+    /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers every record in the buffer.
+    /// Records are mostly submitted without a wakeup (bpf/warden.bpf.c), and epoll reports the
+    /// buffer only on one, so the buffer is read after every wait, woken or timed out.
     func poll(timeoutMilliseconds: Int32) throws {
         let result = ring_buffer__poll(ring, timeoutMilliseconds)
         if result < 0 && result != -EINTR {
             throw KernelError("polling the ring buffer", errno: -result)
         }
+        drain()
     }
 
     /// Delivers every record already in the buffer without waiting.

@@ -137,8 +137,8 @@ public final class SensorSet: @unchecked Sendable {
 
     /// Polls the ring buffer on the calling thread until `stop` is set, then drains what is left.
     /// Returns the number of records that could not be decoded.
-    /// The kernel wakes the poller only for held processes or a filling buffer (see `wakeup_flags`
-    /// in bpf/warden.bpf.c), so the timeout is also the longest an ordinary event waits.
+    /// The kernel wakes the poller only for held processes (see `submit_with` in bpf/warden.bpf.c),
+    /// so the timeout is also the longest an ordinary event waits.
     public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32 = 10) throws -> UInt64 {
         let ring = try RingBuffer(map: events, sink: sink)
         while !stop.load(ordering: .acquiring) {

@@ -15,6 +15,18 @@ struct RuleToolingIntegrationTests {
         while FileManager.default.fileExists(atPath: marker), Date() < deadline { usleep(20_000) }
     }
 
+    /// Seconds until the export holds `count` alerts of `rule`, or nil after `timeout`: events are
+    /// judged and exported while the monitor runs, not only when it stops.
+    private func secondsUntil(_ count: Int, alertsOf rule: String, in export: String, timeout: TimeInterval = 5) -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            let alerts = (try? WardenHarness.readEvents(export).ofType("alert")) ?? []
+            if alerts.filter({ $0.string("rule") == rule }).count >= count { return Date().timeIntervalSince(start) }
+            usleep(10_000)
+        }
+        return nil
+    }
+
     @Test("SIGHUP swaps rules without detaching; a bad file keeps the old rules and says why")
     func reload() throws {
         let h = try WardenHarness()
@@ -29,6 +41,8 @@ struct RuleToolingIntegrationTests {
 
         let (monitor, err) = try h.startMonitor(["--rules", rules, "--agent-pid", "\(agent.processIdentifier)"], export: export)
         runInLineage(agent.processIdentifier, "id", until: work)
+        let delay = secondsUntil(1, alertsOf: "saw-id", in: export)
+        #expect(delay != nil && delay! < 1, "the alert is exported while the monitor runs (after \(String(describing: delay)) s)")
         try (rule("saw-id", matching: "id") + rule("saw-uname", matching: "uname")).write(toFile: rules, atomically: true, encoding: .utf8)
         kill(monitor.processIdentifier, SIGHUP)
         usleep(300_000)
