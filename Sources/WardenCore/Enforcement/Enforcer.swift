@@ -107,6 +107,12 @@ public final class Enforcer {
             return ("none", "not killed: it is the agent itself (--kill-agent kills agents)")
         }
         let mechanism = held ? "hold-kill" : "late-kill"
+        let others = companions(of: process, scope: scope, rootPID: rootPID)
+        func killOthers() -> Int { others.filter { control.kill(pid: $0.pid, execID: $0.execID) == .sent }.count }
+        // A held offender cannot act, so the rest of its scope goes first: killed first, it would
+        // let its parent shell see the death and exit on its own before being killed. A running
+        // offender goes first.
+        let alsoKilled = held ? killOthers() : 0
         guard control.kill(pid: process.pid, execID: process.execID) == .sent else {
             return (mechanism, "already gone")
         }
@@ -114,9 +120,8 @@ public final class Enforcer {
         statistics.killed += 1
         var outcome = !held ? "killed after the event; it may have acted"
             : opened ? "killed before it used the file" : "killed before its first instruction"
-        let others = companions(of: process, scope: scope, rootPID: rootPID)
-        let alsoKilled = others.filter { control.kill(pid: $0.pid, execID: $0.execID) == .sent }.count
-        if alsoKilled > 0 { outcome += "; \(alsoKilled) more in its \(policy.killAgent ? "agent session" : "tool call")" }
+        let scopeKilled = held ? alsoKilled : killOthers()
+        if scopeKilled > 0 { outcome += "; \(scopeKilled) more in its \(policy.killAgent ? "agent session" : "tool call")" }
         return (mechanism, outcome)
     }
 
