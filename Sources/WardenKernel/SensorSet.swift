@@ -176,6 +176,10 @@ extension SensorSet: ProcessControl {
         }
     }
 
+    public func isHeld(pid: UInt32, execID: UInt64) -> Bool {
+        held.lookup(pid, as: warden_hold.self)?.exec_id == execID
+    }
+
     public func guardFiles(_ files: [FileIdentity]) {
         for file in files {
             // A full table leaves the rest unguarded: their opens are still judged, after the fact.

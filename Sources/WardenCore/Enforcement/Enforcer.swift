@@ -44,7 +44,10 @@ public final class Enforcer {
             // Before the process runs: the files under the home it will use are guarded first.
             guardHome(home.text)
         }
-        let held = late ? awaitingWriter[process.execID] != nil : event.isHeld
+        // The event says the kernel held the process; the hold table says whether it still does
+        // (a hold that waited past `staleHoldNanoseconds` was given the fail mode meanwhile).
+        let held = (late ? awaitingWriter[process.execID] != nil : event.isHeld)
+            && control.isHeld(pid: process.pid, execID: process.execID)
         let killing = alerts.indices.filter { alerts[$0].action == .kill }
         if !killing.isEmpty {
             let scope: KillScope = killing.contains { alerts[$0].killScope == .toolCall } ? .toolCall : .process

@@ -8,6 +8,9 @@ public protocol ProcessControl: AnyObject {
     func kill(pid: UInt32, execID: UInt64) -> SignalOutcome
     /// Processes the kernel holds now.
     func heldProcesses() -> [HeldProcess]
+    /// Whether the kernel still holds image `execID` under `pid` (a hold can be let go by the
+    /// fail mode before its event is judged).
+    func isHeld(pid: UInt32, execID: UInt64) -> Bool
     /// Makes opens of these files (and of the files directly inside these directories) holds.
     func guardFiles(_ files: [FileIdentity])
 }
