@@ -209,7 +209,10 @@ static __always_inline bool begin_hold(struct task_struct *task, const struct wa
 
 	if (bpf_map_update_elem(&held, &tgid, &hold, BPF_ANY) != 0)
 		return false;
-	bpf_send_signal(SIGSTOP);
+	if (bpf_send_signal(SIGSTOP) != 0) {
+		bpf_map_delete_elem(&held, &tgid);
+		return false;
+	}
 	return true;
 }
 

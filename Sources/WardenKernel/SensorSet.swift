@@ -104,8 +104,10 @@ public final class SensorSet: @unchecked Sendable {
 
     /// Puts a running process into a lineage. Its children from now on inherit it in the kernel.
     public func track(pid: UInt32, _ process: TrackedProcess) throws {
+        // A session's root is the agent itself: enforce mode never holds its own opens.
+        let flags = process.execID == process.sessionID ? WARDEN_PROCESS_AGENT_ROOT.rawValue : 0
         try processes.update(pid, warden_process(exec_id: process.execID, parent_exec_id: process.parentExecID,
-                                                 session_id: process.sessionID, agent_id: process.agentID, flags: 0))
+                                                 session_id: process.sessionID, agent_id: process.agentID, flags: flags))
     }
 
     public func tracked(pid: UInt32) -> TrackedProcess? {

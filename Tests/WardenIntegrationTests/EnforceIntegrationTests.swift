@@ -122,6 +122,22 @@ struct EnforceIntegrationTests {
         #expect(outcome(alert).outcome?.contains("more in its agent session") == true, "\(String(describing: outcome(alert).outcome))")
     }
 
+    @Test("the agent's own file read is alerted, never held nor killed (without --kill-agent)")
+    func agentItselfIsNotKilled() throws {
+        let h = try WardenHarness()
+        try FileManager.default.createDirectory(atPath: h.path("home/.ssh"), withIntermediateDirectories: true)
+        try h.write("home/.ssh/id_ed25519", "\(Self.secret)\n")
+        // The redirection is opened by the agent root itself, like an agent's in-process Read tool.
+        let result = try h.run(["env", "HOME=\(h.path("home"))", "sh", "-c", "read line < \"$HOME/.ssh/id_ed25519\"; echo \"got $line\""],
+                               extra: ["--enforce", "--name", "claude-code"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(String(decoding: result.stdout, as: UTF8.self).contains("got \(Self.secret)"))
+        let alert = try #require(killAlerts(result, rule: "credential-file-read").first, "the read is alerted")
+        #expect(outcome(alert).outcome?.hasPrefix("not killed: it is the agent itself") == true, "\(String(describing: outcome(alert).outcome))")
+        let opens = result.events.ofType("open").filter { ($0["path"] as? String)?.hasSuffix("id_ed25519") == true }
+        #expect(!opens.isEmpty && opens.allSatisfy { $0["held"] as? Bool == false }, "the agent's own open is not held: \(opens)")
+    }
+
     /// The state letter of /proc/PID/stat ("T" when stopped), or nil when the process is gone.
     private func state(of pid: Int32) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

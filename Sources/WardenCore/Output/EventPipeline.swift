@@ -88,15 +88,18 @@ public final class EventPipeline: EventSink {
     public func receive(_ event: Event) {
         lineage.apply(event)
         countsByKind[event.kindIndex] += 1
-        emit(event, toStdout: configuration.showEvents)
-        guard let engine else { return }
+        guard let engine else {
+            emit(event, toStdout: configuration.showEvents)
+            return
+        }
         let waiting = engine.context.provenance.observe(event, lineage: lineage)
         var alerts = engine.evaluate(event)
         if let enforcer {
-            // Before the alerts go out, so they say what was done.
+            // Before anything is written: a held process waits for this, not for the output.
             enforcer.act(on: event, alerts: &alerts, awaitsStdinWriter: event.isHeld && engine.context.awaitsStdinWriter,
                          now: WallClock.bootTimeNow())
         }
+        emit(event, toStdout: configuration.showEvents)
         for alert in alerts { emit(alert) }
         // Readers whose stdin writer only now exec'd: judge them again with that provenance.
         for reader in waiting {
