@@ -3,20 +3,25 @@ import Glibc
 
 /// A child process started held before its exec, so Warden can track it before it runs anything.
 public final class HeldChild {
+    /// The command could not be started (not a kernel failure: no BPF hints apply).
+    public struct StartError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
     public let pid: pid_t
     private var releaseFD: Int32
 
     /// Starts `arguments[0]` (searched in PATH) held.
     public init(arguments: [String]) throws {
-        guard let program = arguments.first else { throw KernelError("starting the command", errno: EINVAL) }
+        guard let program = arguments.first else { throw StartError(description: "no command to run") }
         guard let path = Self.resolve(program) else {
-            throw KernelError("finding command `\(program)` in PATH", errno: ENOENT)
+            throw StartError(description: "cannot run `\(program)`: not an executable file, nor found in PATH")
         }
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var fd: Int32 = -1
         let pid = warden_spawn_held(path, &cArguments, &fd)
-        guard pid > 0 else { throw KernelError("starting `\(program)`", errno: errno) }
+        guard pid > 0 else { throw StartError(description: "cannot start `\(program)`: \(String(cString: strerror(errno)))") }
         self.pid = pid
         self.releaseFD = fd
     }

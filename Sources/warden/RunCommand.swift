@@ -18,6 +18,8 @@ struct RunCommand: ParsableCommand {
     var name: String?
 
     mutating func validate() throws {
+        // The command is captured verbatim, so ArgumentParser never sees a leading --help itself.
+        if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
         if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else { throw ValidationError("missing the command to run: warden run [options] -- CMD [ARGS...]") }
     }
