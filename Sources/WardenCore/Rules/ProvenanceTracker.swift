@@ -69,8 +69,10 @@ public final class ProvenanceTracker {
     private let capacity: Int
     private var pipeWriters: [UInt64: PipeWriter] = [:]
     private var pipeOrder: [UInt64] = []
-    /// Readers whose stdin pipe had no known writer yet, by pipe inode.
-    private var waitingReaders: [UInt64: [ExecEvent]] = [:]
+    /// Execs reading a pipe on stdin, by pipe inode: judged again whenever a writer of that pipe
+    /// execs, since the first writer need not be the last (`(sleep 1; curl …) | sh`).
+    private var pipeReaders: [UInt64: [ExecEvent]] = [:]
+    private static let readersPerPipe = 8
     private var writes: [String: Write] = [:]
     private var writeOrder: [String] = []
     /// Network clients writing into a pipe, by the exec id of the image that started them.
@@ -82,8 +84,8 @@ public final class ProvenanceTracker {
         self.homes = homes
     }
 
-    /// Records what `event` tells about pipes and writes. Returns execs that were waiting for
-    /// their stdin writer and can now be judged with it.
+    /// Records what `event` tells about pipes and writes. Returns the execs reading the pipe a new
+    /// writer just exec'd on: they can now be judged with it.
     public func observe(_ event: Event, lineage: ProcessTable) -> [ExecEvent] {
         switch event {
         case .exec(let e):
@@ -98,11 +100,13 @@ public final class ProvenanceTracker {
                                                         network: isNetwork || (isDecoder && upstream?.network == true),
                                                         decoder: isDecoder || upstream?.decoder == true))
                 if isNetwork { fetches[e.process.parentExecID] = e.process.bootTime }
-                if let readers = waitingReaders.removeValue(forKey: stdout.inode) { return readers }
+                if let readers = pipeReaders[stdout.inode] { return readers }
             }
-            if e.stdio[0].kind == .pipe, pipeWriters[e.stdio[0].inode] == nil {
-                waitingReaders[e.stdio[0].inode, default: []].append(e)
-                if waitingReaders.count > capacity { waitingReaders.removeAll() }
+            if e.stdio[0].kind == .pipe {
+                if pipeReaders.count >= capacity { pipeReaders.removeAll() }
+                var readers = pipeReaders[e.stdio[0].inode] ?? []
+                if readers.count < Self.readersPerPipe { readers.append(e) }
+                pipeReaders[e.stdio[0].inode] = readers
             }
         case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular:
             let writer = lineage[f.process.execID]?.name.text ?? "?"
@@ -120,7 +124,15 @@ public final class ProvenanceTracker {
         return []
     }
 
+    /// Several processes may write into one pipe in turn; what any of them was sticks (a network
+    /// client after a `sleep` still makes the pipe network-fed).
     private func remember(pipe inode: UInt64, _ writer: PipeWriter) {
+        var writer = writer
+        if let earlier = pipeWriters[inode] {
+            if earlier.network && !writer.network { writer.record = earlier.record }
+            writer.network = writer.network || earlier.network
+            writer.decoder = writer.decoder || earlier.decoder
+        }
         if pipeWriters.updateValue(writer, forKey: inode) == nil {
             pipeOrder.append(inode)
             if pipeOrder.count > capacity {
