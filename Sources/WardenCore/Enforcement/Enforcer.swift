@@ -11,7 +11,7 @@ public final class Enforcer {
     private let lineage: ProcessTable
     private var guardedPatterns: [String]
     private var guardedHomes: Set<String> = []
-    /// Held interpreters reading their program from a pipe whose writer has not exec'd yet, by exec id.
+    /// Held interpreters reading their program from a pipe that a writer may still exec into, by exec id.
     private var awaitingWriter: [UInt64: (event: ExecEvent, deadline: UInt64)] = [:]
     private var lastStaleCheck: UInt64 = 0
     /// Bound on homes learnt from HOME at exec: a lineage cannot grow the guarded table without end.
@@ -37,8 +37,9 @@ public final class Enforcer {
     }
 
     /// Acts on one judged event. `late`: the event is an exec judged again now that its stdin
-    /// writer is known. `awaitsStdinWriter`: its pipe provenance cannot be judged yet.
-    public func act(on event: Event, alerts: inout [Alert], awaitsStdinWriter: Bool, late: Bool = false, now: UInt64) {
+    /// writer is known. `readsProgramFromPipe`: an interpreter whose program comes from a pipe, which
+    /// stays held while a writer may still exec (see `tick`).
+    public func act(on event: Event, alerts: inout [Alert], readsProgramFromPipe: Bool, late: Bool = false, now: UInt64) {
         guard let process = event.process else { return }
         if case .exec(let e) = event, !late, let home = e.environment["HOME"] {
             // Before the process runs: the files under the home it will use are guarded first.
@@ -59,18 +60,37 @@ public final class Enforcer {
             return
         }
         guard held else { return }
-        if awaitsStdinWriter && !late, case .exec(let e) = event {
+        if late {
+            // Judged clean with the writer that just exec'd; another may follow while a forked
+            // subshell still holds the pipe, which `tick` looks at before letting the reader go.
+            return
+        }
+        if readsProgramFromPipe, case .exec(let e) = event {
             awaitingWriter[process.execID] = (e, now + policy.stdinWriterWaitNanoseconds)
             return
         }
         resume(process.pid, execID: process.execID, heldSince: process.bootTime, now: now)
     }
 
-    /// Called when the polling thread is idle: lets go of holds whose stdin writer never came, and
-    /// applies the fail mode to holds whose event Warden never read.
+    /// Called when the polling thread is idle: lets go of readers whose pipe no longer has a
+    /// writer that could still exec, and applies the fail mode to holds whose event Warden never
+    /// read or whose writer never came.
     public func tick(now: UInt64) {
         for (execID, waiting) in awaitingWriter where waiting.deadline <= now {
-            resume(waiting.event.process.pid, execID: execID, heldSince: waiting.event.process.bootTime, now: now)
+            let reader = waiting.event
+            if now &- reader.process.bootTime > policy.stdinWriterMaximumNanoseconds {
+                statistics.failModeReleases += 1
+                if policy.failMode == .closed {
+                    awaitingWriter[execID] = nil
+                    _ = control.kill(pid: reader.process.pid, execID: execID)
+                    continue
+                }
+            } else if pipeWriterMayStillExec(reader) {
+                // `(sleep 5; exec curl …) | sh`: the writer is a forked shell that has not exec'd yet.
+                awaitingWriter[execID]?.deadline = now + policy.stdinWriterWaitNanoseconds
+                continue
+            }
+            resume(reader.process.pid, execID: execID, heldSince: reader.process.bootTime, now: now)
         }
         guard now &- lastStaleCheck >= 1_000_000_000 else { return }
         lastStaleCheck = now
@@ -90,6 +110,19 @@ public final class Enforcer {
         for (execID, waiting) in awaitingWriter {
             resume(waiting.event.process.pid, execID: execID, heldSince: waiting.event.process.bootTime, now: now)
         }
+    }
+
+    /// A process of the reader's session that was forked and has not exec'd yet (a subshell of the
+    /// pipeline) still has the reader's stdin pipe open for writing: it may yet exec the writer.
+    /// Processes that did exec (an agent feeding a REPL it started) are what they are: waiting for
+    /// them would only stall the reader.
+    private func pipeWriterMayStillExec(_ reader: ExecEvent) -> Bool {
+        let pipe = reader.stdio[0].inode
+        let proc = ProcFS()
+        return lineage.liveRecords { record in
+            record.sessionID == reader.process.sessionID && record.pid != reader.process.pid
+                && record.exec?.process.execID != record.execID
+        }.contains { proc.writes(pipe: pipe, pid: $0.pid) }
     }
 
     // MARK: Decisions

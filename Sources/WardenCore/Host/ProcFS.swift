@@ -25,6 +25,21 @@ public struct ProcFS: Sendable {
         return names.compactMap(UInt32.init).sorted()
     }
 
+    /// Whether `pid` has the pipe `inode` open for writing (fd link `pipe:[inode]`, and an access
+    /// mode of O_WRONLY or O_RDWR in its fdinfo).
+    public func writes(pipe inode: UInt64, pid: UInt32) -> Bool {
+        let base = "\(root)/\(pid)"
+        let target = "pipe:[\(inode)]"
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: base + "/fd")) ?? []
+        for fd in fds where (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(base)/fd/\(fd)")) == target {
+            guard let info = FileManager.default.contents(atPath: "\(base)/fdinfo/\(fd)"),
+                  let line = String(decoding: info, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+                  let flags = Int(line.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8) else { continue }
+            if flags & 0o3 != 0 { return true }
+        }
+        return false
+    }
+
     public func process(_ pid: UInt32) -> ProcProcess? {
         let base = "\(root)/\(pid)"
         guard let stat = FileManager.default.contents(atPath: base + "/stat"),

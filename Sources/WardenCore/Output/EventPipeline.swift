@@ -96,7 +96,7 @@ public final class EventPipeline: EventSink {
         var alerts = engine.evaluate(event)
         if let enforcer {
             // Before anything is written: a held process waits for this, not for the output.
-            enforcer.act(on: event, alerts: &alerts, awaitsStdinWriter: event.isHeld && engine.context.awaitsStdinWriter,
+            enforcer.act(on: event, alerts: &alerts, readsProgramFromPipe: event.isHeld && engine.context.readsProgramFromPipe,
                          now: WallClock.bootTimeNow())
         }
         emit(event, toStdout: configuration.showEvents)
@@ -104,7 +104,7 @@ public final class EventPipeline: EventSink {
         // Readers whose stdin writer only now exec'd: judge them again with that provenance.
         for reader in waiting {
             var late = engine.evaluate(.exec(reader), onlyStdinProvenance: true)
-            enforcer?.act(on: .exec(reader), alerts: &late, awaitsStdinWriter: false, late: true, now: WallClock.bootTimeNow())
+            enforcer?.act(on: .exec(reader), alerts: &late, readsProgramFromPipe: false, late: true, now: WallClock.bootTimeNow())
             for alert in late { emit(alert) }
         }
     }

@@ -136,10 +136,11 @@ public final class EvaluationContext {
         return fromStdin && !e.isScript && !stdin.isTerminal && stdin.kind != .none && stdin.stdioDescription != "null"
     }
 
-    /// The loaded exec reads its program from a pipe whose writer has not exec'd yet: pipe
-    /// provenance cannot be judged until it does (the shell started the reader first).
-    public var awaitsStdinWriter: Bool {
+    /// The loaded exec is an interpreter reading its program from a pipe: who writes into that
+    /// pipe (and so its provenance) may change until every process that could still exec a writer
+    /// has let go of it.
+    public var readsProgramFromPipe: Bool {
         guard case .exec(let e) = event, e.stdio.first?.kind == .pipe else { return false }
-        return readsCodeFromStdin && facts.stdinWriter == nil
+        return readsCodeFromStdin
     }
 }
