@@ -45,12 +45,13 @@ public final class Enforcer {
             // Before the process runs: the files under the home it will use are guarded first.
             guardHome(home.text)
         }
-        // The event says the kernel held the process; the hold table says whether it still does
-        // (a hold that waited past `staleHoldNanoseconds` was given the fail mode meanwhile).
-        let held = (late ? awaitingWriter[process.execID] != nil : event.isHeld)
-            && control.isHeld(pid: process.pid, execID: process.execID)
+        let held = late ? awaitingWriter[process.execID] != nil : event.isHeld
         let killing = alerts.indices.filter { alerts[$0].action == .kill }
         if !killing.isEmpty {
+            // The event says the kernel held the process; only the hold table can say it still
+            // does (a hold past `staleHoldNanoseconds` was given the fail mode meanwhile), and a
+            // kill must not claim "before" otherwise. (`resume` checks the table itself.)
+            let held = held && control.isHeld(pid: process.pid, execID: process.execID)
             let scope: KillScope = killing.contains { alerts[$0].killScope == .toolCall } ? .toolCall : .process
             let verdict = kill(process, opened: event.isOpen, held: held, scope: scope, now: now)
             for index in killing {
