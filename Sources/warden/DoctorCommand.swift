@@ -37,10 +37,11 @@ struct DoctorCommand: ParsableCommand {
         } else {
             report(true, "lockdown", "unknown (\(securityfs ? "no lockdown file" : "securityfs not mounted")); the sensors loading below is the real test")
         }
+        var bpfLSMActive = false
         if let lsms = try? String(contentsOfFile: "/sys/kernel/security/lsm", encoding: .utf8) {
             let list = lsms.trimmingCharacters(in: .whitespacesAndNewlines)
-            let active = list.split(separator: ",").contains("bpf")
-            report(active, "BPF-LSM", active ? "active (lsm=\(list))" : "not in the active LSM list (\(list)); not used")
+            bpfLSMActive = list.split(separator: ",").contains("bpf")
+            report(bpfLSMActive, "BPF-LSM", bpfLSMActive ? "active (lsm=\(list))" : "not in the active LSM list (\(list)); not used")
         } else {
             report(false, "BPF-LSM", "unknown (\(securityfs ? "no lsm file" : "securityfs not mounted")); not used")
         }
@@ -63,8 +64,7 @@ struct DoctorCommand: ParsableCommand {
             case .works: report(true, "hold-kill", "bpf_send_signal(SIGSTOP) at exec holds a new image before it runs; pidfd continue works")
             case .noEffect(let status): report(false, "hold-kill", "the probe child was not held (wait status \(status)): enforce mode cannot hold here")
             }
-            let lsmActive = (try? String(contentsOfFile: "/sys/kernel/security/lsm", encoding: .utf8))?.contains("bpf") == true
-            report(false, "lsm-deny", lsmActive ? "BPF-LSM is active, but Warden does not use it yet" : "unavailable (BPF-LSM not active); enforce mode holds and kills instead")
+            report(false, "lsm-deny", bpfLSMActive ? "BPF-LSM is active, but Warden does not use it yet" : "unavailable (BPF-LSM not active); enforce mode holds and kills instead")
             print("Warden will use: tp_btf sensors for exec, fork, exit and syscall exit; in-kernel lineage; ring buffer delivery.")
             if killWorks == .works && holdWorks == .works {
                 print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages and guarded opens; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
