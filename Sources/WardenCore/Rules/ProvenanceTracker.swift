@@ -72,6 +72,8 @@ public final class ProvenanceTracker {
     /// Execs reading a pipe on stdin, by pipe inode: judged again whenever a writer of that pipe
     /// execs, since the first writer need not be the last (`(sleep 1; curl …) | sh`).
     private var pipeReaders: [UInt64: [ExecEvent]] = [:]
+    /// The stdin pipe of each image in `pipeReaders`, so that an image that ends leaves it.
+    private var readerPipes: [UInt64: UInt64] = [:]
     private static let readersPerPipe = 8
     private var writes: [String: Write] = [:]
     private var writeOrder: [String] = []
@@ -89,9 +91,21 @@ public final class ProvenanceTracker {
     public func observe(_ event: Event, lineage: ProcessTable) -> [ExecEvent] {
         switch event {
         case .exec(let e):
+            forgetReader(e.previousExecID)
             guard let record = lineage[e.process.execID] else { return [] }
             let name = record.name.text
             let stdout = e.stdio[1]
+            // Registered before anything is returned: `curl | sh | tee log` with tee first must
+            // still leave sh a reader of curl's pipe.
+            if e.stdio[0].kind == .pipe {
+                if pipeReaders.count >= capacity { pipeReaders.removeAll(); readerPipes.removeAll() }
+                var readers = pipeReaders[e.stdio[0].inode] ?? []
+                if readers.count < Self.readersPerPipe {
+                    readers.append(e)
+                    readerPipes[e.process.execID] = e.stdio[0].inode
+                }
+                pipeReaders[e.stdio[0].inode] = readers
+            }
             if stdout.kind == .pipe {
                 let upstream = e.stdio[0].kind == .pipe ? pipeWriters[e.stdio[0].inode] : nil
                 let isNetwork = Self.networkClients.contains(name)
@@ -100,13 +114,7 @@ public final class ProvenanceTracker {
                                                         network: isNetwork || (isDecoder && upstream?.network == true),
                                                         decoder: isDecoder || upstream?.decoder == true))
                 if isNetwork { fetches[e.process.parentExecID] = e.process.bootTime }
-                if let readers = pipeReaders[stdout.inode] { return readers }
-            }
-            if e.stdio[0].kind == .pipe {
-                if pipeReaders.count >= capacity { pipeReaders.removeAll() }
-                var readers = pipeReaders[e.stdio[0].inode] ?? []
-                if readers.count < Self.readersPerPipe { readers.append(e) }
-                pipeReaders[e.stdio[0].inode] = readers
+                return pipeReaders[stdout.inode] ?? []
             }
         case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular:
             let writer = lineage[f.process.execID]?.name.text ?? "?"
@@ -118,10 +126,19 @@ public final class ProvenanceTracker {
                     writeOrder.removeFirst(evicted.count)
                 }
             }
+        case .exit(let x):
+            forgetReader(x.process.execID)
         default:
             break
         }
         return []
+    }
+
+    /// An image that exec'd over or exited reads no pipe any more.
+    private func forgetReader(_ execID: UInt64) {
+        guard let pipe = readerPipes.removeValue(forKey: execID) else { return }
+        pipeReaders[pipe]?.removeAll { $0.process.execID == execID }
+        if pipeReaders[pipe]?.isEmpty == true { pipeReaders[pipe] = nil }
     }
 
     /// Several processes may write into one pipe in turn; what any of them was sticks (a network
