@@ -21,7 +21,7 @@ let package = Package(
         // Event model, lineage, agent catalog, output. Pure Swift; testable without root.
         .target(
             name: "WardenCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["WardenABI", .product(name: "Yams", package: "Yams")],
             resources: [.embedInCode("Resources/agents.yaml"), .embedInCode("Resources/default.yaml")]
         ),
         // The only module with unsafe pointers: libbpf objects, maps, links, the ring buffer, decoding.

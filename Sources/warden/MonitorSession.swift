@@ -40,22 +40,19 @@ final class MonitorSession: @unchecked Sendable {
         sensors = try SensorSet(options: sensorOptions)
         try sensors.install(matches)
 
-        let export = try options.output.map { try FDWriter(path: $0) }
-        let context = OutputContext(catalog: catalog)
         let sensors = self.sensors
-        let lineage = ProcessTable()
-        let homes = PathGlob.homeDirectories()
-        let evaluation = EvaluationContext(lineage: lineage, provenance: ProvenanceTracker(homes: homes),
-                                           interpreters: InterpreterCatalog.scanHost(), catalog: catalog)
-        let engine = RuleEngine(ruleSet: try options.rules.load(), context: evaluation)
-        let enforcer = policy.map {
-            Enforcer(policy: $0, control: sensors, lineage: lineage, guardedPaths: engine.ruleSet.guardedPaths, homes: homes)
+        let processor = EventProcessor(ProcessorConfiguration(
+            rules: try options.rules.load(), catalog: catalog, homes: PathGlob.homeDirectories(),
+            interpreters: InterpreterCatalog.scanHost(), enforcement: policy.map { ($0, sensors) }))
+        let context = OutputContext(catalog: catalog)
+        var sinks = [options.format.sink(writer: FDWriter(fd: 1), showEvents: options.events,
+                                         minimumPriority: Priority(name: options.minPriority) ?? .debug,
+                                         colour: isatty(1) == 1, context: context, lineage: processor.lineage)]
+        if let output = options.output {
+            sinks.append(JSONLinesSink(writer: try FDWriter(path: output), selection: .everything, context: context))
         }
-        pipeline = EventPipeline(
-            configuration: .init(showEvents: options.events, format: options.format, colour: isatty(1) == 1 && options.format == .text,
-                                 minimumPriority: Priority(name: options.minPriority) ?? .debug),
-            context: context, stdout: FDWriter(fd: 1), export: export, lineage: lineage, engine: engine,
-            enforcer: enforcer, lossSource: { sensors.lossTotals() })
+        pipeline = EventPipeline(processor: processor, sinks: sinks, lossSource: { sensors.lossTotals() },
+                                 rulesReplaced: { FileHandleStderr.write("warden: reloaded \($0.rules.count) rules") })
         seeder = LineageSeeder(base: sensorOptions.execIDBase)
         try seedRunningAgents(matches: matches)
     }
@@ -92,7 +89,7 @@ final class MonitorSession: @unchecked Sendable {
             if seeds.isEmpty { break }
             for seed in seeds {
                 try sensors.track(pid: seed.pid, seed.tracked)
-                pipeline.seed(seed.record)
+                pipeline.processor.seed(seed.record)
             }
         }
         pipeline.updateCatalog(catalog)
@@ -101,9 +98,7 @@ final class MonitorSession: @unchecked Sendable {
     /// SIGHUP: reloads the rules without detaching anything. A bad file keeps the old rules.
     func reloadRules() {
         do {
-            let rules = try options.rules.load()
-            pipeline.scheduleReload(rules)
-            FileHandleStderr.write("warden: reloaded \(rules.rules.count) rules")
+            pipeline.scheduleReload(try options.rules.load())
         } catch {
             FileHandleStderr.write("warden: reload failed, keeping the previous rules: \(error)")
         }
@@ -116,7 +111,7 @@ final class MonitorSession: @unchecked Sendable {
         let id = seeder.allocateID()
         let tracked = TrackedProcess(execID: id, parentExecID: 0, sessionID: id, agentID: agentID)
         try sensors.track(pid: pid, tracked)
-        pipeline.seed(ProcessRecord(execID: id, parentExecID: 0, sessionID: id, agentID: agentID, pid: pid,
+        pipeline.processor.seed(ProcessRecord(execID: id, parentExecID: 0, sessionID: id, agentID: agentID, pid: pid,
                                     executablePath: ByteString(path), argv: argv.map { ByteString($0) },
                                     cwd: ByteString(FileManager.default.currentDirectoryPath)))
     }
@@ -143,7 +138,7 @@ final class MonitorSession: @unchecked Sendable {
         stopFlag.store(true, ordering: .releasing)
         pollFinished.wait()
         var unreadHolds = 0
-        if let enforcer = pipeline.enforcer {
+        if let enforcer = pipeline.processor.enforcer {
             enforcer.releaseWaiting(now: WallClock.bootTimeNow())
             unreadHolds = sensors.releaseAllHeld(failClosed: enforcer.policy.failMode == .closed)
         }
@@ -152,7 +147,7 @@ final class MonitorSession: @unchecked Sendable {
         let result = pollResult.withLock { $0 }
         if let error = result.error { FileHandle.standardError.write(Data("warden: \(error)\n".utf8)) }
         FileHandle.standardError.write(Data((summary(undecodable: result.undecodable) + "\n").utf8))
-        if let enforcer = pipeline.enforcer {
+        if let enforcer = pipeline.processor.enforcer {
             FileHandle.standardError.write(Data((enforcementSummary(enforcer, unreadHolds: unreadHolds) + "\n").utf8))
         }
     }
@@ -171,15 +166,13 @@ final class MonitorSession: @unchecked Sendable {
     }
 
     private func summary(undecodable: UInt64) -> String {
-        let counts = pipeline.counts
-        let total = counts.filter { $0.key != "loss" }.values.reduce(0, +)
-        let kinds = ["exec", "exec_failed", "fork", "open", "exit"].compactMap { kind in
-            counts[kind].map { "\(kind) \($0)" }
-        }
+        let counter = pipeline.counter
+        let total = counter.events
+        let kinds = EventKind.allCases.filter { counter[$0] > 0 }.map { "\($0.name) \(counter[$0])" }
         let loss = pipeline.lossTotals
         var line = "warden: \(total) events"
         if !kinds.isEmpty { line += " (\(kinds.joined(separator: ", ")))" }
-        line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(pipeline.alertCount) alerts"
+        line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(counter.alerts) alerts"
         // Every record the kernel wrote must have been read: a difference would be a silent loss.
         let emitted = sensors.eventsEmitted()
         if emitted != total + undecodable { line += "; kernel emitted \(emitted) records but \(total + undecodable) were read" }

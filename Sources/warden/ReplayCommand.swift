@@ -15,7 +15,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var rules: RuleOptions
 
     @Option(name: .long, help: "Output: text or json.")
-    var format: EventPipeline.Format = .text
+    var format: OutputFormat = .text
 
     @Option(name: .long, help: "Instead of printing alerts, time the rule engine over the events this many times and report events/s.")
     var benchmark: Int?
@@ -36,33 +36,32 @@ struct ReplayCommand: ParsableCommand {
             try runBenchmark(events, ruleSet: ruleSet, catalog: decoder.catalog, rounds: max(1, rounds))
             return
         }
-        let lineage = ProcessTable()
-        let context = EvaluationContext(lineage: lineage, provenance: ProvenanceTracker(homes: PathGlob.homeDirectories()),
-                                        interpreters: InterpreterCatalog.scanHost(), catalog: decoder.catalog)
-        let pipeline = EventPipeline(
-            configuration: .init(showEvents: false, format: format, colour: isatty(1) == 1 && format == .text),
-            context: OutputContext(catalog: decoder.catalog, clock: decoder.clock), stdout: FDWriter(fd: 1), export: nil,
-            lineage: lineage, engine: RuleEngine(ruleSet: ruleSet, context: context),
-            lossSource: { LossReport(bootTime: 0, ringBufferDrops: 0, processTableFull: 0) })
-        for event in events { pipeline.receive(event) }
-        pipeline.idle()
-        FileHandleStderr.write("warden replay: \(events.count) events, \(pipeline.alertCount) alerts")
+        // The same spine as the live monitor, in audit mode, with this host's interpreters.
+        let processor = EventProcessor(ProcessorConfiguration(
+            rules: ruleSet, catalog: decoder.catalog, homes: PathGlob.homeDirectories(), interpreters: InterpreterCatalog.scanHost()))
+        let stdout = format.sink(writer: FDWriter(fd: 1), showEvents: false, minimumPriority: .debug, colour: isatty(1) == 1,
+                                 context: OutputContext(catalog: decoder.catalog, clock: decoder.clock), lineage: processor.lineage)
+        var alerts = 0
+        for event in events {
+            let result = processor.process(event, now: event.process?.bootTime ?? 0)
+            alerts += result.alerts.count
+            stdout.write(result)
+        }
+        stdout.flush()
+        FileHandleStderr.write("warden replay: \(events.count) events, \(alerts) alerts")
     }
 
-    /// Rule evaluation only (lineage and provenance included, output excluded), on this thread.
+    /// The spine without output (lineage, provenance, rules; no JSON parsing), on this thread.
     private func runBenchmark(_ events: [Event], ruleSet: RuleSet, catalog: AgentCatalog, rounds: Int) throws {
         var best = Double.infinity
         var alerts = 0
         for _ in 0..<rounds {
-            let lineage = ProcessTable()
-            let context = EvaluationContext(lineage: lineage, provenance: ProvenanceTracker(), interpreters: InterpreterCatalog(), catalog: catalog)
-            let engine = RuleEngine(ruleSet: ruleSet, context: context)
+            let processor = EventProcessor(ProcessorConfiguration(rules: ruleSet, catalog: catalog, homes: [],
+                                                                  interpreters: InterpreterCatalog()))
             alerts = 0
             let start = WallClock.now(CLOCK_MONOTONIC)
             for event in events {
-                lineage.apply(event)
-                _ = context.provenance.observe(event, lineage: lineage)
-                alerts += engine.evaluate(event).count
+                alerts += processor.process(event, now: 0).alerts.count
             }
             best = min(best, Double(WallClock.now(CLOCK_MONOTONIC) - start) / 1e9)
         }

@@ -15,7 +15,7 @@ struct RulesCommand: ParsableCommand {
         func run() {
             print("| field | type | events | meaning |\n| --- | --- | --- | --- |")
             for field in FieldRegistry.fields {
-                let kinds = field.kinds.map { $0.map(\.rawValue).sorted().joined(separator: ", ") } ?? "all"
+                let kinds = field.kinds.map { $0.map(\.name).sorted().joined(separator: ", ") } ?? "all"
                 print("| `\(field.name)` | \(field.type.rawValue) | \(kinds) | \(field.description.replacingOccurrences(of: "|", with: "\\|")) |")
             }
         }
@@ -29,7 +29,7 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             let set = try RulesCommand.load(paths)
-            let kinds = Dictionary(grouping: set.rules) { $0.kinds.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "any" }
+            let kinds = Dictionary(grouping: set.rules) { $0.kinds.map { $0.map(\.name).sorted().joined(separator: ",") } ?? "any" }
             print("ok: \(set.rules.count) rules (\(kinds.map { "\($0.key): \($0.value.count)" }.sorted().joined(separator: "; "))) from \(set.sources.joined(separator: ", "))")
         }
     }

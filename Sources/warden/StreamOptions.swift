@@ -5,7 +5,7 @@ import WardenCore
 /// Options shared by every command that streams events.
 struct StreamOptions: ParsableArguments {
     @Option(name: .long, help: "Output on stdout: text (one line per event, for people) or json (JSON Lines).")
-    var format: EventPipeline.Format = .text
+    var format: OutputFormat = .text
 
     @Option(name: .long, help: "Also export every event as JSON Lines to this file.")
     var output: String?
@@ -49,7 +49,7 @@ struct StreamOptions: ParsableArguments {
     }
 }
 
-extension EventPipeline.Format: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}
 extension EnforcementPolicy.FailMode: ExpressibleByArgument {}
 
 /// Audit mode (the default) or enforce mode; docs/enforce.md.

@@ -162,14 +162,13 @@ struct RuleLanguageTests {
           priority: Warning
         """
         let set = try RuleSet(sources: [RuleSource(yaml: yaml, file: "t.yaml")], names: ["t.yaml"])
-        let context = EvaluationContext(lineage: ProcessTable(), provenance: ProvenanceTracker(),
-                                        interpreters: InterpreterCatalog(), catalog: AgentCatalog())
-        let engine = RuleEngine(ruleSet: set, context: context)
+        let processor = EventProcessor(ProcessorConfiguration(rules: set, catalog: AgentCatalog(), homes: [],
+                                                              interpreters: InterpreterCatalog()))
         func alerts(opening path: String, image: UInt64, atSecond second: UInt64) -> Int {
             let process = ProcessRef(bootTime: second * 1_000_000_000, pid: 7, tid: 7, execID: image, parentExecID: 1,
                                      sessionID: 1, agentID: 1)
-            return engine.evaluate(.open(FileEvent(process: process, result: 3, syscall: .openat,
-                                                   path: ByteString(path), requested: ByteString(path)))).count
+            return processor.process(.open(FileEvent(process: process, result: 3, syscall: .openat,
+                                                     path: ByteString(path), requested: ByteString(path))), now: 0).alerts.count
         }
         #expect(alerts(opening: "/a", image: 10, atSecond: 1) == 0)
         #expect(alerts(opening: "/a", image: 10, atSecond: 2) == 0, "the same value counts once")

@@ -168,7 +168,8 @@ struct EnforceIntegrationTests {
             repl.stdin.write("print(6 * 7)\\n"); repl.stdin.flush()
             time.sleep(0.3)
             repl.stdin.close()
-            print("repl says", repl.stdout.read().strip())
+            import sys
+            sys.stdout.write("repl says " + repl.stdout.read().strip() + "\\n")  # one write: Warden shares this stdout
             """)
         let start = Date()
         let result = try h.run(["/usr/bin/python3", "agent.py"], extra: ["--enforce"])

@@ -45,13 +45,14 @@ struct RuleToolingIntegrationTests {
         #expect(delay != nil && delay! < 1, "the alert is exported while the monitor runs (after \(String(describing: delay)) s)")
         try (rule("saw-id", matching: "id") + rule("saw-uname", matching: "uname")).write(toFile: rules, atomically: true, encoding: .utf8)
         kill(monitor.processIdentifier, SIGHUP)
-        usleep(300_000)
+        // Said once the polling thread has swapped the rules in, not when the file was read.
+        var stderr = WardenHarness.readStderr(err, until: "reloaded 2 rules")
         runInLineage(agent.processIdentifier, "uname", until: work)
         try "- rule: broken\n  condition: proc.name =\n".write(toFile: rules, atomically: true, encoding: .utf8)
         kill(monitor.processIdentifier, SIGHUP)
-        usleep(300_000)
+        stderr += WardenHarness.readStderr(err, until: "reload failed")
         runInLineage(agent.processIdentifier, "uname; id", until: work)
-        let stderr = try h.stopMonitor(monitor, err)
+        stderr += try h.stopMonitor(monitor, err)
 
         let alerts = try WardenHarness.readEvents(export).ofType("alert").compactMap { $0.string("rule") }
         #expect(alerts.filter { $0 == "saw-id" }.count == 2, "\(alerts)")
@@ -60,11 +61,17 @@ struct RuleToolingIntegrationTests {
         #expect(stderr.contains("0 dropped in the kernel"))
     }
 
-    @Test("replay of an exported file gives the live alerts, identically every time")
+    @Test("replay of an exported file gives the live alerts, identically every time, late-judged pipe readers included")
     func replay() throws {
         let h = try WardenHarness()
+        try FileManager.default.createDirectory(atPath: h.path("www"), withIntermediateDirectories: true)
+        try h.write("www/i.sh", "true\n")
+        let server = try LoopbackServer(httpRoot: h.path("www"))
         let payload = Data("true\n".utf8).base64EncodedString()
-        let live = try h.run(["bash", "-c", "echo \(payload) | base64 -d | sh; python3 -c 'print(1)'"], extra: ["--name", "claude-code"])
+        // `sh` execs first and is judged again when curl, forked later, execs into its pipe.
+        let late = "(sleep 0.3; exec curl -fsS http://127.0.0.1:\(server.port)/i.sh) | sh"
+        let live = try h.run(["bash", "-c", "echo \(payload) | base64 -d | sh; python3 -c 'print(1)'; \(late)"],
+                             extra: ["--name", "claude-code"])
         let exported = try FileManager.default.contentsOfDirectory(atPath: h.directory.path).first { $0.hasPrefix("events-") }
         let file = h.path(try #require(exported))
         func replayed() throws -> [String] {
@@ -79,12 +86,25 @@ struct RuleToolingIntegrationTests {
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
             return data.split(separator: UInt8(ascii: "\n")).compactMap {
-                (try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any])?["rule"] as? String
+                (try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]).flatMap(Self.identify)
             }
         }
         let first = try replayed(), second = try replayed()
         #expect(first == second)
-        #expect(first.sorted() == live.events.ofType("alert").compactMap { $0.string("rule") }.sorted())
-        #expect(first.contains("decoded-data-piped-to-interpreter"))
+        #expect(first.sorted() == live.events.ofType("alert").compactMap(Self.identify).sorted())
+        #expect(first.contains { $0.hasPrefix("decoded-data-piped-to-interpreter ") })
+        // The late judgement: the alert names the sh that exec'd before its writer did.
+        let shExec = try #require(live.events.execs(argv: ["sh"]).last?.string("exec_id"))
+        let curlTime = try #require(live.events.execs { $0.first == "curl" }.first?.string("time"))
+        let shTime = try #require(live.events.execs(argv: ["sh"]).last?.string("time"))
+        #expect(shTime < curlTime, "the reader exec'd first")
+        #expect(first.contains("download-piped-to-interpreter \(shExec)"), "\(first)")
+    }
+
+    /// An alert as "rule exec_id": the same rule on the same process image.
+    private static func identify(_ alert: [String: Any]) -> String? {
+        guard let rule = alert["rule"] as? String, let warden = alert["warden"] as? [String: Any],
+              let exec = warden["exec_id"] as? String else { return nil }
+        return "\(rule) \(exec)"
     }
 }

@@ -67,14 +67,20 @@ struct WardenHarness {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // warden prints "warden: monitoring ..." on stderr once everything is attached and seeded.
+        let seen = Self.readStderr(err, until: "monitoring")
+        try #require(seen.contains("monitoring"), "warden monitor did not start: \(seen)")
+        return (process, err)
+    }
+
+    /// Reads a monitor's stderr until `text` appears or the pipe closes; returns what was read.
+    static func readStderr(_ err: Pipe, until text: String) -> String {
         var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("monitoring") {
+        while !String(decoding: seen, as: UTF8.self).contains(text) {
             let chunk = err.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen.append(chunk)
         }
-        try #require(String(decoding: seen, as: UTF8.self).contains("monitoring"), "warden monitor did not start: \(String(decoding: seen, as: UTF8.self))")
-        return (process, err)
+        return String(decoding: seen, as: UTF8.self)
     }
 
     func stopMonitor(_ process: Process, _ err: Pipe) throws -> String {

@@ -31,13 +31,30 @@
 #define WARDEN_MAX_HELD 4096u     /* processes stopped at once, waiting for Warden's decision */
 #define WARDEN_MAX_GUARDED 8192u  /* files and directories whose opens enforce mode holds */
 
+/* The kinds of ring-buffer records: the one list. Swift derives its event kinds (their order, names
+ * and bits) from this enum and warden_event_kind_name(); a new kind is added here first, with its
+ * name, then given a record struct below and a case in the Swift Event enum. */
 enum warden_event_kind {
 	WARDEN_EVENT_EXEC = 1,
 	WARDEN_EVENT_FORK = 2,
 	WARDEN_EVENT_EXIT = 3,
 	WARDEN_EVENT_OPEN = 4,
 	WARDEN_EVENT_EXEC_FAILED = 5,
+	WARDEN_EVENT_KIND_END, /* one past the last kind */
 };
+
+/* The kind's name in the JSON schema and the rule language (`evt.type`); NULL for no kind. */
+static inline const char *warden_event_kind_name(__u32 kind)
+{
+	switch (kind) {
+	case WARDEN_EVENT_EXEC: return "exec";
+	case WARDEN_EVENT_FORK: return "fork";
+	case WARDEN_EVENT_EXIT: return "exit";
+	case WARDEN_EVENT_OPEN: return "open";
+	case WARDEN_EVENT_EXEC_FAILED: return "exec_failed";
+	}
+	return 0;
+}
 
 /* Bits of warden_event_header.flags. */
 enum warden_event_flag {

@@ -206,21 +206,23 @@ public enum Event: Sendable {
     case execFailed(FileEvent)
     case loss(LossReport)
 
-    /// The `type` field of the JSON schema, indexed by `kindIndex`.
-    public static let typeNames = ["exec", "fork", "exit", "open", "exec_failed", "loss"]
-
-    public var kindIndex: Int {
+    /// The kernel record kind; nil for loss reports, which Warden makes from the kernel's counters.
+    public var kind: EventKind? {
         switch self {
-        case .exec: return 0
-        case .fork: return 1
-        case .exit: return 2
-        case .open: return 3
-        case .execFailed: return 4
-        case .loss: return 5
+        case .exec: return .exec
+        case .fork: return .fork
+        case .exit: return .exit
+        case .open: return .open
+        case .execFailed: return .execFailed
+        case .loss: return nil
         }
     }
 
-    public var typeName: String { Self.typeNames[kindIndex] }
+    /// The `type` of a loss report in the JSON schema (kinds name themselves).
+    public static let lossTypeName = "loss"
+
+    /// The `type` field of the JSON schema.
+    public var typeName: String { kind?.name ?? Self.lossTypeName }
 
     public var isOpen: Bool {
         if case .open = self { return true }

@@ -72,6 +72,7 @@ public struct EventJSONEncoder {
         json.key("parent_exec_id"); json.id(p.parentExecID)
         json.key("pid"); json.number(p.pid)
         json.key("tid"); json.number(p.tid)
+        json.key("cpu"); json.number(p.cpu)
     }
 
     private func encodeExec(_ json: inout JSONLineBuilder, _ e: ExecEvent) {
@@ -93,13 +94,24 @@ public struct EventJSONEncoder {
         json.bytesField("cwd", e.cwd)
         json.bytesArrayField("argv", e.argv)
         json.key("argc"); json.number(e.argc)
+        let names = e.environment.keys.sorted()
         json.key("env")
         json.beginObject()
-        for name in e.environment.keys.sorted() {
+        for name in names {
             json.key(name)
             json.string(e.environment[name]!)
         }
         json.endObject()
+        if !names.allSatisfy({ e.environment[$0]!.isValidUTF8 }) {
+            // As for other byte fields: the exact values, when the text had to replace bytes.
+            json.key("env_b64")
+            json.beginObject()
+            for name in names {
+                json.key(name)
+                json.string(Base64.encode(e.environment[name]!.bytes))
+            }
+            json.endObject()
+        }
         json.key("env_truncated"); json.bool(e.environmentTruncated)
         json.key("argv_truncated"); json.bool(e.argvTruncated)
         json.key("path_truncated"); json.bool(e.pathTruncated)
@@ -138,6 +150,9 @@ public struct EventJSONEncoder {
             if id.kind == .charDevice {
                 json.key("rdev"); json.preformattedString(device(id.rdev))
             }
+            if id.kind == .socket {
+                json.key("family"); json.number(id.socketFamily)
+            }
         }
         json.endObject()
     }
@@ -150,10 +165,11 @@ public struct EventJSONEncoder {
         devices.bytes(for: value) { Array("\(value >> 20):\(value & 0xFFFFF)".utf8) }
     }
 
-    private static let typeNameBytes = Event.typeNames.map { Array($0.utf8) }
+    private static let kindNameBytes = EventKind.allCases.map { Array($0.name.utf8) }
+    private static let lossNameBytes = Array(Event.lossTypeName.utf8)
 
     private static func typeBytes(_ event: Event) -> [UInt8] {
-        typeNameBytes[event.kindIndex]
+        event.kind.map { kindNameBytes[$0.position] } ?? lossNameBytes
     }
 }
 

@@ -23,15 +23,23 @@ public final class EventJSONDecoder {
         return catalog.id(of: name) ?? catalog.add(AgentDefinition(name: name))
     }
 
-    /// nil for lines that are not process events (alerts, loss reports).
+    /// The event on one line of the export; nil for lines that are not events (alerts).
     public func decode(_ line: Data, number: Int) throws -> Event? {
         guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
             throw DecodeError(line: number, message: "not a JSON object")
         }
         guard let type = object["type"] as? String else { throw DecodeError(line: number, message: "no `type`") }
+        if type == Event.lossTypeName {
+            guard let time = object["time"] as? String, let unix = Self.parseRFC3339(time) else {
+                throw DecodeError(line: number, message: "missing or malformed `time`")
+            }
+            return .loss(LossReport(bootTime: bootTime(unix), ringBufferDrops: (object["ringbuf_drops"] as? NSNumber)?.uint64Value ?? 0,
+                                    processTableFull: (object["process_table_full"] as? NSNumber)?.uint64Value ?? 0))
+        }
+        guard let kind = EventKind(name: type) else { return nil }
         let p = try process(object, number)
-        switch type {
-        case "exec":
+        switch kind {
+        case .exec:
             return .exec(ExecEvent(
                 process: p, previousExecID: id(object["previous_exec_id"]), ppid: uint(object["ppid"]),
                 uid: uint(object["uid"]), euid: uint(object["euid"]), gid: uint(object["gid"]),
@@ -40,16 +48,16 @@ public final class EventJSONDecoder {
                 executablePath: bytes(object, "exe"), executable: identity(object["executable"] as Any), cwd: bytes(object, "cwd"),
                 argv: byteArray(object, "argv"), argc: uint(object["argc"]),
                 stdio: (object["stdio"] as? [Any] ?? []).map(identity),
-                environment: (object["env"] as? [String: String] ?? [:]).mapValues { ByteString($0) },
+                environment: environment(object),
                 environmentTruncated: object["env_truncated"] as? Bool ?? false,
                 argvTruncated: object["argv_truncated"] as? Bool ?? false,
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
                 isAgentRoot: object["agent_root"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false))
-        case "fork":
+        case .fork:
             return .fork(ForkEvent(process: p, parentPID: uint(object["ppid"])))
-        case "exit":
+        case .exit:
             return .exit(ExitEvent(process: p, status: uint(object["status"])))
-        case "open", "exec_failed":
+        case .open, .execFailed:
             let file = FileEvent(
                 process: p, result: (object["result"] as? NSNumber)?.int64Value ?? 0,
                 flags: (object["flags"] as? NSNumber)?.uint64Value ?? 0,
@@ -58,19 +66,31 @@ public final class EventJSONDecoder {
                 file: identity(object["file"] ?? NSNull()), path: bytes(object, "path"), requested: bytes(object, "requested"),
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
                 requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false)
-            return type == "open" ? .open(file) : .execFailed(file)
+            return kind == .open ? .open(file) : .execFailed(file)
         default:
-            return nil
+            throw DecodeError(line: number, message: "events of type `\(type)` cannot be replayed by this version")
         }
+    }
+
+    private func bootTime(_ unixNanoseconds: Int64) -> UInt64 {
+        UInt64(max(0, unixNanoseconds - clock.realtimeMinusBoottime))
+    }
+
+    /// Watched variables, exact when `env_b64` is present.
+    private func environment(_ o: [String: Any]) -> [String: ByteString] {
+        if let encoded = o["env_b64"] as? [String: String] {
+            return encoded.mapValues { ByteString(Array(Data(base64Encoded: $0) ?? Data())) }
+        }
+        return (o["env"] as? [String: String] ?? [:]).mapValues { ByteString($0) }
     }
 
     private func process(_ o: [String: Any], _ number: Int) throws -> ProcessRef {
         guard let time = o["time"] as? String, let unix = Self.parseRFC3339(time) else {
             throw DecodeError(line: number, message: "missing or malformed `time`")
         }
-        return ProcessRef(bootTime: UInt64(max(0, unix - clock.realtimeMinusBoottime)), pid: uint(o["pid"]), tid: uint(o["tid"]),
+        return ProcessRef(bootTime: bootTime(unix), pid: uint(o["pid"]), tid: uint(o["tid"]),
                           execID: id(o["exec_id"]), parentExecID: id(o["parent_exec_id"]), sessionID: id(o["session_id"]),
-                          agentID: agentID(o["agent"] as? String))
+                          agentID: agentID(o["agent"] as? String), cpu: uint(o["cpu"]))
     }
 
     private func id(_ value: Any?) -> UInt64 { (value as? String).flatMap { UInt64($0) } ?? 0 }
@@ -104,7 +124,8 @@ public final class EventJSONDecoder {
         var rdev = device(o["rdev"])
         if kindName == "tty", rdev == 0 { rdev = 136 << 20 }
         if kindName == "null", rdev == 0 { rdev = 1 << 20 | 3 }
-        let family: UInt8 = kindName == "unix-socket" ? 1 : (kindName == "inet-socket" ? 2 : 0)
+        // Older exports name the family only through the kind.
+        let family = (o["family"] as? NSNumber)?.uint8Value ?? (kindName == "unix-socket" ? 1 : (kindName == "inet-socket" ? 2 : 0))
         return FileIdentity(kind: kind, inode: (o["inode"] as? NSNumber)?.uint64Value ?? 0, device: device(o["dev"]),
                             rdev: rdev, links: uint(o["nlink"]), mode: UInt16(o["mode"] as? String ?? "0", radix: 8) ?? 0,
                             socketFamily: family)

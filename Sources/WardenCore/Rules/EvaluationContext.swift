@@ -16,7 +16,7 @@ public final class EvaluationContext {
     @exclusivity(unchecked) private var cache: [(generation: UInt64, value: FieldValue)]
     @exclusivity(unchecked) private var generation: UInt64 = 1
     /// `EventKind.bit` of the loaded event (0 for loss reports): kind tests read it, not the event.
-    @exclusivity(unchecked) private(set) var kindBit: UInt8 = 0
+    @exclusivity(unchecked) private(set) var kindBit: UInt32 = 0
     /// Macro results of the loaded event, by the slot the rule compiler gave each macro.
     @exclusivity(unchecked) private var macroCache: [(generation: UInt64, value: Bool)] = []
     @exclusivity(unchecked) private var recordLoaded = false
@@ -26,7 +26,8 @@ public final class EvaluationContext {
     @exclusivity(unchecked) private var factsCache: ProvenanceFacts?
     @exclusivity(unchecked) private var ancestorsCache: [ProcessRecord]?
 
-    public init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog) {
+    /// Built by `EventProcessor` only: one context per spine, reading the spine's own stages.
+    init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog) {
         self.lineage = lineage
         self.provenance = provenance
         self.interpreters = interpreters
@@ -37,7 +38,7 @@ public final class EvaluationContext {
     /// Prepares for `event` (after lineage and provenance have seen it).
     public func load(_ event: Event) {
         self.event = event
-        kindBit = EventKind(event)?.bit ?? 0
+        kindBit = event.kind?.bit ?? 0
         switch event {
         case .exec(let e): execFromEvent = e; file = nil
         case .open(let f), .execFailed(let f): file = f; execFromEvent = nil

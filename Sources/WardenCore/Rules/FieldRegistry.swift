@@ -1,3 +1,22 @@
+/// What a field's value depends on besides the event itself. When one of these changes after the
+/// event was judged, the processing spine judges the event again with the rules that read it.
+public struct FieldInputs: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Who writes into the process's stdin pipe: the writer may exec after the reader did.
+    public static let stdinProvenance = FieldInputs(rawValue: 1 << 0)
+}
+
+/// A field the rule compiler treats specially, because its value is known before evaluation.
+public enum FieldRole: Sendable {
+    case plain
+    /// The event's kind: comparisons compile to a kind test and index the rule by kind.
+    case eventKind
+    /// Tells opens that may change a file from reads: rules that require it are indexed by it.
+    case openDirection
+}
+
 /// Every field a condition or output template may use. docs/rules.md documents the same list;
 /// an unknown field in a rule is an error at load time, never a silent false.
 public final class FieldDefinition: Sendable {
@@ -6,19 +25,26 @@ public final class FieldDefinition: Sendable {
     public let description: String
     /// nil: meaningful for every event kind.
     public let kinds: Set<EventKind>?
+    public let inputs: FieldInputs
+    public let role: FieldRole
     let read: @Sendable (EvaluationContext) -> FieldValue
     /// Slot in the evaluation context's per-event cache.
     public let index: Int
 
-    init(name: String, type: FieldType, description: String, kinds: Set<EventKind>?,
-         read: @escaping @Sendable (EvaluationContext) -> FieldValue, index: Int) {
+    init(name: String, type: FieldType, description: String, kinds: Set<EventKind>?, inputs: FieldInputs,
+         role: FieldRole, read: @escaping @Sendable (EvaluationContext) -> FieldValue, index: Int) {
         self.name = name
         self.type = type
         self.description = description
         self.kinds = kinds
+        self.inputs = inputs
+        self.role = role
         self.read = read
         self.index = index
     }
+
+    /// The field has a value for events of `kind`.
+    public func applies(to kind: EventKind) -> Bool { kinds?.contains(kind) ?? true }
 }
 
 public enum FieldRegistry {
@@ -36,13 +62,15 @@ public enum FieldRegistry {
     private static func build() -> [FieldDefinition] {
         var list: [FieldDefinition] = []
         func add(_ name: String, _ type: FieldType, _ kinds: Set<EventKind>?, _ description: String,
+                 inputs: FieldInputs = [], role: FieldRole = .plain,
                  _ read: @escaping @Sendable (EvaluationContext) -> FieldValue) {
-            list.append(FieldDefinition(name: name, type: type, description: description, kinds: kinds, read: read, index: list.count))
+            list.append(FieldDefinition(name: name, type: type, description: description, kinds: kinds, inputs: inputs,
+                                        role: role, read: read, index: list.count))
         }
         let execOnly: Set<EventKind> = [.exec]
         let fileKinds: Set<EventKind> = [.open, .execFailed]
 
-        add("evt.type", .string, nil, "exec, open, exec_failed, fork or exit") { .string($0.event.typeName) }
+        add("evt.type", .string, nil, "exec, open, exec_failed, fork or exit", role: .eventKind) { .string($0.event.typeName) }
 
         add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)") { fieldText($0.record?.executablePath.lastPathComponent) }
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
@@ -130,7 +158,7 @@ public enum FieldRegistry {
         add("file.path", .string, fileKinds, "resolved path (see docs/events.md)") { fieldText($0.file?.path) }
         add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }
         add("file.requested", .string, fileKinds, "path argument as passed") { fieldText($0.file?.requested) }
-        add("file.write", .bool, fileKinds, "opened for writing, creation or truncation") { .bool($0.file?.isWrite == true) }
+        add("file.write", .bool, fileKinds, "opened for writing, creation or truncation", role: .openDirection) { .bool($0.file?.isWrite == true) }
         add("file.result", .number, fileKinds, "fd or -errno") { .number($0.file?.result ?? 0) }
         add("file.error", .string, fileKinds, "ENOENT, EACCES, ... or \"\"") { .string($0.file.flatMap { SyscallText.errorName($0.result) } ?? "") }
         add("file.kind", .string, fileKinds, "regular, directory, pipe, socket, char, none") { .string($0.file?.file.kind.rawValue ?? "none") }
@@ -138,10 +166,10 @@ public enum FieldRegistry {
             .string(c.provenance.location(of: c.file?.path.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
         }
 
-        add("provenance.stdin_writer", .string, execOnly, "file name of the process writing into stdin, \"\" if unknown") { fieldText($0.facts.stdinWriter?.executablePath.lastPathComponent) }
-        add("provenance.stdin_writer_cmdline", .string, execOnly, "its argv") { .bytes(fieldJoin($0.facts.stdinWriter?.argv ?? [])) }
-        add("provenance.stdin_network", .bool, execOnly, "stdin carries data from a network client, directly or through decoders") { .bool($0.facts.stdinFromNetwork) }
-        add("provenance.stdin_decoder", .bool, execOnly, "stdin passes through a decoder or decompressor") { .bool($0.facts.stdinFromDecoder) }
+        add("provenance.stdin_writer", .string, execOnly, "file name of the process writing into stdin, \"\" if unknown", inputs: .stdinProvenance) { fieldText($0.facts.stdinWriter?.executablePath.lastPathComponent) }
+        add("provenance.stdin_writer_cmdline", .string, execOnly, "its argv", inputs: .stdinProvenance) { .bytes(fieldJoin($0.facts.stdinWriter?.argv ?? [])) }
+        add("provenance.stdin_network", .bool, execOnly, "stdin carries data from a network client, directly or through decoders", inputs: .stdinProvenance) { .bool($0.facts.stdinFromNetwork) }
+        add("provenance.stdin_decoder", .bool, execOnly, "stdin passes through a decoder or decompressor", inputs: .stdinProvenance) { .bool($0.facts.stdinFromDecoder) }
         add("provenance.parent_fetched", .bool, execOnly, "the parent image ran a network client into a pipe in the last 30 s (`sh -c \"$(curl ...)\"`)") { .bool($0.facts.parentFetchedFromNetwork) }
         add("provenance.pipe_network", .bool, [.open], "the opened pipe is fed by a network client (`bash <(curl ...)`)") { .bool($0.facts.pipeFromNetwork) }
         add("provenance.written_by_lineage", .bool, [.exec, .open], "the executed (or read) file was written earlier by this lineage") { .bool($0.facts.writtenByLineage) }

@@ -43,9 +43,9 @@ public struct ProvenanceFacts: Sendable {
     }
 }
 
-/// Follows pipes, written files and environments across a lineage's events.
-/// Bounded: each table forgets its oldest entries past `capacity`.
-public final class ProvenanceTracker {
+/// Follows pipes, written files and environments across a lineage's events: the first enrichment
+/// stage of the processing spine. Bounded: each table forgets its oldest entries past `capacity`.
+public final class ProvenanceTracker: EnrichmentStage {
     public static let networkClients: Set<String> = [
         "curl", "wget", "nc", "ncat", "netcat", "socat", "ssh", "scp", "sftp", "aria2c", "fetch",
         "http", "https", "httpie", "lftp", "ftp", "tftp", "rsync", "telnet", "openssl",
@@ -88,7 +88,7 @@ public final class ProvenanceTracker {
 
     /// Records what `event` tells about pipes and writes. Returns the execs reading the pipe a new
     /// writer just exec'd on: they can now be judged with it.
-    public func observe(_ event: Event, lineage: ProcessTable) -> [ExecEvent] {
+    public func observe(_ event: Event, lineage: ProcessTable) -> [Reconsideration] {
         switch event {
         case .exec(let e):
             forgetReader(e.previousExecID)
@@ -114,7 +114,7 @@ public final class ProvenanceTracker {
                                                         network: isNetwork || (isDecoder && upstream?.network == true),
                                                         decoder: isDecoder || upstream?.decoder == true))
                 if isNetwork { fetches[e.process.parentExecID] = e.process.bootTime }
-                return pipeReaders[stdout.inode] ?? []
+                return (pipeReaders[stdout.inode] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
             }
         case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular:
             let writer = lineage[f.process.execID]?.name.text ?? "?"

@@ -1,30 +1,39 @@
-/// Evaluates a rule set against events loaded into an evaluation context.
+/// Evaluates a rule set against events loaded into an evaluation context. Knows nothing of
+/// enforcement: it says which rules matched; the processing spine decides what happens.
 public final class RuleEngine {
     @exclusivity(unchecked) public private(set) var ruleSet: RuleSet
-    public let context: EvaluationContext
-    public var enforce = false
+    let context: EvaluationContext
     /// Off for rule examples, which test a rule's condition on one event.
-    public var appliesThresholds = true
+    let appliesThresholds: Bool
     /// Counting state of `threshold:` rules, by rule index; reset when the rules are replaced.
     @exclusivity(unchecked) private var counters: [Int: ThresholdCounter] = [:]
 
-    public init(ruleSet: RuleSet, context: EvaluationContext) {
+    init(ruleSet: RuleSet, context: EvaluationContext, appliesThresholds: Bool = true) {
         self.ruleSet = ruleSet
         self.context = context
+        self.appliesThresholds = appliesThresholds
     }
 
-    public func replace(_ ruleSet: RuleSet) {
+    func replace(_ ruleSet: RuleSet) {
         self.ruleSet = ruleSet
         counters.removeAll()
     }
 
+    /// Judges `event` (after lineage and the enrichment stages have seen it) with every rule, or,
+    /// when `reading` is not empty, only with the rules whose fields read one of those inputs.
+    func judge(_ event: Event, reading: FieldInputs = []) -> Judgement {
+        context.load(event)
+        let alerts = matchingRules(reading: reading).map(makeAlert)
+        return Judgement(alerts: alerts, readsProgramFromPipe: context.readsProgramFromPipe)
+    }
+
     /// Every matching rule for the loaded event, in rule-file order.
-    public func matchingRules(onlyStdinProvenance: Bool = false) -> [CompiledRule] {
-        guard let kind = EventKind(context.event) else { return [] }
+    private func matchingRules(reading: FieldInputs) -> [CompiledRule] {
+        guard let kind = context.event.kind else { return [] }
         var matches: [CompiledRule] = []
         for index in ruleSet.candidates(for: kind, writing: context.file?.isWrite == true) {
             let rule = ruleSet.rules[index]
-            if onlyStdinProvenance && !rule.usesStdinProvenance { continue }
+            if !reading.isEmpty && rule.inputs.isDisjoint(with: reading) { continue }
             if rule.matches(context) && reachesThreshold(rule, index: index) { matches.append(rule) }
         }
         return matches
@@ -39,12 +48,6 @@ public final class RuleEngine {
         return counter.record(FieldRegistry.value(field, in: context).text, key: key, time: process.bootTime)
     }
 
-    /// Loads `event` and returns alerts for every rule that matches it.
-    public func evaluate(_ event: Event, onlyStdinProvenance: Bool = false) -> [Alert] {
-        context.load(event)
-        return matchingRules(onlyStdinProvenance: onlyStdinProvenance).map(makeAlert)
-    }
-
     /// Falco's `output_fields` names and the Warden fields that fill them, looked up once.
     private static let outputFields: [(String, FieldDefinition)] = [
         ("proc.name", "proc.name"), ("proc.exepath", "proc.exe"), ("proc.cmdline", "proc.cmdline"),
@@ -54,20 +57,24 @@ public final class RuleEngine {
 
     private func makeAlert(_ rule: CompiledRule) -> Alert {
         let c = context
-        let outcome: String
-        switch rule.source.action {
-        case .alert: outcome = "none"
-        case .kill: outcome = enforce ? "undecided" : "would kill (audit mode)"
-        }
         let fields: [(String, String)] = Self.outputFields.compactMap { key, definition in
-            if definition.name == "file.path", c.file == nil { return nil }
+            if let kind = c.event.kind, !definition.applies(to: kind) { return nil }
             return (key, FieldRegistry.value(definition, in: c).text)
         }
         return Alert(
             ruleID: rule.id, description: rule.source.description, priority: rule.source.priority,
             tags: rule.source.tags, output: rule.renderOutput(c), action: rule.source.action,
-            killScope: rule.source.killScope, outcome: outcome,
+            killScope: rule.source.killScope, outcome: rule.source.action == .kill ? "undecided" : "none",
             event: c.event, agent: c.catalog.name(of: c.event.process?.agentID ?? 0), process: c.record,
             lineage: c.ancestors.reversed(), evidence: c.facts.evidence, fields: fields)
     }
+}
+
+/// What the rules made of one event.
+struct Judgement {
+    var alerts: [Alert]
+    /// The event is an interpreter reading its program from a pipe: who writes into the pipe (and
+    /// so the program's provenance) may still change until no process that could exec a writer
+    /// holds it, so enforce mode keeps it held until then.
+    var readsProgramFromPipe: Bool
 }

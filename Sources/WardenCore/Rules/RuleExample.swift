@@ -10,8 +10,10 @@ import Yams
 /// `stdout`, `env` (mapping); its surroundings: `parent` and `ancestors` (`{exe, argv, env}`,
 /// ancestors listed from the agent root down), `agent` (agent name, default claude-code),
 /// `agent_interpreters` (the agent's declared interpreters),
-/// `stdin_writer` (argv of a process piping into stdin), `written` (a path the lineage wrote
-/// first); for opens: `path`, `write`, `error`, `by` (argv of the opener).
+/// `stdin_writer` (argv of a process piping into stdin), `stdin_writer_late` (true: the writer
+/// execs after the example's process, as `sh` often starts before `curl` in `curl | sh`),
+/// `written` (a path the lineage wrote first); for opens: `path`, `write`, `error`, `by` (argv
+/// of the opener).
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
@@ -32,6 +34,7 @@ public struct RuleExample: Sendable, Hashable {
     /// The agent's declared interpreters (agents.yaml `interpreters:`).
     public var agentInterpreters: [String] = []
     public var stdinWriter: [String]?
+    public var stdinWriterLate = false
     public var written: [String] = []
     public var path: String?
     public var write = false
@@ -62,6 +65,7 @@ public struct RuleExample: Sendable, Hashable {
             case "agent": agent = value.string ?? agent
             case "agent_interpreters": agentInterpreters = try Self.strings(value, at)
             case "stdin_writer": stdinWriter = try Self.strings(value, at)
+            case "stdin_writer_late": stdinWriterLate = value.bool ?? false
             case "written": written = value.sequence != nil ? try Self.strings(value, at) : [value.string ?? ""]
             case "path": path = value.string
             case "write": write = value.bool ?? false
@@ -71,6 +75,7 @@ public struct RuleExample: Sendable, Hashable {
             }
         }
         if type == "open", path == nil { throw RuleError(location, "an open example needs `path:`") }
+        if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
     }
 
     private static func strings(_ node: Node, _ at: SourceLocation) throws(RuleError) -> [String] {

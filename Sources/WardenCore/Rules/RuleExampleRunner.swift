@@ -1,7 +1,7 @@
 /// Runs a rule's examples: each example becomes a small synthetic lineage (agent root, ancestors,
-/// parent, pipe writers, earlier writes, then the event itself) fed through the same lineage,
-/// provenance and engine code as live events. Interpreters are recognised by name only, so the
-/// result does not depend on the host.
+/// parent, pipe writers, earlier writes, then the event itself) fed through the same processing
+/// spine as live events, late re-judging included. Interpreters are recognised by name only, so
+/// the result does not depend on the host.
 public struct RuleExampleRunner {
     public struct Failure: Sendable, CustomStringConvertible {
         public var ruleID: String
@@ -36,23 +36,23 @@ public struct RuleExampleRunner {
         return (count, failures)
     }
 
-    /// The ids of every rule that matches the example's final event.
+    /// The ids of every rule that matches the example's subject: its final event, or, for an
+    /// example whose stdin writer execs after it (`writer_execs_late`), the subject judged again
+    /// when the writer shows up.
     public func matchingRules(_ example: RuleExample) -> [String] {
         let scenario = ExampleScenario(example)
-        let lineage = ProcessTable()
-        let provenance = ProvenanceTracker(homes: ["/home/dev", "/root"])
         var catalog = AgentCatalog()
         _ = catalog.add(AgentDefinition(name: example.agent, interpreters: example.agentInterpreters.compactMap(InterpreterKind.init(rawValue:))))
-        let context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: InterpreterCatalog(), catalog: catalog)
-        let engine = RuleEngine(ruleSet: ruleSet, context: context)
-        engine.appliesThresholds = false
+        let processor = EventProcessor(ProcessorConfiguration(rules: ruleSet, catalog: catalog, homes: ["/home/dev", "/root"],
+                                                              interpreters: InterpreterCatalog(), appliesThresholds: false))
         var ids: [String] = []
         for (index, event) in scenario.events.enumerated() {
-            lineage.apply(event)
-            _ = provenance.observe(event, lineage: lineage)
-            if index == scenario.events.count - 1 {
-                ids = engine.evaluate(event).map(\.ruleID)
+            guard index >= scenario.subject else {
+                _ = processor.process(event, now: 0)
+                continue
             }
+            let alerts = processor.process(event, now: 0).alerts
+            ids += alerts.filter { ExampleScenario.same($0.event, scenario.events[scenario.subject]) }.map(\.ruleID)
         }
         return ids
     }
@@ -65,6 +65,8 @@ public struct RuleExampleRunner {
 /// The events an example stands for.
 struct ExampleScenario {
     private(set) var events: [Event] = []
+    /// Index of the event the example is about (the last one, unless its stdin writer execs late).
+    private(set) var subject = 0
     private var nextID: UInt64 = 100
     private var nextPID: UInt32 = 1000
     private var sessionID: UInt64 = 0
@@ -84,10 +86,12 @@ struct ExampleScenario {
                                           path: ByteString(path), requested: ByteString(path))))
         }
         let pipe: UInt64 = 4242
-        if let writer = example.stdinWriter {
-            _ = exec(RuleExample.Process(exe: "/usr/bin/\(writer.first ?? "true")", argv: writer, env: [:]), parent: parent,
-                     cwd: example.cwd, stdio: [Self.kind("tty"), Self.pipe(pipe), Self.kind("tty")])
+        let execWriter = { (scenario: inout ExampleScenario) in
+            guard let writer = example.stdinWriter else { return }
+            _ = scenario.exec(RuleExample.Process(exe: "/usr/bin/\(writer.first ?? "true")", argv: writer, env: [:]), parent: parent,
+                              cwd: example.cwd, stdio: [Self.kind("tty"), Self.pipe(pipe), Self.kind("tty")])
         }
+        if !example.stdinWriterLate { execWriter(&self) }
         var stdin = Self.kind(example.stdin)
         if example.stdin == "pipe" { stdin = Self.pipe(example.stdinWriter != nil ? pipe : 31337) }
         if example.type == "open" {
@@ -104,6 +108,13 @@ struct ExampleScenario {
             _ = exec(process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")],
                      filename: example.filename, interpreter: example.interpreter)
         }
+        subject = events.count - 1
+        if example.stdinWriterLate { execWriter(&self) }
+    }
+
+    /// The same event of the scenario (each has its own time).
+    static func same(_ a: Event, _ b: Event) -> Bool {
+        a.kind == b.kind && a.process?.execID == b.process?.execID && a.process?.bootTime == b.process?.bootTime
     }
 
     private mutating func allocate() -> UInt64 {

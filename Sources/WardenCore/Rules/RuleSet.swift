@@ -14,8 +14,9 @@ public final class CompiledRule {
     /// nil: evaluated for every event kind.
     public let kinds: Set<EventKind>?
     public let output: [OutputPart]
-    /// Reads stdin provenance, so it is judged again when a pipe's writer shows up late.
-    let usesStdinProvenance: Bool
+    /// What the rule's fields read beyond the event: a rule is judged again when one of these
+    /// changes after the event (a pipe's writer that exec'd after its reader).
+    let inputs: FieldInputs
     /// The field a `threshold:` counts distinct values of.
     let thresholdField: FieldDefinition?
     /// true: can only match opens that write (`file.write` in its top-level conjunction); false:
@@ -25,14 +26,14 @@ public final class CompiledRule {
     public var id: String { source.id }
 
     init(source: RuleSource.Rule, predicate: @escaping Predicate, exceptions: [(name: String, predicate: Predicate)],
-         kinds: Set<EventKind>?, output: [OutputPart], usesStdinProvenance: Bool, thresholdField: FieldDefinition? = nil,
+         kinds: Set<EventKind>?, output: [OutputPart], inputs: FieldInputs, thresholdField: FieldDefinition? = nil,
          openDirection: Bool? = nil) {
         self.source = source
         self.predicate = predicate
         self.exceptions = exceptions
         self.kinds = kinds
         self.output = output
-        self.usesStdinProvenance = usesStdinProvenance
+        self.inputs = inputs
         self.thresholdField = thresholdField
         self.openDirection = openDirection
     }
@@ -130,7 +131,7 @@ enum FieldTest {
 struct RuleCompiler {
     private var lists: [String: (items: [String], location: SourceLocation)] = [:]
     private var macros: [String: RuleSource.Macro] = [:]
-    private var compiledMacros: [String: (Predicate, Set<EventKind>?, Bool)] = [:]
+    private var compiledMacros: [String: (Predicate, Set<EventKind>?, FieldInputs)] = [:]
     private var macroStack: [String] = []
 
     /// A list's items with nested lists expanded (after `register`).
@@ -168,7 +169,7 @@ struct RuleCompiler {
     }
 
     mutating func compile(_ rule: RuleSource.Rule) throws(RuleError) -> CompiledRule {
-        let (_, kinds, stdin) = try compile(rule.condition)
+        let (_, kinds, inputs) = try compile(rule.condition)
         // Rules are only evaluated for the event kinds they can match (RuleSet indexes them), so a
         // top-level `evt.type` test is already known to hold: leave it out of the predicate.
         var condition = rule.condition
@@ -190,7 +191,7 @@ struct RuleCompiler {
         }
         return CompiledRule(source: rule, predicate: predicate, exceptions: exceptions, kinds: kinds,
                             output: try Self.parseOutput(rule.output, at: rule.location),
-                            usesStdinProvenance: stdin, thresholdField: thresholdField,
+                            inputs: inputs, thresholdField: thresholdField,
                             openDirection: openDirection(rule.condition))
     }
 
@@ -221,16 +222,16 @@ struct RuleCompiler {
     }
 
     /// Whether `expression` can only hold for opens that write (true), only for opens that do not
-    /// (false), or either (nil). Conservative: only `file.write` and `not file.write` in a top-level
-    /// conjunction count, directly or through macros.
+    /// (false), or either (nil). Conservative: only the open-direction field (`file.write`) and its
+    /// negation in a top-level conjunction count, directly or through macros.
     private func openDirection(_ expression: Expression, depth: Int = 0) -> Bool? {
         guard depth < ConditionParser.maximumDepth else { return nil }
         switch expression {
         case .and(let terms):
             let found = Set(terms.compactMap { openDirection($0, depth: depth + 1) })
             return found.count == 1 ? found.first : nil
-        case .name("file.write", _): return true
-        case .not(.name("file.write", _)): return false
+        case .name(let name, _) where FieldRegistry.byName[name]?.role == .openDirection: return true
+        case .not(.name(let name, _)) where FieldRegistry.byName[name]?.role == .openDirection: return false
         case .name(let name, _): return macros[name].flatMap { openDirection($0.condition, depth: depth + 1) }
         default: return nil
         }
@@ -238,37 +239,38 @@ struct RuleCompiler {
 
     private static func isEventTypeTest(_ expression: Expression) -> Bool {
         switch expression {
-        case .comparison("evt.type", .equal, _, _), .comparison("evt.type", .in, _, _), .listReference("evt.type", .in, _, _): return true
+        case .comparison(let field, .equal, _, _), .comparison(let field, .in, _, _), .listReference(let field, .in, _, _):
+            return FieldRegistry.byName[field]?.role == .eventKind
         default: return false
         }
     }
 
-    /// (predicate, event kinds it can be true for or nil for any, reads stdin provenance)
-    private mutating func compile(_ expression: Expression) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
+    /// (predicate, event kinds it can be true for or nil for any, what its fields read)
+    private mutating func compile(_ expression: Expression) throws(RuleError) -> (Predicate, Set<EventKind>?, FieldInputs) {
         switch expression {
         case .and(let terms):
             var predicates: [Predicate] = []
             var kinds: Set<EventKind>?
-            var stdin = false
+            var inputs: FieldInputs = []
             for term in terms {
-                let (p, k, s) = try compile(term)
+                let (p, k, i) = try compile(term)
                 predicates.append(p)
                 if let k { kinds = kinds.map { $0.intersection(k) } ?? k }
-                stdin = stdin || s
+                inputs.formUnion(i)
             }
-            return (Self.all(predicates), kinds, stdin)
+            return (Self.all(predicates), kinds, inputs)
         case .or(let terms):
             var predicates: [Predicate] = []
             var kinds: Set<EventKind>? = []
-            var stdin = false
+            var inputs: FieldInputs = []
             // Comparisons on the same field are fused: the field is fetched once and every test of
             // the group runs on that value (credential path lists are a dozen tests of file.path).
             var groups: [(field: FieldDefinition, tests: [FieldTest])] = []
             for term in terms {
                 if let (field, test) = try fieldTest(term) {
-                    // A plain field comparison: any event kind, stdin provenance by its field name.
+                    // A plain field comparison: any event kind.
                     kinds = nil
-                    stdin = stdin || field.name.hasPrefix("provenance.stdin")
+                    inputs.formUnion(field.inputs)
                     if let index = groups.firstIndex(where: { $0.field === field }) {
                         groups[index].tests.append(test)
                     } else {
@@ -276,9 +278,9 @@ struct RuleCompiler {
                     }
                     continue
                 }
-                let (p, k, s) = try compile(term)
+                let (p, k, i) = try compile(term)
                 kinds = (kinds == nil || k == nil) ? nil : kinds!.union(k!)
-                stdin = stdin || s
+                inputs.formUnion(i)
                 predicates.append(p)
             }
             for (field, tests) in groups {
@@ -295,10 +297,10 @@ struct RuleCompiler {
                     predicates.append({ anyTest(FieldRegistry.value(field, in: $0)) })
                 }
             }
-            return (Self.any(predicates), kinds, stdin)
+            return (Self.any(predicates), kinds, inputs)
         case .not(let inner):
-            let (p, _, s) = try compile(inner)
-            return ({ !p($0) }, nil, s)
+            let (p, _, i) = try compile(inner)
+            return ({ !p($0) }, nil, i)
         case .name(let name, let location):
             if macros[name] != nil { return try compileMacro(name, at: location) }
             guard let field = FieldRegistry.byName[name] else {
@@ -307,7 +309,7 @@ struct RuleCompiler {
             guard field.type == .bool else {
                 throw RuleError(location, "`\(name)` is a \(field.type.rawValue) field; compare it with an operator (only bool fields stand alone)")
             }
-            return ({ FieldRegistry.value(field, in: $0) == .bool(true) }, nil, name.hasPrefix("provenance.stdin"))
+            return ({ FieldRegistry.value(field, in: $0) == .bool(true) }, nil, field.inputs)
         case .listReference(let fieldName, let op, let listName, let location):
             guard let list = lists[listName] else { throw RuleError(location, "unknown list `\(listName)`") }
             return try compileComparison(fieldName, op, .list(list.items), at: location)
@@ -320,7 +322,7 @@ struct RuleCompiler {
         }
     }
 
-    /// The field and value test of a plain comparison (not evt.type, which compiles to a kind check).
+    /// The field and value test of a plain comparison (not of the event kind, which compiles to a kind check).
     private func fieldTest(_ expression: Expression) throws(RuleError) -> (FieldDefinition, FieldTest)? {
         var fieldName: String, op: ComparisonOperator, literal: Literal, location: SourceLocation
         switch expression {
@@ -334,11 +336,11 @@ struct RuleCompiler {
             return nil
         }
         // Unknown fields fall through to compile(), which reports them.
-        guard fieldName != "evt.type", let field = FieldRegistry.byName[fieldName] else { return nil }
+        guard let field = FieldRegistry.byName[fieldName], field.role != .eventKind else { return nil }
         return (field, try Self.makeTest(field, op, literal, at: location))
     }
 
-    private mutating func compileMacro(_ name: String, at location: SourceLocation) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
+    private mutating func compileMacro(_ name: String, at location: SourceLocation) throws(RuleError) -> (Predicate, Set<EventKind>?, FieldInputs) {
         if let compiled = compiledMacros[name] { return compiled }
         if macroStack.contains(name) {
             throw RuleError(location, "macro cycle: \((macroStack + [name]).joined(separator: " -> "))")
@@ -348,40 +350,39 @@ struct RuleCompiler {
         }
         macroStack.append(name)
         defer { macroStack.removeLast() }
-        let (predicate, kinds, stdin) = try compile(macros[name]!.condition)
+        let (predicate, kinds, inputs) = try compile(macros[name]!.condition)
         // Rules share macros (credential_path, written_file, ...): each is evaluated once per event.
         let slot = compiledMacros.count
-        let compiled: (Predicate, Set<EventKind>?, Bool) = ({ context in context.macroResult(slot, predicate) }, kinds, stdin)
+        let compiled: (Predicate, Set<EventKind>?, FieldInputs) = ({ context in context.macroResult(slot, predicate) }, kinds, inputs)
         compiledMacros[name] = compiled
         return compiled
     }
 
     private func compileComparison(_ fieldName: String, _ op: ComparisonOperator, _ literal: Literal,
-                                   at location: SourceLocation) throws(RuleError) -> (Predicate, Set<EventKind>?, Bool) {
+                                   at location: SourceLocation) throws(RuleError) -> (Predicate, Set<EventKind>?, FieldInputs) {
         guard let field = FieldRegistry.byName[fieldName] else {
             throw RuleError(location, "unknown field `\(fieldName)`\(Self.suggestion(for: fieldName))")
         }
-        let stdin = fieldName.hasPrefix("provenance.stdin")
         var kinds: Set<EventKind>?
-        if fieldName == "evt.type" {
+        if field.role == .eventKind {
             let names: [String]
             switch (op, literal) {
             case (.equal, .string(let name)): names = [name]
             case (.in, .list(let items)): names = items
             default: names = []
             }
-            for name in names where EventKind(rawValue: name) == nil {
-                throw RuleError(location, "unknown event type `\(name)`; expected \(EventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            for name in names where EventKind(name: name) == nil {
+                throw RuleError(location, "unknown event type `\(name)`; expected \(EventKind.allCases.map(\.name).joined(separator: ", "))")
             }
-            if !names.isEmpty { kinds = Set(names.compactMap(EventKind.init(rawValue:))) }
+            if !names.isEmpty { kinds = Set(names.compactMap(EventKind.init(name:))) }
         }
         if let kinds, op == .equal || op == .in {
             // The event kind is an enum on the context: no field value, no byte comparison.
             let mask = kinds.reduce(0) { $0 | $1.bit }
-            return ({ context in context.kindBit & mask != 0 }, kinds, stdin)
+            return ({ context in context.kindBit & mask != 0 }, kinds, field.inputs)
         }
         let test = try Self.makeTest(field, op, literal, at: location).onValue
-        return ({ test(FieldRegistry.value(field, in: $0)) }, kinds, stdin)
+        return ({ test(FieldRegistry.value(field, in: $0)) }, kinds, field.inputs)
     }
 
     private static func makeTest(_ field: FieldDefinition, _ op: ComparisonOperator, _ literal: Literal,

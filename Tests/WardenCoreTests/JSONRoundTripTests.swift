@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import WardenCore
+
+/// The export is what `warden replay` and downstream tools read: every field of every event kind
+/// must come back from JSON exactly as it went in, hostile bytes included.
+@Suite("JSON round trip")
+struct JSONRoundTripTests {
+    private static let clock = WallClock(offset: 1_700_000_000_000_000_000)
+
+    private static func process(_ execID: UInt64) -> ProcessRef {
+        ProcessRef(bootTime: 123_456_789_012, pid: 4242, tid: 4243, execID: execID, parentExecID: 77, sessionID: 5,
+                   agentID: 1, cpu: 1)
+    }
+
+    private static let hostile = ByteString([0x2F, 0x74, 0x6D, 0x70, 0x2F, 0xFF, 0x1B, 0x5B, 0x33, 0x31, 0x6D, 0xE2, 0x80, 0xAE])
+
+    /// One event per kind with every field away from its default. A new kind in the ABI fails the
+    /// test until it has a sample here (and so until its JSON form exists).
+    static func sample(_ kind: EventKind) -> Event? {
+        let file = FileIdentity(kind: .regular, inode: 0xFFFF_FFFF_1234, device: 259 << 20 | 3, rdev: 0, links: 2,
+                                mode: 0o100755, socketFamily: 0)
+        let stdio = [FileIdentity(kind: .pipe, inode: 99, device: 14, links: 1, mode: 0o10600),
+                     FileIdentity(kind: .socket, inode: 100, device: 8, links: 1, mode: 0o140777, socketFamily: 10),
+                     FileIdentity(kind: .charDevice, inode: 3, device: 5, rdev: 136 << 20 | 4, links: 1, mode: 0o20620)]
+        switch kind {
+        case .exec:
+            return .exec(ExecEvent(
+                process: process(900), previousExecID: 899, ppid: 4000, uid: 1000, euid: 0, gid: 1001, loginUID: 1000,
+                cgroupID: 0xFFFF_FFFF_FFFF_0001, comm: ByteString("x\u{7}y"), filename: hostile, interpreter: ByteString("/bin/sh"),
+                executablePath: ByteString("/usr/bin/dash"), executable: file, cwd: hostile,
+                argv: [ByteString("sh"), ByteString("-c"), hostile, ByteString("")], argc: 9, stdio: stdio,
+                environment: ["LD_PRELOAD": hostile, "NODE_OPTIONS": ByteString("--require x")],
+                environmentTruncated: true, argvTruncated: true, pathTruncated: true, isAgentRoot: true, isHeld: true))
+        case .fork:
+            return .fork(ForkEvent(process: process(901), parentPID: 4000))
+        case .exit:
+            return .exit(ExitEvent(process: process(902), status: 9 | 0x80))
+        case .open:
+            return .open(FileEvent(process: process(903), result: 7, flags: 0o2101101, mode: 0o644, syscall: .openat2,
+                                   file: file, path: hostile, requested: ByteString("../x"), pathTruncated: true,
+                                   requestUnreadable: true, isHeld: true))
+        case .execFailed:
+            return .execFailed(FileEvent(process: process(904), result: -13, syscall: .execveat, path: ByteString("/a/b"),
+                                         requested: hostile, pathTruncated: false, requestUnreadable: false))
+        default:
+            return nil
+        }
+    }
+
+    private static func roundTrip(_ event: Event) throws -> Event? {
+        var catalog = AgentCatalog()
+        _ = catalog.add(AgentDefinition(name: "claude-code"))
+        let encoded = EventJSONEncoder(context: OutputContext(catalog: catalog, clock: clock)).encode(event)
+        return try EventJSONDecoder(clock: clock).decode(Data(encoded), number: 1)
+    }
+
+    @Test("every event kind decodes to exactly the event that was encoded", arguments: EventKind.allCases)
+    func everyKind(_ kind: EventKind) throws {
+        let event = try #require(Self.sample(kind), "no sample event for kind \(kind): add one")
+        let decoded = try #require(try Self.roundTrip(event))
+        #expect(decoded.kind == kind)
+        #expect(Self.differences(event, decoded).isEmpty, "\(Self.differences(event, decoded))")
+    }
+
+    @Test("loss reports round-trip")
+    func lossReport() throws {
+        let report = LossReport(bootTime: 5_000_000_000, ringBufferDrops: 12, processTableFull: 3)
+        let decoded = try #require(try Self.roundTrip(.loss(report)))
+        guard case .loss(let back) = decoded else { Issue.record("decoded \(decoded.typeName)"); return }
+        #expect(back == report)
+    }
+
+    @Test("the comparison itself sees a changed field")
+    func comparisonCanFail() throws {
+        let a = try #require(Self.sample(.exec))
+        guard case .exec(let e) = a else { return }
+        let b = Event.exec(ExecEvent(process: e.process, ppid: e.ppid + 1, comm: e.comm, filename: e.filename,
+                                     interpreter: e.interpreter, executablePath: e.executablePath, executable: e.executable,
+                                     cwd: e.cwd, argv: e.argv))
+        #expect(!Self.differences(a, b).isEmpty)
+    }
+
+    /// Every stored property, walked by reflection, so a field added to the model later is
+    /// compared without anyone remembering to list it here.
+    static func differences(_ a: Any, _ b: Any, path: String = "event") -> [String] {
+        let left = Mirror(reflecting: a), right = Mirror(reflecting: b)
+        if left.children.isEmpty || right.children.isEmpty {
+            let (x, y) = (String(describing: a), String(describing: b))
+            return x == y ? [] : ["\(path): \(x) != \(y)"]
+        }
+        if left.displayStyle == .dictionary {
+            let x = left.children.map { String(describing: $0.value) }.sorted()
+            let y = right.children.map { String(describing: $0.value) }.sorted()
+            return x == y ? [] : ["\(path): \(x) != \(y)"]
+        }
+        let leftChildren = Array(left.children), rightChildren = Array(right.children)
+        guard leftChildren.count == rightChildren.count else { return ["\(path): \(leftChildren.count) vs \(rightChildren.count) parts"] }
+        return zip(leftChildren, rightChildren).enumerated().flatMap { index, pair in
+            differences(pair.0.value, pair.1.value, path: "\(path).\(pair.0.label ?? String(index))")
+        }
+    }
+}
