@@ -47,6 +47,10 @@ struct ReplayCommand: ParsableCommand {
             alerts += result.alerts.count
             stdout.write(result)
         }
+        if let last = processor.finish(now: events.last?.process?.bootTime ?? 0) {
+            alerts += last.alerts.count
+            stdout.write(last)
+        }
         stdout.flush()
         FileHandleStderr.write("warden replay: \(events.count) events, \(alerts) alerts")
     }

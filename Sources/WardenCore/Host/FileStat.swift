@@ -19,7 +19,8 @@ public enum FileStat {
         return FileIdentity(kind: kind, inode: UInt64(st.st_ino),
                             device: FileIdentity.kernelDevice(fromStatDevice: UInt64(st.st_dev)),
                             rdev: FileIdentity.kernelDevice(fromStatDevice: UInt64(st.st_rdev)),
-                            links: UInt32(truncatingIfNeeded: st.st_nlink), mode: UInt16(truncatingIfNeeded: st.st_mode))
+                            links: UInt32(truncatingIfNeeded: st.st_nlink), mode: UInt16(truncatingIfNeeded: st.st_mode),
+                            size: UInt64(max(0, st.st_size)))
     }
 
     /// The path with every symlink resolved.

@@ -29,9 +29,9 @@ public final class JSONLinesSink: ResultSink {
     }
 
     public func write(_ result: ProcessingResult) {
-        if selection.events || result.event.kind == nil {
+        if let event = result.event, selection.events || event.kind == nil {
             line.reset()
-            encoder.encode(result.event, into: &line)
+            encoder.encode(event, into: &line)
             writer.writeLine(line.bytes)
         }
         for alert in result.alerts where alert.priority >= selection.minimumPriority {

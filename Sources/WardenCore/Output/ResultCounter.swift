@@ -6,7 +6,7 @@ public final class ResultCounter: ResultSink {
     public init() {}
 
     public func write(_ result: ProcessingResult) {
-        if let kind = result.event.kind { byKind[kind.position] += 1 }
+        if let kind = result.event?.kind { byKind[kind.position] += 1 }
         alerts += UInt64(result.alerts.count)
     }
 

@@ -20,8 +20,8 @@ public final class TextSink: ResultSink {
     }
 
     public func write(_ result: ProcessingResult) {
-        if showEvents || result.event.kind == nil {
-            writer.writeLine(events.format(result.event, lineage: lineage))
+        if let event = result.event, showEvents || event.kind == nil {
+            writer.writeLine(events.format(event, lineage: lineage))
         }
         for alert in result.alerts where alert.priority >= minimumPriority {
             writer.writeLine(alerts.text(alert))

@@ -48,7 +48,7 @@ public final class EventPipeline: EventSink {
             rulesReplaced(rules)
         }
         let now = WallClock.bootTimeNow()
-        processor.tick(now: now)
+        if let result = processor.tick(now: now) { deliver(result) }
         if now - lastLossCheck >= 1_000_000_000 {
             lastLossCheck = now
             checkLoss()

@@ -12,14 +12,21 @@ public final class EventProcessor {
     private let provenance: ProvenanceTracker
     /// In order; each sees an event after the lineage table and the stages before it.
     private let stages: [EnrichmentStage]
+    private let interpreters: InterpreterCatalog
     private let context: EvaluationContext
     private let engine: RuleEngine
+    /// Execs whose executable may be a renamed copy of an interpreter, waiting for the copy
+    /// detector, by exec id: judged (and, when held, decided) once it answers.
+    private var awaitingIdentity: [UInt64: (exec: ExecEvent, since: UInt64)] = [:]
+    /// The detector answers within milliseconds; past this an exec is judged with what is known.
+    private static let identityWaitNanoseconds: UInt64 = 2_000_000_000
 
     public init(_ configuration: ProcessorConfiguration) {
         let lineage = ProcessTable()
         self.lineage = lineage
         provenance = ProvenanceTracker(homes: configuration.homes)
         stages = [provenance]
+        interpreters = configuration.interpreters
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
                                     catalog: configuration.catalog)
         engine = RuleEngine(ruleSet: configuration.rules, context: context, appliesThresholds: configuration.appliesThresholds)
@@ -32,20 +39,33 @@ public final class EventProcessor {
     public var rules: RuleSet { engine.ruleSet }
 
     /// Runs `event` through every stage. In enforce mode a held process is decided before this
-    /// returns: it waits for the decision, never for the output.
+    /// returns (it waits for the decision, never for the output), unless its judgement must wait
+    /// for its executable's identity.
     public func process(_ event: Event, now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult {
+        var alerts = judgeSettledIdentities(now: now)
         lineage.apply(event)
         var reconsiderations: [Reconsideration] = []
         for stage in stages { reconsiderations += stage.observe(event, lineage: lineage) }
-        let judgement = engine.judge(event)
-        var alerts = judgement.alerts
-        decide(event, &alerts, readsProgramFromPipe: event.isHeld && judgement.readsProgramFromPipe, late: false, now: now)
+        if case .exec(let e) = event, interpreters.recognise(e) == .pending {
+            awaitingIdentity[e.process.execID] = (e, now)
+        } else {
+            alerts += judge(event, now: now)
+        }
         for reconsideration in reconsiderations {
+            // One still waiting for its identity is judged whole, with these facts, later.
+            if let id = reconsideration.event.process?.execID, awaitingIdentity[id] != nil { continue }
             var late = engine.judge(reconsideration.event, reading: reconsideration.changed).alerts
             decide(reconsideration.event, &late, readsProgramFromPipe: false, late: true, now: now)
             alerts += late
         }
         return ProcessingResult(event: event, alerts: alerts)
+    }
+
+    private func judge(_ event: Event, now: UInt64) -> [Alert] {
+        let judgement = engine.judge(event)
+        var alerts = judgement.alerts
+        decide(event, &alerts, readsProgramFromPipe: judgement.readsProgramFromPipe, late: false, now: now)
+        return alerts
     }
 
     /// Enforce mode acts on what the rules found; audit mode says what it would have done.
@@ -55,6 +75,19 @@ public final class EventProcessor {
             return
         }
         enforcer.act(on: event, alerts: &alerts, readsProgramFromPipe: readsProgramFromPipe, late: late, now: now)
+    }
+
+    /// Judges the execs whose identity the detector settled, and those that waited too long.
+    private func judgeSettledIdentities(now: UInt64) -> [Alert] {
+        guard !awaitingIdentity.isEmpty else { return [] }
+        let settled = Set(interpreters.absorbAnswers())
+        var alerts: [Alert] = []
+        for (execID, waiting) in awaitingIdentity.sorted(by: { $0.value.since < $1.value.since })
+        where settled.contains(FileKey(waiting.exec.executable)) || now &- waiting.since > Self.identityWaitNanoseconds {
+            awaitingIdentity[execID] = nil
+            alerts += judge(.exec(waiting.exec), now: now)
+        }
+        return alerts
     }
 
     /// A process that was running before Warden saw its exec (seeded from /proc, or adopted).
@@ -73,8 +106,17 @@ public final class EventProcessor {
         context.catalog = catalog
     }
 
-    /// Time passes with no event: enforce mode lets go of, or applies the fail mode to, what waits.
-    public func tick(now: UInt64 = WallClock.bootTimeNow()) {
+    /// Time passes with no event: judgements that waited are made, and enforce mode lets go of,
+    /// or applies the fail mode to, what waits. The result carries no event.
+    public func tick(now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult? {
+        let alerts = judgeSettledIdentities(now: now)
         enforcer?.tick(now: now)
+        return alerts.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts)
+    }
+
+    /// Replay and tests: waits until every pending identity is settled and judges what waited.
+    public func finish(now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult? {
+        interpreters.waitForAnswers()
+        return tick(now: now)
     }
 }

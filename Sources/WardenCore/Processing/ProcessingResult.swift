@@ -1,8 +1,10 @@
 /// What the spine made of one event: the event, and the alerts it raised, each carrying what
 /// enforce mode did about it.
 public struct ProcessingResult {
-    public let event: Event
-    /// Alerts on `event`, then alerts on earlier events that `event` made the spine judge again
-    /// (an interpreter reading a pipe whose network writer exec'd after it).
+    /// nil when only time passed: the alerts are about earlier events whose judgement waited
+    /// for something (an executable's identity).
+    public let event: Event?
+    /// Alerts on earlier events judged now (their judgement waited, or `event` changed their
+    /// facts: an interpreter reading a pipe whose network writer exec'd after it), and on `event`.
     public internal(set) var alerts: [Alert]
 }

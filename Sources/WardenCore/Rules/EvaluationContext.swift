@@ -101,7 +101,8 @@ public final class EvaluationContext {
     public func interpreter(of exec: ExecEvent?) -> InterpreterCatalog.Match? {
         guard let exec else { return nil }
         if let cached = interpreterByExec[exec.process.execID] { return cached }
-        let match = interpreters.match(exec)
+        // A possible copy still being compared is not cached: the spine judges its exec once known.
+        guard case .known(let match) = interpreters.recognise(exec) else { return nil }
         if interpreterByExec.count > 65536 { interpreterByExec.removeAll() }
         interpreterByExec[exec.process.execID] = match
         return match

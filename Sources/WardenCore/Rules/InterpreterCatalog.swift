@@ -7,11 +7,13 @@ public enum InterpreterKind: String, Sendable, CaseIterable {
 
 /// Recognises interpreters by what they are, not by what they are called.
 ///
-/// In order: the executable's identity (device + inode) is one of the host's interpreter binaries
-/// (so a hard link or bind mount under any name counts); its file name looks like an interpreter;
-/// a busybox applet named like a shell; or, for a file of exactly the size of a known interpreter,
-/// its bytes are that interpreter's (a renamed copy such as /tmp/.cache-helper). The last check reads
-/// the file once per (device, inode) and is cached.
+/// In order: the executable's identity (device + inode, from the kernel) is one of the host's
+/// interpreter binaries (so a hard link or bind mount under any name counts), or one the copy
+/// detector found to be a byte-for-byte copy of one; its file name looks like an interpreter; a
+/// busybox applet named like a shell. A regular file of exactly the size of a known interpreter
+/// is a candidate copy: the detector reads it off the poll thread, and until it answers the exec
+/// is `pending` (the spine waits for the answer before judging it). Nothing here reads the file
+/// system after start-up.
 public final class InterpreterCatalog {
     public struct Match: Sendable, Hashable {
         public var kind: InterpreterKind
@@ -19,21 +21,29 @@ public final class InterpreterCatalog {
         public var disguised: Bool
     }
 
-    private var byIdentity: [FileKey: InterpreterKind] = [:]
-    private var bySize: [Int: [(path: String, kind: InterpreterKind)]] = [:]
-    private var copyCache: [FileKey: InterpreterKind?] = [:]
-
-    private struct FileKey: Hashable {
-        var device: UInt32
-        var inode: UInt64
+    public enum Recognition: Sendable, Hashable {
+        case known(Match?)
+        /// A possible copy of an interpreter, being compared by the detector.
+        case pending
     }
 
-    /// An empty catalog recognises interpreters by name only.
-    public init() {}
+    private var byIdentity: [FileKey: InterpreterKind] = [:]
+    private var bySize: [UInt64: [InterpreterCopyDetector.Candidate]] = [:]
+    /// The detector's answers, by identity; bounded.
+    private var copies: [FileKey: InterpreterKind?] = [:]
+    private var asked: Set<FileKey> = []
+    private let detector: InterpreterCopyDetector?
 
-    /// Indexes the interpreters installed in the usual directories.
+    /// A catalog without host binaries recognises interpreters by name only (rule examples,
+    /// benchmarks: results independent of the host).
+    public init(detector: InterpreterCopyDetector? = nil) {
+        self.detector = detector
+    }
+
+    /// Indexes the interpreters installed in the usual directories; renamed copies of them are
+    /// recognised by content.
     public static func scanHost(directories: [String] = ["/usr/bin", "/bin", "/usr/local/bin"]) -> InterpreterCatalog {
-        let catalog = InterpreterCatalog()
+        let catalog = InterpreterCatalog(detector: InterpreterCopyDetector())
         for directory in directories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
                 guard let kind = kind(ofName: name) else { continue }
@@ -45,45 +55,57 @@ public final class InterpreterCatalog {
 
     public func add(path: String, kind: InterpreterKind) {
         guard let identity = FileStat.identity(of: path), identity.kind == .regular else { return }
-        let key = FileKey(device: identity.device, inode: identity.inode)
+        let key = FileKey(identity)
         guard byIdentity[key] == nil else { return }
         byIdentity[key] = kind
-        if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 {
-            bySize[size, default: []].append((FileStat.realPath(path), kind))
+        if identity.size > 0 {
+            bySize[identity.size, default: []].append(.init(path: FileStat.realPath(path), kind: kind))
         }
     }
 
-    /// What interpreter an exec started, if any.
+    /// What interpreter an exec started, if any, as far as known now.
     public func match(_ exec: ExecEvent) -> Match? {
-        let key = FileKey(device: exec.executable.device, inode: exec.executable.inode)
-        let name = exec.executablePath.lastPathComponent.text
-        let named = Self.kind(ofName: name)
-        if let kind = byIdentity[key] {
-            return Match(kind: kind, disguised: named != kind && !(kind == .shell && named == .shell))
-        }
-        if let named { return Match(kind: named, disguised: false) }
-        if name == "busybox", let applet = exec.argv.first?.lastPathComponent.text, Self.kind(ofName: applet) == .shell {
-            return Match(kind: .shell, disguised: false)
-        }
-        if let kind = copyOfKnownInterpreter(exec, key: key) {
-            return Match(kind: kind, disguised: true)
-        }
+        if case .known(let match) = recognise(exec) { return match }
         return nil
     }
 
-    private func copyOfKnownInterpreter(_ exec: ExecEvent, key: FileKey) -> InterpreterKind? {
-        if let cached = copyCache[key] { return cached }
-        var result: InterpreterKind?
-        let path = exec.executablePath.text
-        if exec.executable.kind == .regular,
-           let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int,
-           let candidates = bySize[size],
-           let contents = FileManager.default.contents(atPath: path) {
-            result = candidates.first { FileManager.default.contents(atPath: $0.path) == contents }?.kind
+    /// What interpreter an exec started, or that the detector is still comparing its file.
+    public func recognise(_ exec: ExecEvent) -> Recognition {
+        let key = FileKey(exec.executable)
+        let name = exec.executablePath.lastPathComponent.text
+        let named = Self.kind(ofName: name)
+        if let kind = byIdentity[key] {
+            return .known(Match(kind: kind, disguised: named != kind && !(kind == .shell && named == .shell)))
         }
-        if copyCache.count > 4096 { copyCache.removeAll() }
-        copyCache[key] = result
-        return result
+        if let named { return .known(Match(kind: named, disguised: false)) }
+        if name == "busybox", let applet = exec.argv.first?.lastPathComponent.text, Self.kind(ofName: applet) == .shell {
+            return .known(Match(kind: .shell, disguised: false))
+        }
+        if let copy = copies[key] { return .known(copy.map { Match(kind: $0, disguised: true) }) }
+        guard let detector, exec.executable.kind == .regular, let candidates = bySize[exec.executable.size] else {
+            return .known(nil)
+        }
+        if asked.insert(key).inserted {
+            detector.ask(.init(pid: exec.process.pid, identity: exec.executable, path: exec.executablePath.text,
+                               candidates: candidates))
+        }
+        return .pending
+    }
+
+    /// Takes in the detector's answers; returns the identities they settled.
+    func absorbAnswers() -> [FileKey] {
+        guard let answers = detector?.takeAnswers(), !answers.isEmpty else { return [] }
+        if copies.count > 4096 { copies.removeAll() }
+        for answer in answers {
+            copies[answer.key] = answer.kind
+            asked.remove(answer.key)
+        }
+        return answers.map(\.key)
+    }
+
+    /// Replay and tests: every question asked so far is answered.
+    func waitForAnswers() {
+        detector?.waitForAnswers()
     }
 
     /// The interpreter a file name suggests: bash, python3.11, nodejs, perl5.36, ...

@@ -24,7 +24,8 @@ public final class RuleEngine {
     func judge(_ event: Event, reading: FieldInputs = []) -> Judgement {
         context.load(event)
         let alerts = matchingRules(reading: reading).map(makeAlert)
-        return Judgement(alerts: alerts, readsProgramFromPipe: context.readsProgramFromPipe)
+        // Only a held process can be kept waiting for its pipe's writer: no cost for the rest.
+        return Judgement(alerts: alerts, readsProgramFromPipe: event.isHeld && context.readsProgramFromPipe)
     }
 
     /// Every matching rule for the loaded event, in rule-file order.
@@ -73,8 +74,8 @@ public final class RuleEngine {
 /// What the rules made of one event.
 struct Judgement {
     var alerts: [Alert]
-    /// The event is an interpreter reading its program from a pipe: who writes into the pipe (and
-    /// so the program's provenance) may still change until no process that could exec a writer
-    /// holds it, so enforce mode keeps it held until then.
+    /// The event is a held interpreter reading its program from a pipe: who writes into the pipe
+    /// (and so the program's provenance) may still change until no process that could exec a
+    /// writer holds it, so enforce mode keeps it held until then.
     var readsProgramFromPipe: Bool
 }

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import WardenCore
+
+/// The processing spine without the kernel: ordering of stages, re-judging, deferred identities.
+@Suite("Processing spine")
+struct ProcessorTests {
+    private static let rules = """
+        - rule: disguised-shell
+          condition: evt.type = exec and proc.is_shell and proc.interpreter_disguised
+          output: "%proc.exe is a shell"
+          priority: Warning
+        - rule: any-exec
+          condition: evt.type = exec
+          output: "%proc.exe"
+          priority: Debug
+        """
+
+    private static func processor() throws -> EventProcessor {
+        let set = try RuleSet(sources: [RuleSource(yaml: rules, file: "t.yaml")], names: ["t.yaml"])
+        return EventProcessor(ProcessorConfiguration(rules: set, catalog: AgentCatalog(), homes: [],
+                                                     interpreters: InterpreterCatalog.scanHost()))
+    }
+
+    private static func exec(_ path: String, id: UInt64) throws -> Event {
+        let identity = try #require(FileStat.identity(of: path))
+        let process = ProcessRef(bootTime: id, pid: UInt32(getpid()), tid: UInt32(getpid()), execID: id, parentExecID: 0,
+                                 sessionID: 1, agentID: 1)
+        return .exec(ExecEvent(process: process, ppid: 1, comm: ByteString("x"), filename: ByteString(path),
+                               interpreter: ByteString(path), executablePath: ByteString(path), executable: identity,
+                               cwd: ByteString("/"), argv: [ByteString(path)]))
+    }
+
+    private static func copy(of source: String, named name: String, change: Bool = false) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-spine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        if change { bytes[bytes.count / 2] ^= 0xFF }
+        let path = directory.appendingPathComponent(name).path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("a renamed copy of an interpreter is judged once the detector has compared it, off the calling thread")
+    func renamedCopyWaitsForItsIdentity() throws {
+        let dash = FileStat.realPath("/bin/sh")
+        let copy = try Self.copy(of: dash, named: ".cache-helper")
+        let processor = try Self.processor()
+        let first = processor.process(try Self.exec(copy, id: 10), now: 0)
+        #expect(first.alerts.isEmpty, "judged before its identity was known: \(first.alerts.map(\.ruleID))")
+        let later = try #require(processor.finish(now: 1))
+        #expect(later.event == nil)
+        #expect(later.alerts.map(\.ruleID) == ["disguised-shell", "any-exec"])
+        // Known from now on: the next exec of the same file is judged at once.
+        #expect(processor.process(try Self.exec(copy, id: 11), now: 2).alerts.map(\.ruleID) == ["disguised-shell", "any-exec"])
+    }
+
+    @Test("a file of an interpreter's size that is not a copy is judged as what it is")
+    func sameSizeOtherContent() throws {
+        let copy = try Self.copy(of: FileStat.realPath("/bin/sh"), named: "tool", change: true)
+        let processor = try Self.processor()
+        #expect(processor.process(try Self.exec(copy, id: 20), now: 0).alerts.isEmpty)
+        #expect(try #require(processor.finish(now: 1)).alerts.map(\.ruleID) == ["any-exec"])
+    }
+
+    @Test("the host's own interpreters and unrelated files are judged at once")
+    func knownIdentities() throws {
+        let processor = try Self.processor()
+        #expect(processor.process(try Self.exec(FileStat.realPath("/bin/sh"), id: 30), now: 0).alerts.map(\.ruleID) == ["any-exec"])
+        #expect(processor.process(try Self.exec("/usr/bin/env", id: 31), now: 0).alerts.map(\.ruleID) == ["any-exec"])
+        #expect(processor.finish(now: 1) == nil)
+    }
+}
