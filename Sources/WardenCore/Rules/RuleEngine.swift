@@ -54,10 +54,10 @@ public final class RuleEngine {
 
     private func makeAlert(_ rule: CompiledRule) -> Alert {
         let c = context
-        let outcome: String
+        let outcome: EnforcementOutcome
         switch rule.source.action {
-        case .alert: outcome = "none"
-        case .kill: outcome = enforce ? "undecided" : "would kill (audit mode)"
+        case .alert: outcome = .notApplicable
+        case .kill: outcome = enforce ? .undecided : .wouldKillInAuditMode
         }
         let fields: [(String, String)] = Self.outputFields.compactMap { key, definition in
             if definition.name == "file.path", c.file == nil { return nil }
