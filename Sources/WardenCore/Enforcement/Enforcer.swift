@@ -116,11 +116,10 @@ public final class Enforcer {
     /// them would only stall the reader.
     private func pipeWriterMayStillExec(_ reader: ExecEvent) -> Bool {
         let pipe = reader.stdio[0].inode
-        let proc = ProcFS()
         return lineage.liveRecords { record in
             record.sessionID == reader.process.sessionID && record.pid != reader.process.pid
                 && record.exec?.process.execID != record.execID
-        }.contains { proc.writes(pipe: pipe, pid: $0.pid) }
+        }.contains { control.writesToPipe(pid: $0.pid, pipeInode: pipe) }
     }
 
     // MARK: Decisions
