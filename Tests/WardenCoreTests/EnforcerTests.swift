@@ -29,6 +29,16 @@ struct EnforcerTests {
         enforcer.act(on: event, alerts: &alerts, readsProgramFromPipe: readsProgramFromPipe, now: now)
     }
 
+    /// No process is killed before an ancestor of it (the offender aside): a parent that saw its
+    /// child die could act on it before its own kill.
+    private func parentsFirst(_ killed: [UInt32], offender: UInt32, in world: EnforcerWorld) -> Bool {
+        let order = killed.filter { $0 != offender }
+        return order.indices.allSatisfy { index in
+            let ancestors = world.table.ancestors(of: world.table.latest(pid: order[index])!.execID).map(\.pid)
+            return !order[(index + 1)...].contains(where: ancestors.contains)
+        }
+    }
+
     // MARK: Kill order and scope
 
     @Test("a held offender's tool call dies first, the offender last: outermost ancestor below the agent and all under it")
@@ -39,6 +49,7 @@ struct EnforcerTests {
         #expect(killed.last == 106, "\(killed)")
         #expect(Set(killed.dropLast()) == [101, 102, 103, 104, 105], "\(killed)")
         #expect(killed.count == 6, "each once, nothing else (not the agent 100, not tool call B, not session 2)")
+        #expect(killed.first == 101 && parentsFirst(killed, offender: 106, in: world), "\(killed)")
         #expect(world.control.signals.allSatisfy { if case .kill = $0 { return true } else { return false } })
         #expect(outcome == .killed(when: .beforeFirstInstruction, companions: 5, companionScope: .toolCall))
         #expect(outcome.mechanism == .holdKill)
@@ -52,6 +63,7 @@ struct EnforcerTests {
         let killed = world.control.killed
         #expect(killed.first == 106, "\(killed)")
         #expect(Set(killed.dropFirst()) == [101, 102, 103, 104, 105] && killed.count == 6, "\(killed)")
+        #expect(killed[1] == 101 && parentsFirst(killed, offender: 106, in: world), "\(killed)")
         #expect(outcome == .killed(when: .afterEvent, companions: 5, companionScope: .toolCall))
         #expect(outcome.mechanism == .lateKill)
         #expect(outcome.description == "killed after the event; it may have acted; 5 more in its tool call")
@@ -87,6 +99,8 @@ struct EnforcerTests {
         let killed = world.control.killed
         #expect(killed.last == 106)
         #expect(Set(killed.dropLast()) == [100, 101, 102, 103, 104, 105, 110, 111] && killed.count == 9, "\(killed)")
+        #expect(killed.first == 100 && parentsFirst(killed, offender: 106, in: world),
+                "the agent first: killed after its tool call, it could see it die and start the next one: \(killed)")
         #expect(outcome == .killed(when: .beforeFirstInstruction, companions: 8, companionScope: .agentSession))
         #expect(outcome.description == "killed before its first instruction; 8 more in its agent session")
     }

@@ -156,19 +156,25 @@ public final class Enforcer {
     }
 
     /// The other live processes a kill takes down: the whole session with --kill-agent, the tool
-    /// call for `kill_scope: tool_call`, none otherwise.
+    /// call for `kill_scope: tool_call`, none otherwise; parents before their children.
     private func companions(of process: ProcessRef, scope: KillScope, rootPID: UInt32?) -> [ProcessRecord] {
+        let records: [ProcessRecord]
         if policy.killAgent {
-            return lineage.liveRecords { $0.sessionID == process.sessionID && $0.execID != process.execID }
+            records = lineage.liveRecords { $0.sessionID == process.sessionID && $0.execID != process.execID }
+        } else {
+            guard scope == .toolCall else { return [] }
+            // The tool call: the outermost ancestor below the agent root (nearest-first chain).
+            let chain = (lineage[process.execID].map { [$0] } ?? []) + lineage.ancestors(of: process.execID)
+            guard let toolCall = chain.last(where: { $0.pid != rootPID && $0.sessionID == process.sessionID }) else { return [] }
+            records = lineage.liveRecords { record in
+                record.execID != process.execID && record.sessionID == process.sessionID
+                    && (record.execID == toolCall.execID || lineage.ancestors(of: record.execID).contains { $0.execID == toolCall.execID })
+            }
         }
-        guard scope == .toolCall else { return [] }
-        // The tool call: the outermost ancestor below the agent root (nearest-first chain).
-        let chain = (lineage[process.execID].map { [$0] } ?? []) + lineage.ancestors(of: process.execID)
-        guard let toolCall = chain.last(where: { $0.pid != rootPID && $0.sessionID == process.sessionID }) else { return [] }
-        return lineage.liveRecords { record in
-            record.execID != process.execID && record.sessionID == process.sessionID
-                && (record.execID == toolCall.execID || lineage.ancestors(of: record.execID).contains { $0.execID == toolCall.execID })
-        }
+        // A parent killed after its child can see the child die and act before its own kill lands:
+        // the agent's shell writes the tool call's status and forks the next tool call, which Warden,
+        // stopping once the agent is gone, no longer holds.
+        return records.map { ($0, lineage.ancestors(of: $0.execID).count) }.sorted { $0.1 < $1.1 }.map(\.0)
     }
 
     // MARK: Guarded files
