@@ -189,6 +189,10 @@ extension SensorSet: ProcessControl {
         }
     }
 
+    public func writesToPipe(pid: UInt32, pipeInode: UInt64) -> Bool {
+        ProcFS().writes(pipe: pipeInode, pid: pid)
+    }
+
     /// Every process still held gets the fail mode (after `detach()` and the last events were
     /// judged, these are holds whose events were never read). Returns how many were signalled.
     public func releaseAllHeld(failClosed: Bool) -> Int {

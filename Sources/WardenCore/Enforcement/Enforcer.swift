@@ -53,11 +53,8 @@ public final class Enforcer {
             // kill must not claim "before" otherwise. (`resume` checks the table itself.)
             let held = held && control.isHeld(pid: process.pid, execID: process.execID)
             let scope: KillScope = killing.contains { alerts[$0].killScope == .toolCall } ? .toolCall : .process
-            let verdict = kill(process, opened: event.isOpen, held: held, scope: scope, now: now)
-            for index in killing {
-                alerts[index].mechanism = verdict.mechanism
-                alerts[index].outcome = verdict.outcome
-            }
+            let outcome = kill(process, opened: event.isOpen, held: held, scope: scope, now: now)
+            for index in killing { alerts[index].outcome = outcome }
             return
         }
         guard held else { return }
@@ -119,11 +116,10 @@ public final class Enforcer {
     /// them would only stall the reader.
     private func pipeWriterMayStillExec(_ reader: ExecEvent) -> Bool {
         let pipe = reader.stdio[0].inode
-        let proc = ProcFS()
         return lineage.liveRecords { record in
             record.sessionID == reader.process.sessionID && record.pid != reader.process.pid
                 && record.exec?.process.execID != record.execID
-        }.contains { proc.writes(pipe: pipe, pid: $0.pid) }
+        }.contains { control.writesToPipe(pid: $0.pid, pipeInode: pipe) }
     }
 
     // MARK: Decisions
@@ -136,14 +132,13 @@ public final class Enforcer {
         }
     }
 
-    private func kill(_ process: ProcessRef, opened: Bool, held: Bool, scope: KillScope, now: UInt64) -> (mechanism: String, outcome: String) {
+    private func kill(_ process: ProcessRef, opened: Bool, held: Bool, scope: KillScope, now: UInt64) -> EnforcementOutcome {
         awaitingWriter[process.execID] = nil
         let rootPID = lineage[process.sessionID]?.pid
         if process.pid == rootPID && !policy.killAgent {
             if held { resume(process.pid, execID: process.execID, heldSince: process.bootTime, now: now) }
-            return ("none", "not killed: it is the agent itself (--kill-agent kills agents)")
+            return .sparedAgent
         }
-        let mechanism = held ? "hold-kill" : "late-kill"
         let others = companions(of: process, scope: scope, rootPID: rootPID)
         func killOthers() -> Int { others.filter { control.kill(pid: $0.pid, execID: $0.execID) == .sent }.count }
         // A held offender cannot act, so the rest of its scope goes first: killed first, it would
@@ -151,31 +146,35 @@ public final class Enforcer {
         // offender goes first.
         let alsoKilled = held ? killOthers() : 0
         guard control.kill(pid: process.pid, execID: process.execID) == .sent else {
-            return (mechanism, "already gone")
+            return .alreadyGone(wasHeld: held)
         }
         if held { statistics.recordHold(nanoseconds: now &- process.bootTime) }
         statistics.killed += 1
-        var outcome = !held ? "killed after the event; it may have acted"
-            : opened ? "killed before it used the file" : "killed before its first instruction"
         let scopeKilled = held ? alsoKilled : killOthers()
-        if scopeKilled > 0 { outcome += "; \(scopeKilled) more in its \(policy.killAgent ? "agent session" : "tool call")" }
-        return (mechanism, outcome)
+        return .killed(when: !held ? .afterEvent : opened ? .beforeFileUse : .beforeFirstInstruction,
+                       companions: scopeKilled, companionScope: policy.killAgent ? .agentSession : .toolCall)
     }
 
     /// The other live processes a kill takes down: the whole session with --kill-agent, the tool
-    /// call for `kill_scope: tool_call`, none otherwise.
+    /// call for `kill_scope: tool_call`, none otherwise; parents before their children.
     private func companions(of process: ProcessRef, scope: KillScope, rootPID: UInt32?) -> [ProcessRecord] {
+        let records: [ProcessRecord]
         if policy.killAgent {
-            return lineage.liveRecords { $0.sessionID == process.sessionID && $0.execID != process.execID }
+            records = lineage.liveRecords { $0.sessionID == process.sessionID && $0.execID != process.execID }
+        } else {
+            guard scope == .toolCall else { return [] }
+            // The tool call: the outermost ancestor below the agent root (nearest-first chain).
+            let chain = (lineage[process.execID].map { [$0] } ?? []) + lineage.ancestors(of: process.execID)
+            guard let toolCall = chain.last(where: { $0.pid != rootPID && $0.sessionID == process.sessionID }) else { return [] }
+            records = lineage.liveRecords { record in
+                record.execID != process.execID && record.sessionID == process.sessionID
+                    && (record.execID == toolCall.execID || lineage.ancestors(of: record.execID).contains { $0.execID == toolCall.execID })
+            }
         }
-        guard scope == .toolCall else { return [] }
-        // The tool call: the outermost ancestor below the agent root (nearest-first chain).
-        let chain = (lineage[process.execID].map { [$0] } ?? []) + lineage.ancestors(of: process.execID)
-        guard let toolCall = chain.last(where: { $0.pid != rootPID && $0.sessionID == process.sessionID }) else { return [] }
-        return lineage.liveRecords { record in
-            record.execID != process.execID && record.sessionID == process.sessionID
-                && (record.execID == toolCall.execID || lineage.ancestors(of: record.execID).contains { $0.execID == toolCall.execID })
-        }
+        // A parent killed after its child can see the child die and act before its own kill lands:
+        // the agent's shell writes the tool call's status and forks the next tool call, which Warden,
+        // stopping once the agent is gone, no longer holds.
+        return records.map { ($0, lineage.ancestors(of: $0.execID).count) }.sorted { $0.1 < $1.1 }.map(\.0)
     }
 
     // MARK: Guarded files

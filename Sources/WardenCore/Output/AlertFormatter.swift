@@ -21,7 +21,7 @@ public struct AlertFormatter {
         let chain = alert.lineage.map { TerminalText.escape($0.name) } + [alert.process.map { TerminalText.escape($0.name) } ?? "?"]
         line += " chain=\(chain.joined(separator: ">"))"
         if !alert.evidence.isEmpty { line += " evidence=[\(alert.evidence.map { TerminalText.escape(ByteString($0)) }.joined(separator: "; "))]" }
-        if alert.action == .kill { line += " action=kill mechanism=\(alert.mechanism) outcome=\(alert.outcome)" }
+        if alert.action == .kill { line += " action=kill mechanism=\(alert.outcome.mechanism.rawValue) outcome=\(alert.outcome.description)" }
         return line
     }
 
@@ -76,8 +76,8 @@ public struct AlertFormatter {
         for item in alert.evidence { json.string(item) }
         json.endArray()
         json.key("action"); json.string(alert.action.rawValue)
-        json.key("mechanism"); json.string(alert.mechanism)
-        json.key("outcome"); json.string(alert.outcome)
+        json.key("mechanism"); json.string(alert.outcome.mechanism.rawValue)
+        json.key("outcome"); json.string(alert.outcome.description)
         json.endObject()
         json.endObject()
     }

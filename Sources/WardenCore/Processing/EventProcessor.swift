@@ -71,7 +71,7 @@ public final class EventProcessor {
     /// Enforce mode acts on what the rules found; audit mode says what it would have done.
     private func decide(_ event: Event, _ alerts: inout [Alert], readsProgramFromPipe: Bool, late: Bool, now: UInt64) {
         guard let enforcer else {
-            for index in alerts.indices where alerts[index].action == .kill { alerts[index].outcome = "would kill (audit mode)" }
+            for index in alerts.indices where alerts[index].action == .kill { alerts[index].outcome = .wouldKillInAuditMode }
             return
         }
         enforcer.act(on: event, alerts: &alerts, readsProgramFromPipe: readsProgramFromPipe, late: late, now: now)

@@ -7,12 +7,8 @@ public struct Alert: Sendable {
     public var output: String
     public var action: RuleAction
     public var killScope: KillScope
-    /// How enforce mode acted: "hold-kill" (killed while the kernel held it), "late-kill" (killed
-    /// after the event), or "none".
-    public var mechanism: String = "none"
-    /// What happened because of the action: "none", "would kill (audit mode)", "killed before
-    /// its first instruction", ...
-    public var outcome: String
+    /// What the action led to; it names the `mechanism` and `outcome` fields of the output.
+    public var outcome: EnforcementOutcome
     public var event: Event
     public var agent: String?
     public var process: ProcessRecord?

@@ -65,7 +65,7 @@ public final class RuleEngine {
         return Alert(
             ruleID: rule.id, description: rule.source.description, priority: rule.source.priority,
             tags: rule.source.tags, output: rule.renderOutput(c), action: rule.source.action,
-            killScope: rule.source.killScope, outcome: rule.source.action == .kill ? "undecided" : "none",
+            killScope: rule.source.killScope, outcome: rule.source.action == .kill ? .undecided : .notApplicable,
             event: c.event, agent: c.catalog.name(of: c.event.process?.agentID ?? 0), process: c.record,
             lineage: c.ancestors.reversed(), evidence: c.facts.evidence, fields: fields)
     }
