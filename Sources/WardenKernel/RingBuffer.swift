@@ -38,7 +38,7 @@ final class RingBuffer {
     }
 
     /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers every record in the buffer.
-    /// Records are mostly submitted without a wakeup (bpf/warden.bpf.c), and epoll reports the
+    /// Records are mostly submitted without a wakeup (bpf/lib/submit.h), and epoll reports the
     /// buffer only on one, so the buffer is read after every wait, woken or timed out.
     func poll(timeoutMilliseconds: Int32) throws {
         let result = ring_buffer__poll(ring, timeoutMilliseconds)

@@ -44,7 +44,7 @@ public final class SensorSet: @unchecked Sendable {
         try PreflightError.check()
         let start = WallClock.now(CLOCK_MONOTONIC)
         self.options = options
-        object = try BPFObject(elf: PackageResources.warden_bpf_o, name: "warden")
+        object = try BPFObject(elf: SensorImage.elf, name: "warden")
         try object.setReadOnlyData(warden_config(exec_id_base: options.execIDBase,
                                                  monitor_tgid: UInt32(getpid()),
                                                  host_wide: options.hostWide ? 1 : 0,
@@ -139,7 +139,7 @@ public final class SensorSet: @unchecked Sendable {
 
     /// Polls the ring buffer on the calling thread until `stop` is set, then drains what is left.
     /// Returns the number of records that could not be decoded.
-    /// The kernel wakes the poller only for held processes (see `submit_with` in bpf/warden.bpf.c),
+    /// The kernel wakes the poller only for held processes (see `submit_with` in bpf/lib/submit.h),
     /// so the timeout is also the longest an ordinary event waits.
     public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32 = 10) throws -> UInt64 {
         let ring = try RingBuffer(map: events, sink: sink)

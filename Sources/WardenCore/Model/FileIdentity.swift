@@ -15,9 +15,11 @@ public struct FileIdentity: Sendable, Hashable {
     public var mode: UInt16
     /// For sockets: AF_UNIX (1), AF_INET (2), AF_INET6 (10), ...
     public var socketFamily: UInt8
+    /// The inode's size (i_size) when the kernel made the event: bytes of a regular file.
+    public var size: UInt64
 
     public init(kind: FileKind, inode: UInt64, device: UInt32, rdev: UInt32 = 0, links: UInt32 = 1, mode: UInt16 = 0,
-                socketFamily: UInt8 = 0) {
+                socketFamily: UInt8 = 0, size: UInt64 = 0) {
         self.kind = kind
         self.inode = inode
         self.device = device
@@ -25,6 +27,7 @@ public struct FileIdentity: Sendable, Hashable {
         self.links = links
         self.mode = mode
         self.socketFamily = socketFamily
+        self.size = size
     }
 
     public static let none = FileIdentity(kind: .none, inode: 0, device: 0, links: 0)
