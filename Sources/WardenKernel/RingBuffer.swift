@@ -1,5 +1,6 @@
 internal import CLibBPF
 import Glibc
+import Synchronization
 import WardenCore
 
 /// Consumes Warden's BPF ring buffer and hands each decoded record to a sink.
@@ -35,6 +36,18 @@ final class RingBuffer {
         } catch {
             decodeFailures += 1
         }
+    }
+
+    /// Polls on the calling thread until `stop` is set, then drains what is left. The kernel wakes
+    /// the poller only for held processes (`submit_with` in bpf/lib/submit.h), so the timeout is
+    /// also the longest an ordinary event waits. The sink gets `idle()` after every poll.
+    func run(until stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32) throws {
+        while !stop.load(ordering: .acquiring) {
+            try poll(timeoutMilliseconds: timeoutMilliseconds)
+            sink.idle()
+        }
+        drain()
+        sink.idle()
     }
 
     /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers every record in the buffer.

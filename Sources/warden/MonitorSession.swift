@@ -38,7 +38,7 @@ final class MonitorSession: @unchecked Sendable {
         sensorOptions.enforce = policy != nil
         sensorOptions.failClosed = policy?.failMode == .closed
         sensors = try SensorSet(options: sensorOptions)
-        try sensors.install(matches)
+        try sensors.agents.install(matches)
 
         let export = try options.output.map { try FDWriter(path: $0) }
         let context = OutputContext(catalog: catalog)
@@ -49,13 +49,13 @@ final class MonitorSession: @unchecked Sendable {
                                            interpreters: InterpreterCatalog.scanHost(), catalog: catalog)
         let engine = RuleEngine(ruleSet: try options.rules.load(), context: evaluation)
         let enforcer = policy.map {
-            Enforcer(policy: $0, control: sensors, lineage: lineage, guardedPaths: engine.ruleSet.guardedPaths, homes: homes)
+            Enforcer(policy: $0, control: sensors.processControl, lineage: lineage, guardedPaths: engine.ruleSet.guardedPaths, homes: homes)
         }
         pipeline = EventPipeline(
             configuration: .init(showEvents: options.events, format: options.format, colour: isatty(1) == 1 && options.format == .text,
                                  minimumPriority: Priority(name: options.minPriority) ?? .debug),
             context: context, stdout: FDWriter(fd: 1), export: export, lineage: lineage, engine: engine,
-            enforcer: enforcer, lossSource: { sensors.lossTotals() })
+            enforcer: enforcer, lossSource: { sensors.counters.lossTotals() })
         seeder = LineageSeeder(base: sensorOptions.execIDBase)
         try seedRunningAgents(matches: matches)
     }
@@ -88,10 +88,10 @@ final class MonitorSession: @unchecked Sendable {
                     if let id = matches.agent(of: process) { roots[process.pid] = id }
                 }
             }
-            let seeds = seeder.plan(snapshot: snapshot, roots: roots, alreadyTracked: { self.sensors.tracked(pid: $0) })
+            let seeds = seeder.plan(snapshot: snapshot, roots: roots, alreadyTracked: { self.sensors.lineage.tracked(pid: $0) })
             if seeds.isEmpty { break }
             for seed in seeds {
-                try sensors.track(pid: seed.pid, seed.tracked)
+                try sensors.lineage.track(pid: seed.pid, seed.tracked)
                 pipeline.seed(seed.record)
             }
         }
@@ -115,7 +115,7 @@ final class MonitorSession: @unchecked Sendable {
         pipeline.updateCatalog(catalog)
         let id = seeder.allocateID()
         let tracked = TrackedProcess(execID: id, parentExecID: 0, sessionID: id, agentID: agentID)
-        try sensors.track(pid: pid, tracked)
+        try sensors.lineage.track(pid: pid, tracked)
         pipeline.seed(ProcessRecord(execID: id, parentExecID: 0, sessionID: id, agentID: agentID, pid: pid,
                                     executablePath: ByteString(path), argv: argv.map { ByteString($0) },
                                     cwd: ByteString(FileManager.default.currentDirectoryPath)))
@@ -145,7 +145,7 @@ final class MonitorSession: @unchecked Sendable {
         var unreadHolds = 0
         if let enforcer = pipeline.enforcer {
             enforcer.releaseWaiting(now: WallClock.bootTimeNow())
-            unreadHolds = sensors.releaseAllHeld(failClosed: enforcer.policy.failMode == .closed)
+            unreadHolds = sensors.processControl.releaseAllHeld(failClosed: enforcer.policy.failMode == .closed)
         }
         pipeline.checkLoss()
         pipeline.idle()
@@ -159,7 +159,7 @@ final class MonitorSession: @unchecked Sendable {
 
     private func enforcementSummary(_ enforcer: Enforcer, unreadHolds: Int) -> String {
         let stats = enforcer.statistics
-        let kernel = sensors.enforcementCounters()
+        let kernel = sensors.counters.enforcement()
         var line = "warden: enforce (fail-mode \(enforcer.policy.failMode.rawValue)): \(kernel.holds) holds, \(stats.resumed) let go, \(stats.killed) killed"
         if let p50 = stats.holdPercentile(0.5), let p99 = stats.holdPercentile(0.99) {
             line += "; hold time p50 \(p50 / 1000) us, p99 \(p99 / 1000) us over \(stats.holdSamples)"
@@ -181,7 +181,7 @@ final class MonitorSession: @unchecked Sendable {
         if !kinds.isEmpty { line += " (\(kinds.joined(separator: ", ")))" }
         line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(pipeline.alertCount) alerts"
         // Every record the kernel wrote must have been read: a difference would be a silent loss.
-        let emitted = sensors.eventsEmitted()
+        let emitted = sensors.counters.eventsEmitted()
         if emitted != total + undecodable { line += "; kernel emitted \(emitted) records but \(total + undecodable) were read" }
         if pipeline.outputFailed { line += "; output failed (closed pipe or full disk)" }
         return line

@@ -13,6 +13,8 @@ public protocol ProcessControl: AnyObject {
     func isHeld(pid: UInt32, execID: UInt64) -> Bool
     /// Makes opens of these files (and of the files directly inside these directories) holds.
     func guardFiles(_ files: [FileIdentity])
+    /// Whether process `pid` holds the pipe with this inode open for writing.
+    func writesToPipe(pid: UInt32, pipeInode: UInt64) -> Bool
 }
 
 public enum SignalOutcome: Sendable, Equatable {
