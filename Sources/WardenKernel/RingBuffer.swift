@@ -53,7 +53,7 @@ final class RingBuffer {
     /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers every record in the buffer.
     /// Records are mostly submitted without a wakeup (bpf/lib/submit.h), and epoll reports the
     /// buffer only on one, so the buffer is read after every wait, woken or timed out.
-    func poll(timeoutMilliseconds: Int32) throws {
+    private func poll(timeoutMilliseconds: Int32) throws {
         let result = ring_buffer__poll(ring, timeoutMilliseconds)
         if result < 0 && result != -EINTR {
             throw KernelError("polling the ring buffer", errno: -result)
@@ -62,7 +62,7 @@ final class RingBuffer {
     }
 
     /// Delivers every record already in the buffer without waiting.
-    func drain() {
+    private func drain() {
         _ = ring_buffer__consume(ring)
     }
 }
