@@ -1,4 +1,4 @@
-internal import WardenABI
+import WardenABI
 
 /// The open flags of a file event, in Warden's own bits (`WARDEN_O_*` in warden_abi.h). The
 /// kernel side translates the architecture's O_* values into these, so they mean the same on

@@ -1,4 +1,4 @@
-internal import WardenABI
+import WardenABI
 
 /// The syscall behind a file event, by Warden's own numbering (`enum warden_syscall` in
 /// warden_abi.h): syscall numbers differ per architecture and are translated in the kernel, so no
