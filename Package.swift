@@ -18,7 +18,8 @@ let package = Package(
         // Code that runs in forked children, where only async-signal-safe C may run: fork + wait +
         // exec for `warden run`, and enforce mode's guardian and pidfd signalling.
         .target(name: "CWardenSpawn", dependencies: ["WardenABI"]),
-        // Event model, lineage, agent catalog, output. Pure Swift; testable without root.
+        // Event model, lineage, agent catalog, output. Pure Swift; testable without root. It reads
+        // the ABI's syscall and open-flag constants, never its structs.
         .target(
             name: "WardenCore",
             dependencies: ["WardenABI", .product(name: "Yams", package: "Yams")],
@@ -28,7 +29,8 @@ let package = Package(
         .target(
             name: "WardenKernel",
             dependencies: ["CLibBPF", "WardenABI", "CWardenSpawn", "WardenCore"],
-            resources: [.embedInCode("Resources/warden.bpf.o")]
+            // One object per architecture (bpf/build.sh); SensorImage picks the one for this build.
+            resources: [.embedInCode("Resources/warden.x86_64.bpf.o"), .embedInCode("Resources/warden.arm64.bpf.o")]
         ),
         .executableTarget(
             name: "warden",

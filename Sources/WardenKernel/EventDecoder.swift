@@ -82,7 +82,7 @@ public enum EventDecoder {
         return FileEvent(
             process: processRef(header),
             result: e.result, flags: e.flags, mode: e.mode,
-            syscall: Syscall(number: e.syscall),
+            syscall: Syscall(abi: e.syscall),
             file: identity(e.file),
             path: path, requested: requested,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
@@ -119,6 +119,6 @@ public enum EventDecoder {
         default: kind = .other
         }
         return FileIdentity(kind: kind, inode: id.inode, device: id.dev, rdev: id.rdev, links: id.nlink, mode: id.mode,
-                            socketFamily: id.socket_family)
+                            socketFamily: id.socket_family, size: id.size)
     }
 }

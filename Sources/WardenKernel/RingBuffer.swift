@@ -1,5 +1,6 @@
 internal import CLibBPF
 import Glibc
+import Synchronization
 import WardenCore
 
 /// Consumes Warden's BPF ring buffer and hands each decoded record to a sink.
@@ -37,10 +38,22 @@ final class RingBuffer {
         }
     }
 
+    /// Polls on the calling thread until `stop` is set, then drains what is left. The kernel wakes
+    /// the poller only for held processes (`submit_with` in bpf/lib/submit.h), so the timeout is
+    /// also the longest an ordinary event waits. The sink gets `idle()` after every poll.
+    func run(until stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32) throws {
+        while !stop.load(ordering: .acquiring) {
+            try poll(timeoutMilliseconds: timeoutMilliseconds)
+            sink.idle()
+        }
+        drain()
+        sink.idle()
+    }
+
     /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers every record in the buffer.
-    /// Records are mostly submitted without a wakeup (bpf/warden.bpf.c), and epoll reports the
+    /// Records are mostly submitted without a wakeup (bpf/lib/submit.h), and epoll reports the
     /// buffer only on one, so the buffer is read after every wait, woken or timed out.
-    func poll(timeoutMilliseconds: Int32) throws {
+    private func poll(timeoutMilliseconds: Int32) throws {
         let result = ring_buffer__poll(ring, timeoutMilliseconds)
         if result < 0 && result != -EINTR {
             throw KernelError("polling the ring buffer", errno: -result)
@@ -49,7 +62,7 @@ final class RingBuffer {
     }
 
     /// Delivers every record already in the buffer without waiting.
-    func drain() {
+    private func drain() {
         _ = ring_buffer__consume(ring)
     }
 }

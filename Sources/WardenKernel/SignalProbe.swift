@@ -15,7 +15,7 @@ public enum SignalProbe {
 
     public static func run(signal: Int32 = SIGKILL) throws -> Outcome {
         try PreflightError.check()
-        let object = try BPFObject(elf: PackageResources.warden_bpf_o, name: "warden_probe")
+        let object = try BPFObject(elf: SensorImage.elf, name: "warden_probe")
         try object.loadOnly(program: "probe_send_signal")
         let target = try object.map(named: "probe_target")
         let links = try object.attachAll()

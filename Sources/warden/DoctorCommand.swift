@@ -22,7 +22,8 @@ struct DoctorCommand: ParsableCommand {
         uname(&uts)
         let release = withUnsafeBytes(of: uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let machine = withUnsafeBytes(of: uts.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        report(machine == "x86_64", "architecture", "\(machine), kernel \(release)\(machine == "x86_64" ? "" : " (Warden's syscall decoding is x86_64 only)")", required: true)
+        let supported = machine == SensorImage.machine
+        report(supported, "architecture", "\(machine), kernel \(release)\(supported ? "" : " (this build of Warden carries sensors for \(SensorImage.machine))")", required: true)
         report(geteuid() == 0, "root", geteuid() == 0 ? "running as root" : "not root: run `sudo warden doctor`", required: true)
         let btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0
         report(btf, "kernel BTF", btf ? "/sys/kernel/btf/vmlinux (CO-RE relocations and tp_btf attach)" : "missing: needs CONFIG_DEBUG_INFO_BTF=y", required: true)

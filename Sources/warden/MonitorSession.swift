@@ -38,12 +38,12 @@ final class MonitorSession: @unchecked Sendable {
         sensorOptions.enforce = policy != nil
         sensorOptions.failClosed = policy?.failMode == .closed
         sensors = try SensorSet(options: sensorOptions)
-        try sensors.install(matches)
+        try sensors.agents.install(matches)
 
         let sensors = self.sensors
         let processor = EventProcessor(ProcessorConfiguration(
             rules: try options.rules.load(), catalog: catalog, homes: PathGlob.homeDirectories(),
-            interpreters: InterpreterCatalog.scanHost(), enforcement: policy.map { ($0, sensors) }))
+            interpreters: InterpreterCatalog.scanHost(), enforcement: policy.map { ($0, sensors.processControl) }))
         let context = OutputContext(catalog: catalog)
         var sinks = [options.format.sink(writer: FDWriter(fd: 1), showEvents: options.events,
                                          minimumPriority: Priority(name: options.minPriority) ?? .debug,
@@ -51,7 +51,7 @@ final class MonitorSession: @unchecked Sendable {
         if let output = options.output {
             sinks.append(JSONLinesSink(writer: try FDWriter(path: output), selection: .everything, context: context))
         }
-        pipeline = EventPipeline(processor: processor, sinks: sinks, lossSource: { sensors.lossTotals() },
+        pipeline = EventPipeline(processor: processor, sinks: sinks, lossSource: { sensors.counters.lossTotals() },
                                  rulesReplaced: { FileHandleStderr.write("warden: reloaded \($0.rules.count) rules") })
         seeder = LineageSeeder(base: sensorOptions.execIDBase)
         try seedRunningAgents(matches: matches)
@@ -85,10 +85,10 @@ final class MonitorSession: @unchecked Sendable {
                     if let id = matches.agent(of: process) { roots[process.pid] = id }
                 }
             }
-            let seeds = seeder.plan(snapshot: snapshot, roots: roots, alreadyTracked: { self.sensors.tracked(pid: $0) })
+            let seeds = seeder.plan(snapshot: snapshot, roots: roots, alreadyTracked: { self.sensors.lineage.tracked(pid: $0) })
             if seeds.isEmpty { break }
             for seed in seeds {
-                try sensors.track(pid: seed.pid, seed.tracked)
+                try sensors.lineage.track(pid: seed.pid, seed.tracked)
                 pipeline.processor.seed(seed.record)
             }
         }
@@ -110,7 +110,7 @@ final class MonitorSession: @unchecked Sendable {
         pipeline.updateCatalog(catalog)
         let id = seeder.allocateID()
         let tracked = TrackedProcess(execID: id, parentExecID: 0, sessionID: id, agentID: agentID)
-        try sensors.track(pid: pid, tracked)
+        try sensors.lineage.track(pid: pid, tracked)
         pipeline.processor.seed(ProcessRecord(execID: id, parentExecID: 0, sessionID: id, agentID: agentID, pid: pid,
                                     executablePath: ByteString(path), argv: argv.map { ByteString($0) },
                                     cwd: ByteString(FileManager.default.currentDirectoryPath)))
@@ -140,7 +140,7 @@ final class MonitorSession: @unchecked Sendable {
         var unreadHolds = 0
         if let enforcer = pipeline.processor.enforcer {
             enforcer.releaseWaiting(now: WallClock.bootTimeNow())
-            unreadHolds = sensors.releaseAllHeld(failClosed: enforcer.policy.failMode == .closed)
+            unreadHolds = sensors.processControl.releaseAllHeld(failClosed: enforcer.policy.failMode == .closed)
         }
         pipeline.checkLoss()
         pipeline.idle()
@@ -154,7 +154,7 @@ final class MonitorSession: @unchecked Sendable {
 
     private func enforcementSummary(_ enforcer: Enforcer, unreadHolds: Int) -> String {
         let stats = enforcer.statistics
-        let kernel = sensors.enforcementCounters()
+        let kernel = sensors.counters.enforcement()
         var line = "warden: enforce (fail-mode \(enforcer.policy.failMode.rawValue)): \(kernel.holds) holds, \(stats.resumed) let go, \(stats.killed) killed"
         if let p50 = stats.holdPercentile(0.5), let p99 = stats.holdPercentile(0.99) {
             line += "; hold time p50 \(p50 / 1000) us, p99 \(p99 / 1000) us over \(stats.holdSamples)"
@@ -174,7 +174,7 @@ final class MonitorSession: @unchecked Sendable {
         if !kinds.isEmpty { line += " (\(kinds.joined(separator: ", ")))" }
         line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(counter.alerts) alerts"
         // Every record the kernel wrote must have been read: a difference would be a silent loss.
-        let emitted = sensors.eventsEmitted()
+        let emitted = sensors.counters.eventsEmitted()
         if emitted != total + undecodable { line += "; kernel emitted \(emitted) records but \(total + undecodable) were read" }
         if pipeline.outputFailed { line += "; output failed (closed pipe or full disk)" }
         return line

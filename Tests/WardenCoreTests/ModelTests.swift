@@ -49,8 +49,25 @@ struct ModelTests {
         #expect(SyscallText.openFlags(0o1101) == "O_WRONLY|O_CREAT|O_TRUNC")
         #expect(SyscallText.openFlags(0o2000000) == "O_RDONLY|O_CLOEXEC")
         #expect(SyscallText.openFlags(0o20200002) == "O_RDWR|O_TMPFILE")
+        #expect(SyscallText.openFlags(0o600000) == "O_RDONLY|O_DIRECTORY|O_NOFOLLOW")
         #expect(SyscallText.errorName(-2) == "ENOENT")
         #expect(SyscallText.errorName(3) == nil)
+    }
+
+    @Test("open flags are Warden's bits: writes are write access, creation or truncation")
+    func openFlags() {
+        #expect(OpenFlags(rawValue: 0o1101) == [.writeOnly, .create, .truncate])
+        #expect(OpenFlags(rawValue: 0o2).accessMode == .readWrite)
+        #expect(!OpenFlags([.closeOnExec, .directory]).mayWrite)
+        #expect(OpenFlags.readWrite.mayWrite && OpenFlags.create.mayWrite && OpenFlags.truncate.mayWrite)
+        #expect(!OpenFlags([.append, .noFollow]).mayWrite)
+    }
+
+    @Test("syscalls come from the ABI's numbering, never the architecture's")
+    func syscallNames() {
+        #expect(Syscall(abi: 1) == .open && Syscall(abi: 2) == .openat && Syscall(abi: 3) == .openat2)
+        #expect(Syscall(abi: 4) == .creat && Syscall(abi: 5) == .execve && Syscall(abi: 6) == .execveat)
+        #expect(Syscall(abi: 0) == .unknown && Syscall(abi: 257) == .unknown)
     }
 
     @Test("RFC 3339 timestamps carry nanoseconds in UTC")

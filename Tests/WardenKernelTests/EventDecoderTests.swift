@@ -8,8 +8,8 @@ struct EventDecoderTests {
     @Test("Swift sees the ABI structs with the sizes the BPF side was built with")
     func layout() {
         #expect(MemoryLayout<warden_event_header>.size == 56)
-        #expect(MemoryLayout<warden_exec_event>.size == 232)
-        #expect(MemoryLayout<warden_file_event>.size == 112)
+        #expect(MemoryLayout<warden_exec_event>.size == 264)
+        #expect(MemoryLayout<warden_file_event>.size == 120)
         #expect(MemoryLayout<warden_fork_event>.size == 64)
         #expect(MemoryLayout<warden_exit_event>.size == 64)
         #expect(MemoryLayout<warden_config>.size == 24)
@@ -88,5 +88,40 @@ struct EventDecoderTests {
         #expect(open.path == "/home/secret")
         #expect(open.requested == "../secret")
         #expect(!open.succeeded)
+    }
+
+    @Test("a file record carries the syscall by Warden's numbering, its open flags and the file's size")
+    func decodeFileIdentity() throws {
+        var e = warden_file_event()
+        e.header.kind = UInt16(WARDEN_EVENT_OPEN.rawValue)
+        e.result = 3
+        e.syscall = WARDEN_SYSCALL_OPENAT2.rawValue
+        e.flags = UInt64(WARDEN_O_WRONLY.rawValue | WARDEN_O_CREAT.rawValue)
+        e.file.kind = UInt8(WARDEN_FILE_REGULAR.rawValue)
+        e.file.inode = 77
+        e.file.size = 5_000_000_123
+        e.requested = warden_string(offset: 0, length: 3)
+        e.path = warden_string(offset: 3, length: 6)
+        let bytes = record(e, data: Array("./x/tmp/x".utf8))
+        let event = try bytes.withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .open(let open) = event else { Issue.record("not an open"); return }
+        #expect(open.syscall == .openat2)
+        #expect(open.isWrite && open.openFlags.contains(.create))
+        #expect(open.file.inode == 77 && open.file.size == 5_000_000_123)
+    }
+
+    @Test("exec records carry the executable's and stdio files' sizes")
+    func decodeExecSizes() throws {
+        var e = warden_exec_event()
+        e.header.kind = UInt16(WARDEN_EVENT_EXEC.rawValue)
+        e.executable.kind = UInt8(WARDEN_FILE_REGULAR.rawValue)
+        e.executable.size = 1_234_567
+        e.stdio.2.kind = UInt8(WARDEN_FILE_REGULAR.rawValue)
+        e.stdio.2.size = 42
+        let bytes = record(e, data: [])
+        let event = try bytes.withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .exec(let exec) = event else { Issue.record("not an exec"); return }
+        #expect(exec.executable.size == 1_234_567)
+        #expect(exec.stdio[2].size == 42 && exec.stdio[0].size == 0)
     }
 }

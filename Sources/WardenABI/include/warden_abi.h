@@ -1,8 +1,8 @@
 /*
  * warden_abi.h — the one contract between Warden's BPF programs and its Swift loader.
  *
- * Compiled twice: by clang for the BPF target (bpf/warden.bpf.c) and by the host compiler as the
- * WardenABI Clang module imported by Swift. Every struct uses fixed-width types and explicit
+ * Compiled for the BPF target (bpf/warden.bpf.c, once per architecture) and by the host compiler
+ * as the WardenABI Clang module imported by Swift. Every struct uses fixed-width types and explicit
  * padding, and every size and offset the two sides rely on is checked with _Static_assert below,
  * so the layouts cannot drift apart silently.
  *
@@ -94,6 +94,52 @@ struct warden_file_identity {
 	__u16 mode;
 	__u8 kind;   /* enum warden_file_kind */
 	__u8 socket_family; /* AF_UNIX (1), AF_INET (2), AF_INET6 (10), ... for sockets; else 0 */
+	__u64 size;  /* i_size when the event was made: bytes of a regular file */
+};
+
+/*
+ * The syscall behind a file event. Warden's own numbering: syscall numbers differ per architecture
+ * (arm64 has no open or creat at all), so the kernel side translates them (bpf/lib/arch.h) and
+ * nothing else ever sees one.
+ */
+enum warden_syscall {
+	WARDEN_SYSCALL_UNKNOWN = 0,
+	WARDEN_SYSCALL_OPEN = 1,
+	WARDEN_SYSCALL_OPENAT = 2,
+	WARDEN_SYSCALL_OPENAT2 = 3,
+	WARDEN_SYSCALL_CREAT = 4,
+	WARDEN_SYSCALL_EXECVE = 5,
+	WARDEN_SYSCALL_EXECVEAT = 6,
+};
+
+/*
+ * Open flags in a file event. O_* values differ per architecture; these are Warden's own bits, and
+ * the kernel side translates (bpf/lib/arch.h). They equal the generic (and x86_64) values, so
+ * x86_64 maps by identity and the `flags` number in exported JSON means what it always meant;
+ * arm64 moves O_DIRECTORY, O_NOFOLLOW, O_DIRECT and O_LARGEFILE, the four bits it defines
+ * differently. The access mode is the value of the low two bits, not a set of flags.
+ */
+enum warden_open_flag {
+	WARDEN_O_ACCMODE = 03,
+	WARDEN_O_RDONLY = 00,
+	WARDEN_O_WRONLY = 01,
+	WARDEN_O_RDWR = 02,
+	WARDEN_O_CREAT = 0100,
+	WARDEN_O_EXCL = 0200,
+	WARDEN_O_NOCTTY = 0400,
+	WARDEN_O_TRUNC = 01000,
+	WARDEN_O_APPEND = 02000,
+	WARDEN_O_NONBLOCK = 04000,
+	WARDEN_O_DSYNC = 010000,
+	WARDEN_O_DIRECT = 040000,
+	WARDEN_O_LARGEFILE = 0100000,
+	WARDEN_O_DIRECTORY = 0200000,
+	WARDEN_O_NOFOLLOW = 0400000,
+	WARDEN_O_NOATIME = 01000000,
+	WARDEN_O_CLOEXEC = 02000000,
+	WARDEN_O_SYNC = 04000000,       /* the kernel's __O_SYNC bit; O_SYNC is this with O_DSYNC */
+	WARDEN_O_PATH = 010000000,
+	WARDEN_O_TMPFILE = 020000000,   /* the kernel's __O_TMPFILE bit; O_TMPFILE is this with O_DIRECTORY */
 };
 
 struct warden_string {
@@ -156,9 +202,9 @@ struct warden_exit_event {
 struct warden_file_event {
 	struct warden_event_header header;
 	__s64 result;   /* fd, or -errno */
-	__u64 flags;    /* open flags (O_*) */
+	__u64 flags;    /* enum warden_open_flag bits; creat reports WRONLY|CREAT|TRUNC; a failed execveat its AT_* flags */
 	__u32 mode;
-	__u32 syscall;  /* syscall number */
+	__u32 syscall;  /* enum warden_syscall */
 	struct warden_file_identity file; /* the opened file; kind NONE when the call failed */
 	struct warden_string path;      /* kernel-resolved path of the opened file, or the request joined to its directory */
 	struct warden_string requested; /* the path argument exactly as the process passed it */
@@ -217,13 +263,14 @@ struct warden_config {
 	__u32 fail_closed;      /* 1: kill a process that would be held when Warden cannot be told */
 };
 
-_Static_assert(sizeof(struct warden_file_identity) == 24, "file identity layout");
+_Static_assert(sizeof(struct warden_file_identity) == 32, "file identity layout");
+_Static_assert(__builtin_offsetof(struct warden_file_identity, size) == 24, "file size follows the fixed-width identity fields");
 _Static_assert(sizeof(struct warden_event_header) == 56, "event header layout");
-_Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 24 + 16 + 6 * 4, "exec event layout");
+_Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 32 + 16 + 6 * 4, "exec event layout");
 _Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(struct warden_exec_event), "exec data follows the fixed part");
 _Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
 _Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");
-_Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 24 + 8, "file event layout");
+_Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 32 + 8, "file event layout");
 _Static_assert(sizeof(struct warden_counters) == 40, "counters layout");
 _Static_assert(sizeof(struct warden_hold) == 32, "hold table layout");
 _Static_assert(sizeof(struct warden_process) == 32, "process table layout");

@@ -130,6 +130,7 @@ public final class FileEvent: Sendable {
     public let process: ProcessRef
     /// The fd, or -errno.
     public let result: Int64
+    /// Warden's open-flag bits (`OpenFlags`), the same on every architecture.
     public let flags: UInt64
     public let mode: UInt32
     public let syscall: Syscall
@@ -162,25 +163,9 @@ public final class FileEvent: Sendable {
     }
 
     public var succeeded: Bool { result >= 0 }
-    /// O_WRONLY, O_RDWR or O_CREAT/O_TRUNC: the process may change the file.
-    public var isWrite: Bool { flags & 0o3 != 0 || flags & 0o1100 != 0 }
-}
-
-public enum Syscall: String, Sendable {
-    case open, openat, openat2, creat, execve, execveat, unknown
-
-    /// x86_64 numbers.
-    public init(number: UInt32) {
-        switch number {
-        case 2: self = .open
-        case 59: self = .execve
-        case 85: self = .creat
-        case 257: self = .openat
-        case 322: self = .execveat
-        case 437: self = .openat2
-        default: self = .unknown
-        }
-    }
+    public var openFlags: OpenFlags { OpenFlags(rawValue: flags) }
+    /// Opened for writing (write-only or read-write), or with O_CREAT or O_TRUNC: the process may change the file.
+    public var isWrite: Bool { openFlags.mayWrite }
 }
 
 /// Records the kernel could not deliver since the last report, summed over CPUs.

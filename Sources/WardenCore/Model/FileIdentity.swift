@@ -15,7 +15,7 @@ public struct FileIdentity: Sendable, Hashable {
     public var mode: UInt16
     /// For sockets: AF_UNIX (1), AF_INET (2), AF_INET6 (10), ...
     public var socketFamily: UInt8
-    /// Bytes (the inode's i_size as the kernel saw it).
+    /// The inode's size (i_size) when the kernel made the event: bytes of a regular file.
     public var size: UInt64
 
     public init(kind: FileKind, inode: UInt64, device: UInt32, rdev: UInt32 = 0, links: UInt32 = 1, mode: UInt16 = 0,

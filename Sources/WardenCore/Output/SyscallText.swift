@@ -1,20 +1,23 @@
 /// Names for numbers that appear in file events.
 public enum SyscallText {
-    /// "O_WRONLY|O_CREAT|O_TRUNC" for open flags (x86_64 values).
+    /// "O_WRONLY|O_CREAT|O_TRUNC" for a file event's open flags (Warden's bits, the same on every
+    /// architecture).
     public static func openFlags(_ flags: UInt64) -> String {
+        let flags = OpenFlags(rawValue: flags)
         var names: [String]
-        switch flags & 0o3 {
-        case 0: names = ["O_RDONLY"]
-        case 1: names = ["O_WRONLY"]
+        switch flags.accessMode {
+        case .readOnly: names = ["O_RDONLY"]
+        case .writeOnly: names = ["O_WRONLY"]
         default: names = ["O_RDWR"]
         }
-        let known: [(UInt64, String)] = [
-            (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"),
-            (0o4000, "O_NONBLOCK"), (0o200000, "O_DIRECTORY"), (0o400000, "O_NOFOLLOW"),
-            (0o2000000, "O_CLOEXEC"), (0o10000000, "O_PATH"), (0o20000000 | 0o200000, "O_TMPFILE"),
+        let known: [(OpenFlags, String)] = [
+            (.create, "O_CREAT"), (.exclusive, "O_EXCL"), (.truncate, "O_TRUNC"), (.append, "O_APPEND"),
+            (.nonBlocking, "O_NONBLOCK"), (.directory, "O_DIRECTORY"), (.noFollow, "O_NOFOLLOW"),
+            (.closeOnExec, "O_CLOEXEC"), (.path, "O_PATH"), ([.temporaryFile, .directory], "O_TMPFILE"),
         ]
-        for (bit, name) in known where flags & bit == bit {
-            if name == "O_DIRECTORY", flags & 0o20000000 != 0 { continue }
+        for (bits, name) in known where flags.isSuperset(of: bits) {
+            // O_TMPFILE includes the O_DIRECTORY bit; name it once.
+            if bits == .directory, flags.contains(.temporaryFile) { continue }
             names.append(name)
         }
         return names.joined(separator: "|")

@@ -81,7 +81,7 @@ struct ExampleScenario {
             parent = exec(direct, parent: parent, cwd: example.cwd)
         }
         for path in example.written {
-            events.append(.open(FileEvent(process: ref(execID: allocate(), parent: parent), result: 3, flags: 0o1101,
+            events.append(.open(FileEvent(process: ref(execID: allocate(), parent: parent), result: 3, flags: Self.writeFlags,
                                           syscall: .openat, file: FileIdentity(kind: .regular, inode: 9, device: 1),
                                           path: ByteString(path), requested: ByteString(path))))
         }
@@ -99,7 +99,7 @@ struct ExampleScenario {
             let failed = example.error != nil
             let errno: Int64 = failed ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1][example.error!] ?? 2) : 3
             events.append(.open(FileEvent(process: ref(execID: opener, parent: parent), result: errno,
-                                          flags: example.write ? 0o1101 : 0, syscall: .openat,
+                                          flags: example.write ? Self.writeFlags : 0, syscall: .openat,
                                           file: failed ? .none : FileIdentity(kind: .regular, inode: 77, device: 1),
                                           path: ByteString(example.path ?? "/"), requested: ByteString(example.path ?? "/"))))
         } else {
@@ -144,6 +144,9 @@ struct ExampleScenario {
         events.append(.exec(event))
         return id
     }
+
+    /// What `echo > file` opens with.
+    static let writeFlags = OpenFlags([.writeOnly, .create, .truncate]).rawValue
 
     static func pipe(_ inode: UInt64) -> FileIdentity { FileIdentity(kind: .pipe, inode: inode, device: 12) }
 

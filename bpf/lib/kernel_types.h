@@ -6,6 +6,7 @@
  * order and the absence of other members here do not matter. Keeping this small (instead of a
  * 3 MB generated vmlinux.h) keeps the dependency surface on kernel internals visible in review.
  * Names must match the kernel's (anonymous structs and unions are matched by member name).
+ * Only types that are the same on every architecture live here; the register frame is in arch.h.
  */
 #ifndef WARDEN_KERNEL_TYPES_H
 #define WARDEN_KERNEL_TYPES_H
@@ -37,6 +38,7 @@ struct inode {
 	unsigned long i_ino;
 	unsigned int i_nlink;
 	dev_t i_rdev;
+	long long i_size;
 } CORE;
 
 struct sock_common {
@@ -138,16 +140,6 @@ struct linux_binprm {
 	const char *interp;
 } CORE;
 
-/* x86_64 register frame saved at syscall entry; orig_ax holds the syscall number. */
-struct pt_regs {
-	unsigned long di;
-	unsigned long si;
-	unsigned long dx;
-	unsigned long r10;
-	unsigned long r8;
-	unsigned long orig_ax;
-} CORE;
-
 #define SIGNAL_GROUP_EXIT 0x00000004
 #define AT_FDCWD -100
 #define S_IFMT 00170000
@@ -156,13 +148,5 @@ struct pt_regs {
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFIFO 0010000
-
-/* x86_64 syscall numbers of the calls the file sensor decodes. */
-#define NR_open 2
-#define NR_execve 59
-#define NR_creat 85
-#define NR_openat 257
-#define NR_execveat 322
-#define NR_openat2 437
 
 #endif

@@ -1,0 +1,21 @@
+import WardenABI
+
+/// The syscall behind a file event, by Warden's own numbering (`enum warden_syscall` in
+/// warden_abi.h): syscall numbers differ per architecture and are translated in the kernel, so no
+/// raw syscall number ever reaches Swift. The raw values are the JSON names.
+public enum Syscall: String, Sendable {
+    case open, openat, openat2, creat, execve, execveat, unknown
+
+    /// From the `syscall` field of a file event.
+    public init(abi value: UInt32) {
+        switch value {
+        case WARDEN_SYSCALL_OPEN.rawValue: self = .open
+        case WARDEN_SYSCALL_OPENAT.rawValue: self = .openat
+        case WARDEN_SYSCALL_OPENAT2.rawValue: self = .openat2
+        case WARDEN_SYSCALL_CREAT.rawValue: self = .creat
+        case WARDEN_SYSCALL_EXECVE.rawValue: self = .execve
+        case WARDEN_SYSCALL_EXECVEAT.rawValue: self = .execveat
+        default: self = .unknown
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// The maps of Warden's BPF object (bpf/lib/maps.h), each looked up once after load: the only
+/// place their names appear on the Swift side.
+struct SensorMaps {
+    let events: BPFMap
+    let processes: BPFMap
+    let agentExecutables: BPFMap
+    let agentPaths: BPFMap
+    let counters: BPFMap
+    let held: BPFMap
+    let guardedFiles: BPFMap
+
+    /// The ring buffer's name, for sizing it before load.
+    static let eventsName = "events"
+
+    init(loaded object: BPFObject) throws {
+        events = try object.map(named: Self.eventsName)
+        processes = try object.map(named: "processes")
+        agentExecutables = try object.map(named: "agent_executables")
+        agentPaths = try object.map(named: "agent_paths")
+        counters = try object.map(named: "counters")
+        held = try object.map(named: "held")
+        guardedFiles = try object.map(named: "guarded_files")
+    }
+}

@@ -1,0 +1,139 @@
+/*
+ * arch.h — the kernel facts that differ between architectures, behind Warden's own names.
+ *
+ * Syscall numbers, the saved register frame and the open-flag bits exist here only, once per
+ * architecture; every program and all of Swift speak enum warden_syscall and WARDEN_O_*
+ * (warden_abi.h). bpf/build.sh compiles the object once per architecture (__TARGET_ARCH_*).
+ *
+ * Each architecture provides:
+ *   struct pt_regs                    the frame sys_exit's BTF-typed argument points to
+ *   syscall_nr(regs)                  the number of the syscall that is returning
+ *   syscall_arg(regs, n)              its argument n (0-4), read at syscall exit
+ *   warden_syscall_of(nr)             WARDEN_SYSCALL_UNKNOWN for every syscall Warden ignores
+ *   warden_open_flags(flags)          the architecture's O_* bits as WARDEN_O_* bits
+ */
+#ifndef WARDEN_ARCH_H
+#define WARDEN_ARCH_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "kernel_types.h"
+#include "warden_abi.h"
+
+#if defined(__TARGET_ARCH_x86)
+
+/* ax takes the result, so orig_ax is where the number survives until exit; the argument
+ * registers are left as the caller set them. */
+struct pt_regs {
+	unsigned long di;
+	unsigned long si;
+	unsigned long dx;
+	unsigned long r10;
+	unsigned long r8;
+	unsigned long orig_ax;
+} CORE;
+
+/* A direct load through the BTF-typed pointer: no helper call, which matters in front of the
+ * filter that every syscall on the host pays for. */
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+	return regs->orig_ax;
+}
+
+static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
+{
+	switch (n) {
+	case 0: return BPF_CORE_READ(regs, di);
+	case 1: return BPF_CORE_READ(regs, si);
+	case 2: return BPF_CORE_READ(regs, dx);
+	case 3: return BPF_CORE_READ(regs, r10);
+	default: return BPF_CORE_READ(regs, r8);
+	}
+}
+
+static __always_inline enum warden_syscall warden_syscall_of(long nr)
+{
+	switch (nr) {
+	case 2: return WARDEN_SYSCALL_OPEN;
+	case 59: return WARDEN_SYSCALL_EXECVE;
+	case 85: return WARDEN_SYSCALL_CREAT;
+	case 257: return WARDEN_SYSCALL_OPENAT;
+	case 322: return WARDEN_SYSCALL_EXECVEAT;
+	case 437: return WARDEN_SYSCALL_OPENAT2;
+	default: return WARDEN_SYSCALL_UNKNOWN;
+	}
+}
+
+/* Warden's bits are x86_64's (the generic values). */
+static __always_inline __u64 warden_open_flags(__u64 flags)
+{
+	return flags;
+}
+
+#elif defined(__TARGET_ARCH_arm64)
+
+/* The kernel's frame nests regs[] in an anonymous union and struct; CO-RE matches members of
+ * anonymous members by name, so the flat declaration relocates. x0 carries the first argument in
+ * and the result out: at exit the argument is in orig_x0. */
+struct pt_regs {
+	__u64 regs[31];
+	__u64 orig_x0;
+	__s32 syscallno;
+} CORE;
+
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+	return regs->syscallno;
+}
+
+static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
+{
+	switch (n) {
+	case 0: return BPF_CORE_READ(regs, orig_x0);
+	case 1: return BPF_CORE_READ(regs, regs[1]);
+	case 2: return BPF_CORE_READ(regs, regs[2]);
+	case 3: return BPF_CORE_READ(regs, regs[3]);
+	default: return BPF_CORE_READ(regs, regs[4]);
+	}
+}
+
+/* The generic syscall table: no open and no creat (libc calls openat). */
+static __always_inline enum warden_syscall warden_syscall_of(long nr)
+{
+	switch (nr) {
+	case 56: return WARDEN_SYSCALL_OPENAT;
+	case 221: return WARDEN_SYSCALL_EXECVE;
+	case 281: return WARDEN_SYSCALL_EXECVEAT;
+	case 437: return WARDEN_SYSCALL_OPENAT2;
+	default: return WARDEN_SYSCALL_UNKNOWN;
+	}
+}
+
+/* arch/arm64/include/uapi/asm/fcntl.h: four bits differ from the generic values, and they are a
+ * permutation of the same four bit positions. */
+#define ARM64_O_DIRECTORY 040000
+#define ARM64_O_NOFOLLOW 0100000
+#define ARM64_O_DIRECT 0200000
+#define ARM64_O_LARGEFILE 0400000
+
+static __always_inline __u64 warden_open_flags(__u64 flags)
+{
+	__u64 moved = flags & (ARM64_O_DIRECTORY | ARM64_O_NOFOLLOW | ARM64_O_DIRECT | ARM64_O_LARGEFILE);
+	__u64 out = flags & ~moved;
+
+	if (moved & ARM64_O_DIRECTORY)
+		out |= WARDEN_O_DIRECTORY;
+	if (moved & ARM64_O_NOFOLLOW)
+		out |= WARDEN_O_NOFOLLOW;
+	if (moved & ARM64_O_DIRECT)
+		out |= WARDEN_O_DIRECT;
+	if (moved & ARM64_O_LARGEFILE)
+		out |= WARDEN_O_LARGEFILE;
+	return out;
+}
+
+#else
+#error "bpf/build.sh defines __TARGET_ARCH_x86 or __TARGET_ARCH_arm64"
+#endif
+
+#endif

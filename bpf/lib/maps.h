@@ -1,0 +1,119 @@
+/*
+ * maps.h — the maps and globals every program shares, and the per-CPU scratch space.
+ *
+ * The loader (Sources/WardenKernel/SensorMaps.swift) looks each map up once by these names.
+ */
+#ifndef WARDEN_MAPS_H
+#define WARDEN_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "warden_abi.h"
+
+const volatile struct warden_config config = {};
+
+/* Exec ids are config.exec_id_base + a per-load sequence number. */
+static __u64 exec_id_sequence;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_PROCESSES);
+	__type(key, __u32);
+	__type(value, struct warden_process);
+} processes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_AGENT_EXECUTABLES);
+	__type(key, struct warden_file_key);
+	__type(value, __u32);
+} agent_executables SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_AGENT_EXECUTABLES);
+	__type(key, struct warden_path_key);
+	__type(value, __u32);
+} agent_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct warden_counters);
+} counters SEC(".maps");
+
+/* Enforce mode: processes stopped until Warden decides, by tgid. Warden deletes an entry when it
+ * continues the process; on_exit deletes it when the process dies (killed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_HELD);
+	__type(key, __u32);
+	__type(value, struct warden_hold);
+} held SEC(".maps");
+
+/* Enforce mode: files, and directories (for the files directly in them), whose opens by a tool
+ * process are held for the rule engine. By identity, so links and relative paths change nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_GUARDED);
+	__type(key, struct warden_file_key);
+	__type(value, __u32);
+} guarded_files SEC(".maps");
+
+/*
+ * Per-CPU scratch space: events are assembled here and copied into the ring buffer at their real
+ * size, so a short exec does not reserve room for the longest one.
+ */
+#define NAME_MAX_LEN 255u
+
+struct exec_scratch {
+	struct warden_exec_event event;
+	__u8 data[WARDEN_EXEC_DATA_MAX];
+};
+
+struct file_scratch {
+	struct warden_file_event event;
+	__u8 data[WARDEN_FILE_DATA_MAX];
+};
+
+/* Per-CPU values are limited to 32 KiB, so events and path building use separate scratch maps. */
+struct scratch {
+	union {
+		struct exec_scratch exec;
+		struct file_scratch file;
+	};
+};
+
+struct path_scratch {
+	/* Paths are built backwards, from the last component to the root. */
+	char path[WARDEN_PATH_MAX + NAME_MAX_LEN + 1];
+	struct warden_path_key agent_path;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_space SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_scratch);
+} path_space SEC(".maps");
+
+static __always_inline struct warden_counters *this_cpu_counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+#endif

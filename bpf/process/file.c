@@ -1,0 +1,154 @@
+/*
+ * file.c — sys_exit: the results of open, openat, openat2 and creat, and execs that failed, of
+ * tracked processes. At exit, because the path argument is user memory the kernel has faulted in
+ * by then, and the opened file object exists. Included by warden.bpf.c (see there why).
+ */
+
+/* What one decoded open-like or exec-like syscall asked for. */
+struct file_request {
+	const char *path;
+	int dirfd;
+	__u64 flags; /* WARDEN_O_* bits (execveat: its AT_* flags) */
+	__u32 mode;
+	enum warden_syscall syscall;
+	bool is_exec;
+};
+
+/* Reads the arguments of `syscall`; false when there is no event to make (a successful exec is
+ * on_exec's). */
+static __always_inline bool decode_request(struct pt_regs *regs, enum warden_syscall syscall, long ret,
+					   struct file_request *r)
+{
+	r->syscall = syscall;
+	r->dirfd = AT_FDCWD;
+	r->mode = 0;
+	r->is_exec = false;
+	switch (syscall) {
+	case WARDEN_SYSCALL_OPEN:
+		r->path = (const char *)syscall_arg(regs, 0);
+		r->flags = warden_open_flags(syscall_arg(regs, 1));
+		r->mode = syscall_arg(regs, 2);
+		return true;
+	case WARDEN_SYSCALL_CREAT:
+		r->path = (const char *)syscall_arg(regs, 0);
+		r->flags = WARDEN_O_WRONLY | WARDEN_O_CREAT | WARDEN_O_TRUNC;
+		r->mode = syscall_arg(regs, 1);
+		return true;
+	case WARDEN_SYSCALL_OPENAT:
+		r->dirfd = syscall_arg(regs, 0);
+		r->path = (const char *)syscall_arg(regs, 1);
+		r->flags = warden_open_flags(syscall_arg(regs, 2));
+		r->mode = syscall_arg(regs, 3);
+		return true;
+	case WARDEN_SYSCALL_OPENAT2: {
+		struct open_how how = {};
+
+		r->dirfd = syscall_arg(regs, 0);
+		r->path = (const char *)syscall_arg(regs, 1);
+		bpf_probe_read_user(&how, sizeof(how), (void *)syscall_arg(regs, 2));
+		r->flags = warden_open_flags(how.flags);
+		r->mode = how.mode;
+		return true;
+	}
+	case WARDEN_SYSCALL_EXECVE:
+		r->path = (const char *)syscall_arg(regs, 0);
+		r->flags = 0;
+		r->is_exec = true;
+		return ret < 0;
+	case WARDEN_SYSCALL_EXECVEAT:
+		r->dirfd = syscall_arg(regs, 0);
+		r->path = (const char *)syscall_arg(regs, 1);
+		r->flags = syscall_arg(regs, 4);
+		r->is_exec = true;
+		return ret < 0;
+	default:
+		return false;
+	}
+}
+
+/* A successful open: the kernel's own file object is the truth, whatever the argument said.
+ * Writes its path at dst and returns the length; sets *hold when enforce mode guards the file. */
+static __always_inline __u32 describe_opened(struct task_struct *task, long fd, const struct warden_process *proc,
+					     struct path_scratch *ps, struct warden_file_identity *id, __u8 *dst,
+					     __u16 *flags, bool *hold)
+{
+	struct file *f = file_of_fd(task, fd);
+	__u32 len;
+
+	if (!f)
+		return 0;
+	read_identity(BPF_CORE_READ(f, f_inode), id);
+	len = resolve_path(ps, &f->f_path, dst, flags);
+	*hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && is_guarded(f);
+	return len;
+}
+
+/* A failure with a relative path: the directory it was relative to, so user space can join the
+ * two into the path the kernel looked up. */
+static __always_inline __u32 describe_base(struct task_struct *task, int dirfd, struct path_scratch *ps, __u8 *dst,
+					   __u16 *flags)
+{
+	struct file *dir = dirfd == AT_FDCWD ? NULL : file_of_fd(task, dirfd);
+
+	*flags |= WARDEN_FLAG_PATH_IS_BASE;
+	if (dir)
+		return resolve_path(ps, &dir->f_path, dst, flags);
+	return resolve_path(ps, &task->fs->pwd, dst, flags);
+}
+
+static __always_inline void emit_file_event(const struct warden_process *proc, const struct file_request *req,
+					    long ret)
+{
+	__u32 zero = 0, offset, len = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+	struct path_scratch *ps = bpf_map_lookup_elem(&path_space, &zero);
+	struct warden_file_event *e;
+	struct task_struct *task;
+	__u16 flags = 0;
+	bool hold = false;
+
+	if (!s || !ps)
+		return;
+	e = &s->file.event;
+	task = (struct task_struct *)bpf_get_current_task_btf();
+	e->result = ret;
+	e->flags = req->flags;
+	e->mode = req->mode;
+	e->syscall = req->syscall;
+	offset = copy_string(&s->file.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags);
+	set_string(&e->requested, 0, offset);
+	__builtin_memset(&e->file, 0, sizeof(e->file));
+	if (ret >= 0 && !req->is_exec)
+		len = describe_opened(task, ret, proc, ps, &e->file, &s->file.data[offset], &flags, &hold);
+	else if (offset == 0 || s->file.data[0] != '/')
+		len = describe_base(task, req->dirfd, ps, &s->file.data[offset], &flags);
+	set_string(&e->path, offset, len);
+	len += sizeof(*e) + offset;
+	e->header.flags = flags;
+	fill_header(&e->header, req->is_exec ? WARDEN_EVENT_EXEC_FAILED : WARDEN_EVENT_OPEN, len, proc);
+	if (len > sizeof(s->file))
+		return;
+	deliver(task, proc, &e->header, len, hold);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	/* Runs for every syscall of every process on the host: the syscall filter comes first, and
+	 * no helper is called before it. */
+	enum warden_syscall syscall = warden_syscall_of(syscall_nr(regs));
+	struct warden_process *proc;
+	struct file_request req;
+	__u32 tgid;
+
+	if (syscall == WARDEN_SYSCALL_UNKNOWN)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	proc = bpf_map_lookup_elem(&processes, &tgid);
+	if (!proc || tgid == config.monitor_tgid)
+		return 0;
+	if (!decode_request(regs, syscall, ret, &req))
+		return 0;
+	emit_file_event(proc, &req, ret);
+	return 0;
+}
