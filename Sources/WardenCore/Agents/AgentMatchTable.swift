@@ -17,7 +17,7 @@ public struct AgentMatchTable: Sendable, Equatable {
             let id = UInt32(index + 1)
             for pattern in agent.executables {
                 for path in PathGlob.expand(pattern, homes: homes) {
-                    addExecutable(path, id: id)
+                    addProgram(path, id: id)
                 }
             }
             for pattern in agent.commands {
@@ -26,6 +26,20 @@ public struct AgentMatchTable: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// Recognise every exec of the program at `path` as agent `id`: a native binary by its identity,
+    /// a shebang script (a venv's `bin/aider`) by its path, because at its exec the kernel's
+    /// executable is the interpreter and the script is only the path passed to execve.
+    /// False when `path` is not a regular file.
+    @discardableResult
+    public mutating func addProgram(_ path: String, id: UInt32) -> Bool {
+        guard FileStat.identity(of: path)?.kind == .regular else { return false }
+        if FileStat.isShebangScript(path) {
+            addCommand(path, id: id)
+            return true
+        }
+        return addExecutable(path, id: id)
     }
 
     /// Recognise the regular file at `path` (by identity) as agent `id`.
