@@ -15,14 +15,12 @@ public struct AgentMatchTable: Sendable, Equatable {
     public init(catalog: AgentCatalog, homes: [String] = PathGlob.homeDirectories()) {
         for (index, agent) in catalog.agents.enumerated() {
             let id = UInt32(index + 1)
-            for pattern in agent.executables {
+            // Both lists say what the author expects; each file is matched the way its kind needs,
+            // so a launcher that is a script on one host and a native binary on another (an
+            // installer's standalone build) is recognised either way.
+            for pattern in agent.executables + agent.commands {
                 for path in PathGlob.expand(pattern, homes: homes) {
                     addProgram(path, id: id)
-                }
-            }
-            for pattern in agent.commands {
-                for path in PathGlob.expand(pattern, homes: homes) {
-                    addCommand(path, id: id)
                 }
             }
         }
