@@ -170,6 +170,21 @@ struct RuleLanguageTests {
         }
     }
 
+    @Test("errors inside a condition folded over several YAML lines name their own line and column", arguments: [
+        ("- macro: m\n  condition: >-\n    proc.name = a\n      and proc.args contains \"x\\q\"\n", "t.yaml:4:32: unknown escape `\\q`"),
+        ("- macro: m\n  condition: proc.name = b and\n    proc.args = \"\\y\" # note\n", "t.yaml:3:18: unknown escape `\\y`"),
+        ("- macro: m\n  condition: |\n    proc.name = b and\n\n    proc.nmae = c\n", "t.yaml:5:5: unknown field `proc.nmae`"),
+        ("- macro: m\n  condition: >-\n    proc.name = a\n    and and\n", "t.yaml:4:9: found `and`"),
+    ])
+    func foldedLocations(yaml: String, message: String) {
+        #expect(throws: (any Error).self) { try compile(yaml + rule("m")) }
+        do {
+            _ = try compile(yaml + rule("m"))
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error.description)")
+        }
+    }
+
     @Test("\"\\n\" is a real newline: a rule matches a newline in an argument, not a backslash and an n; regex escapes are doubled")
     func newlineInArgument() throws {
         let set = try compile("""

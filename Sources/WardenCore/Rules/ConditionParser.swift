@@ -22,9 +22,13 @@ public struct ConditionParser {
     private var depth = 0
     /// Parentheses and `not` nest at most this deep; deeper input is refused, not recursed into.
     static let maximumDepth = 64
-    private let origin: SourceLocation
+    private let origin: ConditionOrigin
 
     public static func parse(_ text: String, at origin: SourceLocation) throws(RuleError) -> Expression {
+        try parse(text, at: ConditionOrigin(origin))
+    }
+
+    public static func parse(_ text: String, at origin: ConditionOrigin) throws(RuleError) -> Expression {
         var parser = try ConditionParser(text, origin: origin)
         let expression = try parser.parseOr()
         guard case .end = parser.current else {
@@ -33,7 +37,7 @@ public struct ConditionParser {
         return expression
     }
 
-    private init(_ text: String, origin: SourceLocation) throws(RuleError) {
+    private init(_ text: String, origin: ConditionOrigin) throws(RuleError) {
         self.origin = origin
         let scalars = Array(text.unicodeScalars)
         var position = 0
@@ -81,7 +85,7 @@ public struct ConditionParser {
     /// `\\ \" \' \n \t \r \xHH`. Anything else after a backslash is an error rather than kept, so a
     /// regular expression's `\.` or `\s` cannot silently mean something else: write `\\.` and `\\s`.
     /// Returns the character and how many scalars the escape spans.
-    private static func escape(_ scalars: [Unicode.Scalar], at position: Int, origin: SourceLocation) throws(RuleError) -> (Unicode.Scalar, Int) {
+    private static func escape(_ scalars: [Unicode.Scalar], at position: Int, origin: ConditionOrigin) throws(RuleError) -> (Unicode.Scalar, Int) {
         let here = origin.advanced(by: position)
         guard position + 1 < scalars.count else {
             throw RuleError(here, "unfinished escape: `\\` at the end of the condition (the string is not closed)")
