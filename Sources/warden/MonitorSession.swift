@@ -23,11 +23,13 @@ final class MonitorSession: @unchecked Sendable {
 
     init(options: StreamOptions) throws {
         self.options = options
-        catalog = try Self.loadCatalog(options.agents)
+        catalog = try Self.loadCatalog(options.agents, replace: options.replaceAgents)
         var matches = AgentMatchTable(catalog: catalog)
         for path in options.agentExe {
             let id = catalog.add(AgentDefinition(name: "exe:" + (path.split(separator: "/").last.map(String.init) ?? path)))
-            guard matches.addExecutable(path, id: id) else {
+            // A shebang launcher is matched by path, and execve sees absolute paths from PATH lookups.
+            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            guard matches.addProgram(absolute, id: id) else {
                 throw CommandError("--agent-exe \(path): not a regular file")
             }
         }
@@ -57,12 +59,20 @@ final class MonitorSession: @unchecked Sendable {
         try seedRunningAgents(matches: matches)
     }
 
-    private static func loadCatalog(_ path: String?) throws -> AgentCatalog {
-        guard let path else { return try AgentCatalog.embeddedDefaults() }
+    /// The embedded catalog, with `--agents FILE` added to it (an agent of the same name is replaced
+    /// by the file's definition), or the file alone with `--replace-agents`.
+    private static func loadCatalog(_ path: String?, replace: Bool) throws -> AgentCatalog {
+        var catalog = try AgentCatalog.embeddedDefaults()
+        guard let path else { return catalog }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw CommandError("--agents \(path): cannot read the file as UTF-8 text")
         }
-        return try AgentCatalog(yaml: text, source: path)
+        let file = try AgentCatalog(yaml: text, source: path)
+        if replace { return file }
+        for name in catalog.merge(file) {
+            FileHandleStderr.write("warden: --agents \(path): `\(name)` replaces the embedded definition")
+        }
+        return catalog
     }
 
     /// Finds agents (and --agent-pid trees) already running and writes them into the kernel's

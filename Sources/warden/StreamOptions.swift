@@ -13,15 +13,22 @@ struct StreamOptions: ParsableArguments {
     @Flag(name: .long, help: "Show every event on stdout, not only alerts and loss reports.")
     var events = false
 
-    @Option(name: .long, help: "Agent definitions (YAML) to use instead of the embedded rules/agents.yaml.")
+    @Option(name: .long, help: "Agent definitions (YAML) added to the embedded rules/agents.yaml; an agent with an embedded agent's name replaces it.")
     var agents: String?
+
+    @Flag(name: .long, help: "Use only the --agents file, not the embedded agent definitions.")
+    var replaceAgents = false
 
     @OptionGroup var rules: RuleOptions
 
     @OptionGroup var enforcement: EnforceOptions
 
-    @Option(name: .long, help: "Show alerts of at least this priority on stdout (all are exported).")
-    var minPriority: String = "Debug"
+    @Option(name: .customLong("min-priority"), help: "Show alerts of at least this priority on stdout (all are exported). Default: Notice for text output, Debug for json.")
+    var minPriorityOption: String?
+
+    /// Text on stdout is for people: Debug and Informational alerts (context, not findings) would
+    /// bury the ones that matter. JSON on stdout feeds programs and keeps everything, as --output does.
+    var minPriority: String { minPriorityOption ?? (format == .text ? "Notice" : "Debug") }
 
     @Option(name: .long, help: "Adopt a running process and all its descendants as an agent (repeatable).")
     var agentPid: [Int32] = []
@@ -42,6 +49,9 @@ struct StreamOptions: ParsableArguments {
         }
         guard Priority(name: minPriority) != nil else {
             throw ValidationError("--min-priority \(minPriority): expected one of \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if replaceAgents && agents == nil {
+            throw ValidationError("--replace-agents needs --agents FILE")
         }
         for pid in agentPid where pid <= 0 {
             throw ValidationError("--agent-pid \(pid) is not a process id")

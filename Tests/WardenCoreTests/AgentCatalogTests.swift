@@ -7,7 +7,7 @@ struct AgentCatalogTests {
     @Test("the embedded defaults parse and name the agents in THREATS.md")
     func embeddedDefaults() throws {
         let catalog = try AgentCatalog.embeddedDefaults()
-        for name in ["claude-code", "codex", "gemini-cli", "aider"] {
+        for name in ["claude-code", "codex", "gemini-cli", "aider", "mini-swe-agent", "openhands", "open-interpreter", "goose"] {
             #expect(catalog.id(of: name) != nil, "missing \(name)")
         }
         #expect(catalog.name(of: 0) == nil)
@@ -57,5 +57,42 @@ struct AgentCatalogTests {
         #expect(table.agent(of: running) == 1)
         let node = ProcProcess(pid: 6, ppid: 1, executablePath: "/usr/bin/node", executable: nil, argv: ["node", ByteString(root + "/gemini-link")])
         #expect(table.agent(of: node) == 2)
+    }
+
+    @Test("an --agents file adds to the embedded catalog; an agent of the same name replaces the embedded one in place")
+    func merge() throws {
+        var catalog = try AgentCatalog.embeddedDefaults()
+        let before = catalog.agents.count
+        let aiderID = try #require(catalog.id(of: "aider"))
+        let file = try AgentCatalog(yaml: "agents:\n  - name: aider\n    commands: [/opt/aider/bin/aider]\n    interpreters: [shell]\n  - name: in-house\n    executables: [/opt/bot]\n", source: "extra.yaml")
+        let replaced = catalog.merge(file)
+        #expect(replaced == ["aider"])
+        #expect(catalog.agents.count == before + 1)
+        #expect(catalog.id(of: "aider") == aiderID, "kept its place")
+        #expect(catalog.definition(of: aiderID)?.commands == ["/opt/aider/bin/aider"], "replaced whole, not merged key by key")
+        #expect(catalog.id(of: "in-house") == UInt32(before + 1))
+    }
+
+    @Test("a program is matched by identity when native, by path when it is a shebang launcher")
+    func programKinds() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("warden-programs-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root + "/venv/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        FileManager.default.createFile(atPath: root + "/venv/bin/aider", contents: Data("#!\(root)/venv/bin/python3\nimport aider\n".utf8))
+        FileManager.default.createFile(atPath: root + "/native", contents: Data([0x7f, 0x45, 0x4c, 0x46]))
+        var table = AgentMatchTable()
+        let script = table.addProgram(root + "/venv/bin/aider", id: 1)
+        #expect(script)
+        #expect(table.paths[root + "/venv/bin/aider"] == 1 && table.executables.isEmpty)
+        let native = table.addProgram(root + "/native", id: 2)
+        #expect(native)
+        #expect(table.executables.values.contains(2) && table.paths[root + "/native"] == nil)
+        let directory = table.addProgram(root + "/venv", id: 3)
+        #expect(!directory, "a directory is no program")
+        let missing = table.addProgram(root + "/missing", id: 3)
+        #expect(!missing)
+        // The same applies to `executables:` globs in the catalog.
+        let catalog = AgentCatalog(agents: [AgentDefinition(name: "py", executables: [root + "/venv/bin/ai*"])])
+        #expect(AgentMatchTable(catalog: catalog, homes: []).paths[root + "/venv/bin/aider"] == 1)
     }
 }

@@ -128,6 +128,85 @@ struct RuleLanguageTests {
         #expect(throws: PosixRegexError.self) { try PosixRegex("(unclosed") }
     }
 
+    private func literal(_ quoted: String) throws(RuleError) -> String? {
+        let expression = try ConditionParser.parse("proc.args = \(quoted)", at: SourceLocation(file: "t.yaml", line: 2, column: 14))
+        guard case .comparison(_, _, .string(let value), _) = expression else { return nil }
+        return value
+    }
+
+    @Test("string escapes: \\\\ \\\" \\' \\n \\t \\r \\xHH, in either kind of quotes; words are taken as written", arguments: [
+        (#""a\\b""#, "a\\b"), (#""say \"hi\"""#, "say \"hi\""), (#"'it\'s'"#, "it's"), (#""\'""#, "'"), (#"'\"'"#, "\""),
+        (#""a\nb""#, "a\nb"), (#"'a\tb'"#, "a\tb"), (#""a\rb""#, "a\rb"), (#""\x1b[31m""#, "\u{1b}[31m"), (#""\x41\x7F""#, "A\u{7f}"),
+        (#""\\n""#, "\\n"), (#""é\n""#, "é\n"), (#"a\nb"#, "a\\nb"),
+    ])
+    func escapes(quoted: String, value: String) throws {
+        #expect(try literal(quoted) == value)
+    }
+
+    @Test("a bad or unfinished escape is an error at the backslash's file:line:column, saying what was wrong", arguments: [
+        (#""os\.system""#, "t.yaml:2:29: unknown escape `\\.`; strings know \\\\ \\\" \\' \\n \\t \\r \\xHH (in a regex, double the backslash: `\\\\.`)"),
+        (#""\s+""#, "t.yaml:2:27: unknown escape `\\s`"),
+        (#""a\qb""#, "t.yaml:2:28: unknown escape `\\q`; strings know"),
+        (#""\x4g""#, "t.yaml:2:27: unfinished escape `\\x4g`: `\\x` takes exactly two hex digits"),
+        (#""\x4""#, "t.yaml:2:27: unfinished escape `\\x4\"`"),
+        (#""\x+1""#, "t.yaml:2:27: unfinished escape `\\x+1`"),
+        (#""\x00""#, "t.yaml:2:27: escape `\\x00` is outside 01-7f"),
+        (#""\xc3""#, "t.yaml:2:27: escape `\\xc3` is outside 01-7f"),
+        (#""abc\"#, "t.yaml:2:30: unfinished escape: `\\` at the end of the condition"),
+    ])
+    func badEscapes(quoted: String, message: String) {
+        do {
+            _ = try literal(quoted)
+            Issue.record("accepted \(quoted)")
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error.description)")
+        }
+    }
+
+    @Test("escape errors in a rule file name the file, line and column")
+    func escapeErrorInFile() {
+        #expect(throws: RuleError(SourceLocation(file: "t.yaml", line: 2, column: 33), "unknown escape `\\.`; strings know \\\\ \\\" \\' \\n \\t \\r \\xHH (in a regex, double the backslash: `\\\\.`)")) {
+            try compile(rule(#"proc.args regex "os\.system""#, extra: ""))
+        }
+    }
+
+    @Test("errors inside a condition folded over several YAML lines name their own line and column", arguments: [
+        ("- macro: m\n  condition: >-\n    proc.name = a\n      and proc.args contains \"x\\q\"\n", "t.yaml:4:32: unknown escape `\\q`"),
+        ("- macro: m\n  condition: proc.name = b and\n    proc.args = \"\\y\" # note\n", "t.yaml:3:18: unknown escape `\\y`"),
+        ("- macro: m\n  condition: |\n    proc.name = b and\n\n    proc.nmae = c\n", "t.yaml:5:5: unknown field `proc.nmae`"),
+        ("- macro: m\n  condition: >-\n    proc.name = a\n    and and\n", "t.yaml:4:9: found `and`"),
+    ])
+    func foldedLocations(yaml: String, message: String) {
+        #expect(throws: (any Error).self) { try compile(yaml + rule("m")) }
+        do {
+            _ = try compile(yaml + rule("m"))
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error.description)")
+        }
+    }
+
+    @Test("\"\\n\" is a real newline: a rule matches a newline in an argument, not a backslash and an n; regex escapes are doubled")
+    func newlineInArgument() throws {
+        let set = try compile("""
+        - rule: multi-line
+          condition: proc.inline_code contains "\\n"
+          output: x
+          priority: Warning
+        - rule: tab-regex
+          condition: proc.inline_code regex "^import\\\\s+os\\t"
+          output: x
+          priority: Warning
+        """)
+        let runner = RuleExampleRunner(ruleSet: set)
+        func example(_ yaml: String) throws -> RuleExample {
+            try RuleSource(yaml: "- rule: x\n  condition: proc.is_shell\n  output: x\n  priority: Debug\n  examples:\n    match:\n      - \(yaml)\n", file: "e.yaml").rules[0].examplesMatch[0]
+        }
+        // YAML double quotes decode \n and \t in the example; single quotes keep the backslash.
+        #expect(try runner.matchingRules(example(#"{argv: [python3, -c, "import os\nos.system('id')"]}"#)) == ["multi-line"])
+        #expect(try runner.matchingRules(example(#"{argv: [python3, -c, 'print("a\nb")']}"#)) == [])
+        #expect(try runner.matchingRules(example(#"{argv: [python3, -c, "import  os\tx"]}"#)) == ["tab-regex"])
+    }
+
     @Test("open rules are indexed by direction: a rule that needs file.write is not evaluated for reads")
     func openIndexByDirection() throws {
         let yaml = """

@@ -127,6 +127,39 @@ struct KernelIntegrationTests {
         #expect(events.execs(argv: ["tail", "-c1", "/etc/hostname"]).isEmpty, "plain /bin/sh is not an agent")
     }
 
+    @Test("--agent-exe takes a shebang launcher (a venv console script): its exec is the agent root and its tool commands belong to it")
+    func agentExeShebangLauncher() throws {
+        let h = try WardenHarness()
+        let export = h.path("launcher.jsonl")
+        // The shape of mini-swe-agent's `mini`: a python console script running each action with
+        // /bin/sh -c in a new session.
+        try h.write("mini", """
+        #!/usr/bin/python3
+        import subprocess
+        subprocess.run("cat /etc/hostname && head -c1 /etc/hostname", shell=True, start_new_session=True, stdout=subprocess.DEVNULL)
+
+        """, executable: true)
+        let (monitor, err) = try h.startMonitor(["--agent-exe", h.path("mini")], export: export)
+        for command in [[h.path("mini")], ["/bin/sh", "-c", "tail -c1 /etc/hostname"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+        }
+        _ = try h.stopMonitor(monitor, err)
+        let events = try WardenHarness.readEvents(export)
+
+        let root = try #require(events.ofType("exec").first { $0.string("script") == h.path("mini") }, "the launcher's exec is seen")
+        #expect(root.string("agent") == "exe:mini" && root["agent_root"] as? Bool == true)
+        let shell = try #require(events.execs(argv: ["/bin/sh", "-c", "cat /etc/hostname && head -c1 /etc/hostname"]).first)
+        #expect(shell.string("agent") == "exe:mini" && shell.string("session_id") == root.string("session_id"))
+        let cat = try #require(events.execs(argv: ["cat", "/etc/hostname"]).first)
+        #expect(cat.string("agent") == "exe:mini" && cat.string("session_id") == root.string("session_id"))
+        #expect(events.execs(argv: ["tail", "-c1", "/etc/hostname"]).isEmpty, "plain /bin/sh is not an agent")
+    }
+
     @Test("failed execs, relative failed opens and deaths by signal are reported")
     func failuresAndSignals() throws {
         let h = try WardenHarness()

@@ -92,6 +92,23 @@ public struct AgentCatalog: Sendable {
         }
     }
 
+    /// Adds the agents of `other` (an `--agents` file) to these. An agent whose name is already here
+    /// replaces that definition in place, whole (not key by key), so a host can narrow or re-path an
+    /// embedded agent; returns the names replaced.
+    @discardableResult
+    public mutating func merge(_ other: AgentCatalog) -> [String] {
+        var replaced: [String] = []
+        for agent in other.agents {
+            if let index = agents.firstIndex(where: { $0.name == agent.name }) {
+                agents[index] = agent
+                replaced.append(agent.name)
+            } else {
+                agents.append(agent)
+            }
+        }
+        return replaced
+    }
+
     /// Appends an agent and returns its kernel id.
     public mutating func add(_ agent: AgentDefinition) -> UInt32 {
         agents.append(agent)

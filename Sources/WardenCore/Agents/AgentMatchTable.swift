@@ -15,17 +15,29 @@ public struct AgentMatchTable: Sendable, Equatable {
     public init(catalog: AgentCatalog, homes: [String] = PathGlob.homeDirectories()) {
         for (index, agent) in catalog.agents.enumerated() {
             let id = UInt32(index + 1)
-            for pattern in agent.executables {
+            // Both lists say what the author expects; each file is matched the way its kind needs,
+            // so a launcher that is a script on one host and a native binary on another (an
+            // installer's standalone build) is recognised either way.
+            for pattern in agent.executables + agent.commands {
                 for path in PathGlob.expand(pattern, homes: homes) {
-                    addExecutable(path, id: id)
-                }
-            }
-            for pattern in agent.commands {
-                for path in PathGlob.expand(pattern, homes: homes) {
-                    addCommand(path, id: id)
+                    addProgram(path, id: id)
                 }
             }
         }
+    }
+
+    /// Recognise every exec of the program at `path` as agent `id`: a native binary by its identity,
+    /// a shebang script (a venv's `bin/aider`) by its path, because at its exec the kernel's
+    /// executable is the interpreter and the script is only the path passed to execve.
+    /// False when `path` is not a regular file.
+    @discardableResult
+    public mutating func addProgram(_ path: String, id: UInt32) -> Bool {
+        guard FileStat.identity(of: path)?.kind == .regular else { return false }
+        if FileStat.isShebangScript(path) {
+            addCommand(path, id: id)
+            return true
+        }
+        return addExecutable(path, id: id)
     }
 
     /// Recognise the regular file at `path` (by identity) as agent `id`.

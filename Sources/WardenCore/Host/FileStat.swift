@@ -27,4 +27,14 @@ public enum FileStat {
     public static func realPath(_ path: String) -> String {
         URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     }
+
+    /// True when the file at `path` begins with `#!`: the kernel runs it through an interpreter,
+    /// so at exec the executable it sees is the interpreter, not this file.
+    public static func isShebangScript(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var magic: (UInt8, UInt8) = (0, 0)
+        return withUnsafeMutableBytes(of: &magic) { read(fd, $0.baseAddress, 2) } == 2 && magic == (0x23, 0x21)
+    }
 }

@@ -6,6 +6,8 @@
 ///     comparison := field op value
 ///     value      := 'string' | "string" | number | word | '(' item (',' item)* ')'
 ///
+/// Quoted strings take the escapes `\\ \" \' \n \t \r \xHH` (see `escape`); words are taken as written.
+///
 /// Errors carry the file, line and column, what was found and what was expected.
 public struct ConditionParser {
     private enum Token: Equatable {
@@ -20,9 +22,13 @@ public struct ConditionParser {
     private var depth = 0
     /// Parentheses and `not` nest at most this deep; deeper input is refused, not recursed into.
     static let maximumDepth = 64
-    private let origin: SourceLocation
+    private let origin: ConditionOrigin
 
     public static func parse(_ text: String, at origin: SourceLocation) throws(RuleError) -> Expression {
+        try parse(text, at: ConditionOrigin(origin))
+    }
+
+    public static func parse(_ text: String, at origin: ConditionOrigin) throws(RuleError) -> Expression {
         var parser = try ConditionParser(text, origin: origin)
         let expression = try parser.parseOr()
         guard case .end = parser.current else {
@@ -31,7 +37,7 @@ public struct ConditionParser {
         return expression
     }
 
-    private init(_ text: String, origin: SourceLocation) throws(RuleError) {
+    private init(_ text: String, origin: ConditionOrigin) throws(RuleError) {
         self.origin = origin
         let scalars = Array(text.unicodeScalars)
         var position = 0
@@ -58,12 +64,11 @@ public struct ConditionParser {
                 var closed = false
                 while position < scalars.count {
                     let d = scalars[position]
-                    // Only the quote and the backslash itself are escapes; any other backslash
-                    // stays, so regular expressions keep theirs (`os\.system`).
-                    if d == "\\", position + 1 < scalars.count, scalars[position + 1] == c || scalars[position + 1] == "\\" {
-                        value.append(scalars[position + 1]); position += 2; continue
-                    }
                     if d == c { closed = true; position += 1; break }
+                    if d == "\\" {
+                        let (decoded, length) = try Self.escape(scalars, at: position, origin: origin)
+                        value.append(decoded); position += length; continue
+                    }
                     value.append(d); position += 1
                 }
                 guard closed else { throw RuleError(origin.advanced(by: start), "unterminated string starting here") }
@@ -74,6 +79,41 @@ public struct ConditionParser {
             }
         }
         tokens.append((.end, scalars.count))
+    }
+
+    /// The escapes of quoted strings (docs/rules.md), as in Falco's condition strings plus `\xHH`:
+    /// `\\ \" \' \n \t \r \xHH`. Anything else after a backslash is an error rather than kept, so a
+    /// regular expression's `\.` or `\s` cannot silently mean something else: write `\\.` and `\\s`.
+    /// Returns the character and how many scalars the escape spans.
+    private static func escape(_ scalars: [Unicode.Scalar], at position: Int, origin: ConditionOrigin) throws(RuleError) -> (Unicode.Scalar, Int) {
+        let here = origin.advanced(by: position)
+        guard position + 1 < scalars.count else {
+            throw RuleError(here, "unfinished escape: `\\` at the end of the condition (the string is not closed)")
+        }
+        switch scalars[position + 1] {
+        case "\\": return ("\\", 2)
+        case "\"": return ("\"", 2)
+        case "'": return ("'", 2)
+        case "n": return ("\n", 2)
+        case "t": return ("\t", 2)
+        case "r": return ("\r", 2)
+        case "x":
+            let digits = scalars[(position + 2)..<min(position + 4, scalars.count)]
+            guard digits.count == 2, digits.allSatisfy(\.properties.isASCIIHexDigit),
+                  let byte = UInt8(String(String.UnicodeScalarView(digits)), radix: 16) else {
+                throw RuleError(here, "unfinished escape `\\x\(String(String.UnicodeScalarView(digits)))`: `\\x` takes exactly two hex digits (`\\x1b`)")
+            }
+            // Values are UTF-8 text without NUL bytes (argv, paths): a NUL or a lone byte of a
+            // multi-byte character could never match. Other characters are written as they are.
+            guard byte >= 0x01, byte <= 0x7f else {
+                throw RuleError(here, "escape `\\x\(String(String.UnicodeScalarView(digits)))` is outside 01-7f: values never hold NUL or lone non-ASCII bytes; write the character itself")
+            }
+            return (Unicode.Scalar(byte), 4)
+        case let other:
+            let hint = "sSdDwW.()[]{}*+?|^$/-".unicodeScalars.contains(other)
+                ? " (in a regex, double the backslash: `\\\\\(other)`)" : ""
+            throw RuleError(here, "unknown escape `\\\(other)`; strings know \\\\ \\\" \\' \\n \\t \\r \\xHH\(hint)")
+        }
     }
 
     private var current: Token { tokens[index].0 }

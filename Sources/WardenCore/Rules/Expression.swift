@@ -19,6 +19,28 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Where each character of a condition sits in its file. YAML folds a condition written over
+/// several lines (a `>-` block scalar, a long plain scalar) into one; each source line's first
+/// character starts a segment, so an error deep in a folded condition names its own line and column.
+public struct ConditionOrigin: Sendable {
+    /// (offset in the condition's Unicode scalars, location of that scalar), by increasing offset.
+    var segments: [(offset: Int, location: SourceLocation)]
+
+    public init(_ location: SourceLocation) {
+        segments = [(0, location)]
+    }
+
+    init(segments: [(offset: Int, location: SourceLocation)]) {
+        self.segments = segments
+    }
+
+    /// The location of the scalar at `offset`.
+    func advanced(by offset: Int) -> SourceLocation {
+        let segment = segments.last { $0.offset <= offset } ?? segments[0]
+        return segment.location.advanced(by: offset - segment.offset)
+    }
+}
+
 public enum ComparisonOperator: String, Sendable, CaseIterable {
     case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
     case `in`, startswith, endswith, contains, icontains, glob, regex, pmatch

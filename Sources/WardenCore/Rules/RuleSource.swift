@@ -60,12 +60,13 @@ public struct RuleSource: Sendable {
         guard let items = root.sequence else {
             throw RuleError(Self.location(root, file), "found a \(Self.kindName(root)), expected a list of `- list:`, `- macro:` and `- rule:` items")
         }
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
         for item in items {
-            try parseItem(item, file: file)
+            try parseItem(item, file: file, lines: lines)
         }
     }
 
-    private mutating func parseItem(_ node: Node, file: String) throws(RuleError) {
+    private mutating func parseItem(_ node: Node, file: String, lines: [Substring]) throws(RuleError) {
         let location = Self.location(node, file)
         guard let mapping = node.mapping else {
             throw RuleError(location, "found a \(Self.kindName(node)), expected a mapping starting with `list:`, `macro:` or `rule:`")
@@ -82,7 +83,7 @@ public struct RuleSource: Sendable {
             lists.append(List(name: try Self.word(name, "list", file), items: try Self.strings(fields["items"], "items", at: location, file), location: location))
         } else if let name = fields["macro"] {
             try Self.allow(fields, ["macro", "condition"], at: location)
-            macros.append(Macro(name: try Self.word(name, "macro", file), condition: try Self.condition(fields["condition"], at: location, file), location: location))
+            macros.append(Macro(name: try Self.word(name, "macro", file), condition: try Self.condition(fields["condition"], at: location, file, lines), location: location))
         } else if let id = fields["rule"] {
             try Self.allow(fields, ["rule", "desc", "condition", "output", "priority", "tags", "action", "kill_scope", "threshold", "exceptions", "examples", "enabled"], at: location)
             let priorityNode = try Self.required(fields["priority"], "priority", at: location)
@@ -114,7 +115,7 @@ public struct RuleSource: Sendable {
                     guard let m = entry.mapping, let name = m["name"]?.string else {
                         throw RuleError(Self.location(entry, file), "each exception needs `name:` and `condition:`")
                     }
-                    exceptions.append(Exception(name: name, condition: try Self.condition(m["condition"], at: Self.location(entry, file), file)))
+                    exceptions.append(Exception(name: name, condition: try Self.condition(m["condition"], at: Self.location(entry, file), file, lines)))
                 }
             }
             var match: [RuleExample] = [], noMatch: [RuleExample] = []
@@ -139,7 +140,7 @@ public struct RuleSource: Sendable {
             rules.append(Rule(
                 id: try Self.word(id, "rule", file),
                 description: fields["desc"]?.string ?? "",
-                condition: try Self.condition(fields["condition"], at: location, file),
+                condition: try Self.condition(fields["condition"], at: location, file, lines),
                 output: output.string ?? "",
                 priority: priority,
                 tags: try Self.strings(fields["tags"], "tags", at: location, file, optional: true),
@@ -225,12 +226,47 @@ public struct RuleSource: Sendable {
         return result
     }
 
-    private static func condition(_ node: Node?, at parent: SourceLocation, _ file: String) throws(RuleError) -> Expression {
+    private static func condition(_ node: Node?, at parent: SourceLocation, _ file: String, _ lines: [Substring]) throws(RuleError) -> Expression {
         let node = try required(node, "condition", at: parent)
         guard let text = node.string else { throw RuleError(location(node, file), "`condition` must be a string") }
-        var origin = location(node, file)
-        if case .scalar(let scalar) = node, scalar.style == .singleQuoted || scalar.style == .doubleQuoted { origin = origin.advanced(by: 1) }
-        return try ConditionParser.parse(text, at: origin)
+        return try ConditionParser.parse(text, at: conditionOrigin(node, text, file, lines))
+    }
+
+    /// Maps the condition's characters back to the file. YAML only folds line breaks (into a space,
+    /// or a newline in `|` scalars) and drops indentation, so each non-empty source line is found
+    /// again, in order, after the whitespace that replaced the break. Quoted YAML scalars have
+    /// YAML escapes of their own, so only their first line is mapped.
+    private static func conditionOrigin(_ node: Node, _ text: String, _ file: String, _ lines: [Substring]) -> ConditionOrigin {
+        let start = location(node, file)
+        guard case .scalar(let scalar) = node else { return ConditionOrigin(start) }
+        if scalar.style == .singleQuoted || scalar.style == .doubleQuoted { return ConditionOrigin(start.advanced(by: 1)) }
+        let block = scalar.style == .literal || scalar.style == .folded
+        let condition = Array(text.unicodeScalars)
+        var segments: [(offset: Int, location: SourceLocation)] = []
+        var position = 0
+        // A plain scalar starts at its mark; a block scalar on the line after its `>-` or `|`.
+        var lineNumber = block ? start.line + 1 : start.line
+        var column = block ? 1 : start.column
+        while position < condition.count, lineNumber - 1 < lines.count {
+            let line = Array(lines[lineNumber - 1].unicodeScalars.dropFirst(column - 1))
+            let indent = line.prefix { $0 == " " || $0 == "\t" }.count
+            var piece = Array(line.dropFirst(indent))
+            while let last = piece.last, last.properties.isWhitespace { piece.removeLast() }
+            if !piece.isEmpty {
+                var at = position
+                while at < condition.count, condition[at].properties.isWhitespace { at += 1 }
+                // A plain scalar's last line may end in a ` # comment` that is not part of it.
+                if !condition[at...].starts(with: piece), let hash = piece.indices.first(where: { $0 > 0 && piece[$0] == "#" && piece[$0 - 1] == " " }) {
+                    piece = Array(piece[..<hash]); while piece.last == " " { piece.removeLast() }
+                }
+                guard condition[at...].starts(with: piece) else { break }
+                segments.append((at, SourceLocation(file: file, line: lineNumber, column: column + indent)))
+                position = at + piece.count
+            }
+            lineNumber += 1
+            column = 1
+        }
+        return segments.isEmpty ? ConditionOrigin(start) : ConditionOrigin(segments: segments)
     }
 
     private static func yamlLocation(_ error: Error, file: String) -> SourceLocation {
