@@ -97,10 +97,13 @@ public final class ExecEvent: Sendable {
     public var isScript: Bool { interpreter != filename }
 }
 
-public struct ForkEvent: Sendable, Hashable {
+/// Fork, exit and loss records are reference types like the others, so that an `Event` is one
+/// tagged pointer: the spine copies events several times each, and copying multi-word payloads
+/// cost more than the copies of class references (callgrind).
+public final class ForkEvent: Sendable {
     /// The child; its parentExecID is the image that forked it.
-    public var process: ProcessRef
-    public var parentPID: UInt32
+    public let process: ProcessRef
+    public let parentPID: UInt32
 
     public init(process: ProcessRef, parentPID: UInt32) {
         self.process = process
@@ -108,10 +111,10 @@ public struct ForkEvent: Sendable, Hashable {
     }
 }
 
-public struct ExitEvent: Sendable, Hashable {
-    public var process: ProcessRef
+public final class ExitEvent: Sendable {
+    public let process: ProcessRef
     /// wait(2) status.
-    public var status: UInt32
+    public let status: UInt32
 
     public init(process: ProcessRef, status: UInt32) {
         self.process = process
@@ -169,10 +172,14 @@ public final class FileEvent: Sendable {
 }
 
 /// Records the kernel could not deliver since the last report, summed over CPUs.
-public struct LossReport: Sendable, Hashable {
-    public var bootTime: UInt64
-    public var ringBufferDrops: UInt64
-    public var processTableFull: UInt64
+public final class LossReport: Sendable, Equatable {
+    public let bootTime: UInt64
+    public let ringBufferDrops: UInt64
+    public let processTableFull: UInt64
+
+    public static func == (a: LossReport, b: LossReport) -> Bool {
+        a.bootTime == b.bootTime && a.ringBufferDrops == b.ringBufferDrops && a.processTableFull == b.processTableFull
+    }
 
     public init(bootTime: UInt64, ringBufferDrops: UInt64, processTableFull: UInt64) {
         self.bootTime = bootTime

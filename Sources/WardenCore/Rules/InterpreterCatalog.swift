@@ -69,6 +69,12 @@ public final class InterpreterCatalog {
         return nil
     }
 
+    /// Cheap first test for `recognise(_:) == .pending`: only a regular file of exactly a known
+    /// interpreter's size can be a copy waiting for the detector.
+    public func mayBeCopy(_ exec: ExecEvent) -> Bool {
+        detector != nil && exec.executable.kind == .regular && bySize[exec.executable.size] != nil
+    }
+
     /// What interpreter an exec started, or that the detector is still comparing its file.
     public func recognise(_ exec: ExecEvent) -> Recognition {
         let key = FileKey(exec.executable)
