@@ -12,8 +12,10 @@ public struct KernelCounters: Sendable {
     /// What the kernel could not deliver.
     public func lossTotals() -> LossReport {
         let total = sum()
+        let byKind = withUnsafeBytes(of: total.dropped_by_kind) { Array($0.bindMemory(to: UInt64.self)) }
         return LossReport(bootTime: WallClock.bootTimeNow(), ringBufferDrops: total.ringbuf_drops,
-                          processTableFull: total.process_table_full)
+                          processTableFull: total.process_table_full,
+                          droppedByKind: EventKind.allCases.map { byKind[Int($0.rawValue)] })
     }
 
     /// Enforce mode: processes the kernel held, and killed because Warden could not be told.
@@ -34,6 +36,12 @@ public struct KernelCounters: Sendable {
             total.events_emitted += cpu.events_emitted
             total.holds += cpu.holds
             total.fail_closed_kills += cpu.fail_closed_kills
+            withUnsafeMutableBytes(of: &total.dropped_by_kind) { sum in
+                withUnsafeBytes(of: cpu.dropped_by_kind) { one in
+                    let sum = sum.bindMemory(to: UInt64.self), one = one.bindMemory(to: UInt64.self)
+                    for slot in sum.indices { sum[slot] += one[slot] }
+                }
+            }
         }
     }
 }

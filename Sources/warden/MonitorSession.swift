@@ -182,7 +182,7 @@ final class MonitorSession: @unchecked Sendable {
         let loss = pipeline.lossTotals
         var line = "warden: \(total) events"
         if !kinds.isEmpty { line += " (\(kinds.joined(separator: ", ")))" }
-        line += "; \(loss.ringBufferDrops) dropped in the kernel, \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(counter.alerts) alerts"
+        line += "; \(loss.ringBufferDrops) dropped in the kernel\(loss.ringBufferDrops > 0 ? " (" + loss.droppedKindsText + ")" : ""), \(loss.processTableFull) untracked (table full), \(undecodable) undecodable; \(counter.alerts) alerts"
         // Every record the kernel wrote must have been read: a difference would be a silent loss.
         let emitted = sensors.counters.eventsEmitted()
         if emitted != total + undecodable { line += "; kernel emitted \(emitted) records but \(total + undecodable) were read" }

@@ -65,7 +65,8 @@ struct JSONRoundTripTests {
 
     @Test("loss reports round-trip")
     func lossReport() throws {
-        let report = LossReport(bootTime: 5_000_000_000, ringBufferDrops: 12, processTableFull: 3)
+        let report = LossReport(bootTime: 5_000_000_000, ringBufferDrops: 12, processTableFull: 3,
+                                droppedByKind: EventKind.allCases.map { $0 == .open ? 10 : ($0 == .exit ? 2 : 0) })
         let decoded = try #require(try Self.roundTrip(.loss(report)))
         guard case .loss(let back) = decoded else { Issue.record("decoded \(decoded.typeName)"); return }
         #expect(back == report)

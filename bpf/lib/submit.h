@@ -37,17 +37,53 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
  * once the buffer filled up was tried: every record then paid for one, which throttled the traced
  * process fivefold.)
  */
+/*
+ * Never lose what decides. Opens nobody waits on are bulk: under a flood they could fill the ring
+ * and push out the execs, forks, exits and held events that lineage and enforcement depend on.
+ * So bulk records may only fill the ring up to a share of it; past that they are dropped (and
+ * counted, by kind) while the rest of the ring stays free for the others.
+ */
+#define BULK_SHARE_NUMERATOR 3
+#define BULK_SHARE_DENOMINATOR 4
+
+static __always_inline bool is_bulk(const struct warden_event_header *h, bool urgent)
+{
+	return !urgent && h->kind == WARDEN_EVENT_OPEN;
+}
+
+static __always_inline bool bulk_share_full(__u32 size)
+{
+	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 capacity = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	return (queued + size) * BULK_SHARE_DENOMINATOR > capacity * BULK_SHARE_NUMERATOR;
+}
+
+static __always_inline void count_drop(struct warden_counters *c, __u16 kind)
+{
+	if (!c)
+		return;
+	c->ringbuf_drops++;
+	if (kind < WARDEN_KIND_SLOTS)
+		c->dropped_by_kind[kind]++;
+}
+
 static __always_inline bool submit_with(void *record, __u32 size, bool urgent)
 {
 	struct warden_counters *c = this_cpu_counters();
+	struct warden_event_header *h = record;
+	__u16 kind = h->kind;
 
+	if (is_bulk(h, urgent) && bulk_share_full(size)) {
+		count_drop(c, kind);
+		return false;
+	}
 	if (bpf_ringbuf_output(&events, record, size, urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP) == 0) {
 		if (c)
 			c->events_emitted++;
 		return true;
 	}
-	if (c)
-		c->ringbuf_drops++;
+	count_drop(c, kind);
 	return false;
 }
 

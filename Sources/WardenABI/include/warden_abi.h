@@ -213,13 +213,17 @@ struct warden_file_event {
 
 #define WARDEN_FILE_DATA_MAX (WARDEN_PATH_MAX * 2)
 
+/* Slots of warden_counters.dropped_by_kind: room for the kinds to come. */
+#define WARDEN_KIND_SLOTS 16u
+
 /* Per-CPU counters of what the kernel could not deliver. */
 struct warden_counters {
-	__u64 ringbuf_drops;       /* records lost because the ring buffer was full */
+	__u64 ringbuf_drops;       /* records lost because the ring buffer was full (or kept for others) */
 	__u64 process_table_full;  /* tracked processes not recorded because the table was full */
 	__u64 events_emitted;
 	__u64 holds;               /* enforce mode: processes stopped for a decision */
 	__u64 fail_closed_kills;   /* enforce mode, --fail-mode closed: killed because Warden could not be told */
+	__u64 dropped_by_kind[WARDEN_KIND_SLOTS]; /* ringbuf_drops by enum warden_event_kind */
 };
 
 /* Key of the agent executable table: the identity of an agent's executable file. */
@@ -271,7 +275,8 @@ _Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(stru
 _Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
 _Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");
 _Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 32 + 8, "file event layout");
-_Static_assert(sizeof(struct warden_counters) == 40, "counters layout");
+_Static_assert(sizeof(struct warden_counters) == 40 + 8 * WARDEN_KIND_SLOTS, "counters layout");
+_Static_assert(WARDEN_EVENT_KIND_END <= WARDEN_KIND_SLOTS, "every kind has a drop counter");
 _Static_assert(sizeof(struct warden_hold) == 32, "hold table layout");
 _Static_assert(sizeof(struct warden_process) == 32, "process table layout");
 _Static_assert(sizeof(struct warden_config) == 24, "config layout");

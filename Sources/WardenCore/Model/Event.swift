@@ -176,18 +176,38 @@ public final class LossReport: Sendable, Equatable {
     public let bootTime: UInt64
     public let ringBufferDrops: UInt64
     public let processTableFull: UInt64
+    /// `ringBufferDrops` by kind, indexed by `EventKind.position`.
+    public let droppedByKind: [UInt64]
 
     public static func == (a: LossReport, b: LossReport) -> Bool {
         a.bootTime == b.bootTime && a.ringBufferDrops == b.ringBufferDrops && a.processTableFull == b.processTableFull
+            && a.droppedByKind == b.droppedByKind
     }
 
-    public init(bootTime: UInt64, ringBufferDrops: UInt64, processTableFull: UInt64) {
+    public init(bootTime: UInt64, ringBufferDrops: UInt64, processTableFull: UInt64, droppedByKind: [UInt64] = []) {
         self.bootTime = bootTime
         self.ringBufferDrops = ringBufferDrops
         self.processTableFull = processTableFull
+        self.droppedByKind = droppedByKind.count == EventKind.allCases.count
+            ? droppedByKind : Array(repeating: 0, count: EventKind.allCases.count)
     }
 
     public var isEmpty: Bool { ringBufferDrops == 0 && processTableFull == 0 }
+
+    /// Records of `kind` the kernel dropped.
+    public subscript(dropped kind: EventKind) -> UInt64 { droppedByKind[kind.position] }
+
+    /// The kinds that lost records, with their counts: "open 1234, exec 2".
+    public var droppedKindsText: String {
+        EventKind.allCases.filter { self[dropped: $0] > 0 }.map { "\($0.name) \(self[dropped: $0])" }.joined(separator: ", ")
+    }
+
+    /// What was lost since `earlier` (counters only grow).
+    public func since(_ earlier: LossReport) -> LossReport {
+        LossReport(bootTime: bootTime, ringBufferDrops: ringBufferDrops - min(ringBufferDrops, earlier.ringBufferDrops),
+                   processTableFull: processTableFull - min(processTableFull, earlier.processTableFull),
+                   droppedByKind: zip(droppedByKind, earlier.droppedByKind).map { $0 - min($0, $1) })
+    }
 }
 
 public enum Event: Sendable {

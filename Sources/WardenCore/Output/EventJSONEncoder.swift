@@ -50,6 +50,12 @@ public struct EventJSONEncoder {
         case .loss(let report):
             json.key("time"); timestamps.append(bootTime: report.bootTime, to: &json)
             json.key("ringbuf_drops"); json.number(report.ringBufferDrops)
+            json.key("dropped_by_kind")
+            json.beginObject()
+            for kind in EventKind.allCases where report[dropped: kind] > 0 {
+                json.key(kind.name); json.number(report[dropped: kind])
+            }
+            json.endObject()
             json.key("process_table_full"); json.number(report.processTableFull)
         }
         json.endObject()

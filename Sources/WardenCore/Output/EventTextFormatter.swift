@@ -45,7 +45,7 @@ public struct EventTextFormatter: Sendable {
             return line
         case .loss(let report):
             return "\(context.clock.clockTime(bootTime: report.bootTime)) \(paint("LOSS", code: "1;31"))  "
-                + "kernel dropped \(report.ringBufferDrops) events (ring buffer full), "
+                + "kernel dropped \(report.ringBufferDrops) events (ring buffer full\(report.ringBufferDrops > 0 ? ": " + report.droppedKindsText : "")), "
                 + "\(report.processTableFull) processes not tracked (process table full)"
         }
     }

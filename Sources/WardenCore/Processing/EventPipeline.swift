@@ -59,9 +59,7 @@ public final class EventPipeline: EventSink {
     /// Reports kernel-side loss since the last check; sinks show loss reports always.
     public func checkLoss() {
         let totals = lossSource()
-        let delta = LossReport(bootTime: totals.bootTime,
-                               ringBufferDrops: totals.ringBufferDrops - min(totals.ringBufferDrops, lossTotals.ringBufferDrops),
-                               processTableFull: totals.processTableFull - min(totals.processTableFull, lossTotals.processTableFull))
+        let delta = totals.since(lossTotals)
         lossTotals = totals
         if !delta.isEmpty { deliver(processor.process(.loss(delta))) }
     }

@@ -33,8 +33,10 @@ public final class EventJSONDecoder {
             guard let time = object["time"] as? String, let unix = Self.parseRFC3339(time) else {
                 throw DecodeError(line: number, message: "missing or malformed `time`")
             }
+            let byKind = object["dropped_by_kind"] as? [String: NSNumber] ?? [:]
             return .loss(LossReport(bootTime: bootTime(unix), ringBufferDrops: (object["ringbuf_drops"] as? NSNumber)?.uint64Value ?? 0,
-                                    processTableFull: (object["process_table_full"] as? NSNumber)?.uint64Value ?? 0))
+                                    processTableFull: (object["process_table_full"] as? NSNumber)?.uint64Value ?? 0,
+                                    droppedByKind: EventKind.allCases.map { byKind[$0.name]?.uint64Value ?? 0 }))
         }
         guard let kind = EventKind(name: type) else { return nil }
         let p = try process(object, number)
