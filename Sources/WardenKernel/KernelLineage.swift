@@ -18,6 +18,15 @@ public struct KernelLineage: Sendable {
                                                  session_id: process.sessionID, agent_id: process.agentID, flags: flags))
     }
 
+    /// The live thread groups of one agent session, with the image each runs (the kernel evicts a
+    /// process when it exits, so what is here is alive or about to be reaped).
+    public func members(ofSession session: UInt64) -> [(pid: UInt32, execID: UInt64)] {
+        processes.keys(as: UInt32.self, limit: Int(WARDEN_MAX_PROCESSES)).compactMap { pid in
+            guard let process = processes.lookup(pid, as: warden_process.self), process.session_id == session else { return nil }
+            return (pid, process.exec_id)
+        }
+    }
+
     public func tracked(pid: UInt32) -> TrackedProcess? {
         processes.lookup(pid, as: warden_process.self).map {
             TrackedProcess(execID: $0.exec_id, parentExecID: $0.parent_exec_id, sessionID: $0.session_id, agentID: $0.agent_id)

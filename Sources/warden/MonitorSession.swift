@@ -115,7 +115,9 @@ final class MonitorSession: @unchecked Sendable {
     }
 
     /// Makes `pid` (held before its exec) the root of a new agent session named `name`.
-    func adoptHeldChild(pid: UInt32, name: String, argv: [String], path: String) throws {
+    /// Returns the new session's id.
+    @discardableResult
+    func adoptHeldChild(pid: UInt32, name: String, argv: [String], path: String) throws -> UInt64 {
         let agentID = catalog.add(AgentDefinition(name: name))
         pipeline.updateCatalog(catalog)
         let id = seeder.allocateID()
@@ -124,6 +126,7 @@ final class MonitorSession: @unchecked Sendable {
         pipeline.processor.seed(ProcessRecord(execID: id, parentExecID: 0, sessionID: id, agentID: agentID, pid: pid,
                                     executablePath: ByteString(path), argv: argv.map { ByteString($0) },
                                     cwd: ByteString(FileManager.default.currentDirectoryPath)))
+        return id
     }
 
     func startPolling() {

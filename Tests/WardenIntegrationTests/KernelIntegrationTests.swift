@@ -81,6 +81,26 @@ struct KernelIntegrationTests {
         #expect(osRelease.string("agent") == "bash")
     }
 
+    @Test("warden run keeps watching what its command left running, or kills it with --kill-remaining")
+    func runOutlivingDescendants() throws {
+        let h = try WardenHarness()
+        let marker = h.path("late-marker")
+        // `setsid -f` leaves a child behind that acts after the command has exited.
+        let command = ["sh", "-c", "setsid -f sh -c 'sleep 0.5; touch \(marker)'; echo left"]
+        let watched = try h.run(command)
+        #expect(watched.status == 0)
+        #expect(FileManager.default.fileExists(atPath: marker), "the left-behind child ran: \(watched.stderr)")
+        #expect(watched.events.execs { $0.first == "touch" }.count == 1, "its late exec was still seen")
+        #expect(watched.stderr.contains("processes outlived the command by"), "\(watched.stderr)")
+
+        try? FileManager.default.removeItem(atPath: marker)
+        let killed = try h.run(command, extra: ["--kill-remaining"])
+        #expect(killed.status == 0, "the exit status stays the command's")
+        usleep(800_000)
+        #expect(!FileManager.default.fileExists(atPath: marker), "the left-behind child was killed: \(killed.stderr)")
+        #expect(killed.stderr.contains("killed the"), "\(killed.stderr)")
+    }
+
     @Test("warden monitor --agent-pid adopts an already running tree, and only that tree")
     func monitorAdoptsRunningTree() throws {
         let h = try WardenHarness()
