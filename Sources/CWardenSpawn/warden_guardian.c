@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -137,6 +138,60 @@ int warden_release_all_held(int held_map_fd, int fail_closed, long ticks_per_sec
 	return signalled;
 }
 
+static uint64_t boottime_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+void warden_guardian_beat(uint64_t *heartbeat, uint64_t now_ns)
+{
+	__atomic_store_n(heartbeat, now_ns, __ATOMIC_RELEASE);
+}
+
+#define STALL_SWEEP_MAX 256
+
+/* Warden has not beaten for stall_limit_ns: holds older than that get the fail mode. Keys are
+ * collected first, then acted on, so that deleting does not disturb the walk. */
+static void release_stalled(int held_map_fd, int fail_closed, long ticks, const uint64_t *heartbeat,
+			    uint64_t stall_limit_ns)
+{
+	uint64_t now = boottime_ns();
+	uint64_t beat = __atomic_load_n(heartbeat, __ATOMIC_ACQUIRE);
+	__u32 pids[STALL_SWEEP_MAX];
+	unsigned int count = 0;
+	union bpf_attr attr;
+
+	if (now < beat || now - beat <= stall_limit_ns)
+		return;
+	while (count < STALL_SWEEP_MAX) {
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (__u32)held_map_fd;
+		attr.key = count ? (__u64)(unsigned long)&pids[count - 1] : 0;
+		attr.next_key = (__u64)(unsigned long)&pids[count];
+		if (bpf_call(BPF_MAP_GET_NEXT_KEY, &attr) != 0)
+			break;
+		count++;
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		struct warden_hold hold;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (__u32)held_map_fd;
+		attr.key = (__u64)(unsigned long)&pids[i];
+		attr.value = (__u64)(unsigned long)&hold;
+		if (bpf_call(BPF_MAP_LOOKUP_ELEM, &attr) != 0 || now < hold.held_at_ns || now - hold.held_at_ns <= stall_limit_ns)
+			continue;
+		warden_signal_if_same((pid_t)pids[i], hold.start_time_ns, ticks, fail_closed ? SIGKILL : SIGCONT);
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (__u32)held_map_fd;
+		attr.key = (__u64)(unsigned long)&pids[i];
+		bpf_call(BPF_MAP_DELETE_ELEM, &attr);
+	}
+}
+
 static void close_all_but(int keep)
 {
 	if (keep > 3)
@@ -144,12 +199,19 @@ static void close_all_but(int keep)
 	syscall(SYS_close_range, keep + 1, ~0u, 0);
 }
 
-pid_t warden_guardian_start(int held_map_fd, int fail_closed)
+pid_t warden_guardian_start(int held_map_fd, int fail_closed, uint64_t stall_limit_ns, uint64_t **heartbeat)
 {
 	long ticks = sysconf(_SC_CLK_TCK);
 	pid_t warden = getpid();
-	pid_t pid = fork();
+	/* Shared with the guardian across the fork: Warden writes, the guardian reads. */
+	uint64_t *beat = mmap(NULL, sizeof(*beat), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
 
+	if (beat == MAP_FAILED)
+		return -1;
+	warden_guardian_beat(beat, boottime_ns());
+	*heartbeat = beat;
+	pid = fork();
 	if (pid != 0)
 		return pid;
 
@@ -179,8 +241,14 @@ pid_t warden_guardian_start(int held_map_fd, int fail_closed)
 			 * the BPF programs are detached by then: no new hold can appear after the sweep. */
 			watch.fd = warden_fd;
 			watch.events = POLLIN;
-			while (poll(&watch, 1, -1) < 0 && errno == EINTR)
-				;
+			for (;;) {
+				int ready = poll(&watch, 1, 1000);
+
+				if (ready > 0 || (ready < 0 && errno != EINTR))
+					break;
+				if (ready == 0)
+					release_stalled(held_map_fd, fail_closed, ticks, beat, stall_limit_ns);
+			}
 		}
 		/* Twice: a program still finishing on another CPU as Warden died may add one more. */
 		warden_release_all_held(held_map_fd, fail_closed, ticks);

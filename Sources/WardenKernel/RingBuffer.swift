@@ -41,10 +41,12 @@ final class RingBuffer {
     /// Polls on the calling thread until `stop` is set, then drains what is left. The kernel wakes
     /// the poller only for held processes (`submit_with` in bpf/lib/submit.h), so the timeout is
     /// also the longest an ordinary event waits. The sink gets `idle()` after every poll.
-    func run(until stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32) throws {
+    /// `roundFinished` runs after each poll round (the enforce-mode guardian's heartbeat).
+    func run(until stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32, roundFinished: () -> Void = {}) throws {
         while !stop.load(ordering: .acquiring) {
             try poll(timeoutMilliseconds: timeoutMilliseconds)
             sink.idle()
+            roundFinished()
         }
         drain()
         sink.idle()

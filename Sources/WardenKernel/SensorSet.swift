@@ -73,7 +73,7 @@ public final class SensorSet: @unchecked Sendable {
     /// then drains what is left. Returns the number of records that could not be decoded.
     public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32 = 10) throws -> UInt64 {
         let ring = try RingBuffer(map: events, sink: sink)
-        try ring.run(until: stop, timeoutMilliseconds: timeoutMilliseconds)
+        try ring.run(until: stop, timeoutMilliseconds: timeoutMilliseconds) { [guardian] in guardian?.beat() }
         return ring.decodeFailures
     }
 }

@@ -186,6 +186,35 @@ struct EnforceIntegrationTests {
         return stat[stat.index(close, offsetBy: 2)...].split(separator: " ").first.map(String.init)
     }
 
+    @Test("a stopped (not killed) Warden does not freeze agents: the guardian gives stalled holds the fail mode", arguments: ["open", "closed"])
+    func guardianReleasesHoldsWhenWardenStalls(_ failMode: String) throws {
+        let h = try WardenHarness()
+        let agentExe = h.path("held-agent")
+        try FileManager.default.copyItem(atPath: "/bin/dash", toPath: agentExe)
+        let (warden, err) = try h.startMonitor(["--enforce", "--fail-mode", failMode, "--agent-exe", agentExe], export: h.path("events.jsonl"))
+        kill(warden.processIdentifier, SIGSTOP)
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: agentExe)
+        agent.arguments = ["-c", "echo ran > \(h.path("ran"))"]
+        let start = Date()
+        try agent.run()
+        // Held by the kernel, undecided while Warden is stopped; released once the stall is seen.
+        let deadline = Date().addingTimeInterval(15)
+        while agent.isRunning, Date() < deadline { usleep(50_000) }
+        let waited = Date().timeIntervalSince(start)
+        #expect(!agent.isRunning, "released while Warden stays stopped, state \(state(of: agent.processIdentifier) ?? "gone")")
+        #expect(waited > 4, "not before the stall limit: \(waited) s")
+        if agent.isRunning { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+        let ran = FileManager.default.fileExists(atPath: h.path("ran"))
+        if failMode == "open" {
+            #expect(ran && agent.terminationReason == .exit && agent.terminationStatus == 0, "fail-open continues it")
+        } else {
+            #expect(!ran && agent.terminationReason == .uncaughtSignal && agent.terminationStatus == SIGKILL, "fail-closed kills it")
+        }
+        kill(warden.processIdentifier, SIGCONT)
+        _ = try h.stopMonitor(warden, err)
+    }
+
     @Test("SIGKILL to Warden while it holds an exec leaves nothing stopped (fail-mode open and closed)", arguments: ["open", "closed"])
     func guardianReleasesHoldsWhenWardenDies(_ failMode: String) throws {
         let h = try WardenHarness()

@@ -33,8 +33,16 @@ int warden_release_all_held(int held_map_fd, int fail_closed, long ticks_per_sec
  * waits for Warden (the calling process) to exit by any means, SIGKILL included, then releases
  * every process still held, as warden_release_all_held with fail_closed. It ignores SIGINT,
  * SIGTERM, SIGHUP and SIGQUIT so that a Ctrl-C to the terminal cannot take it down first.
+ *
+ * A Warden that stops deciding without dying (SIGSTOP, a stall) must not freeze agents either:
+ * Warden calls warden_guardian_beat() with CLOCK_BOOTTIME after every poll round, and while the
+ * last beat is older than stall_limit_ns the guardian gives every hold older than stall_limit_ns
+ * the fail mode (checked every second). *heartbeat receives the shared beat word.
  * Returns its pid, or -1 with errno.
  */
-pid_t warden_guardian_start(int held_map_fd, int fail_closed);
+pid_t warden_guardian_start(int held_map_fd, int fail_closed, uint64_t stall_limit_ns, uint64_t **heartbeat);
+
+/* Records that Warden made progress at now_ns (CLOCK_BOOTTIME). */
+void warden_guardian_beat(uint64_t *heartbeat, uint64_t now_ns);
 
 #endif
