@@ -25,6 +25,8 @@ public final class EvaluationContext {
     @exclusivity(unchecked) private var interpreterByExec: [UInt64: InterpreterCatalog.Match?] = [:]
     @exclusivity(unchecked) private var factsCache: ProvenanceFacts?
     @exclusivity(unchecked) private var ancestorsCache: [ProcessRecord]?
+    @exclusivity(unchecked) private var invocationCache: InterpreterInvocation?
+    @exclusivity(unchecked) private var invocationGeneration: UInt64 = 0
 
     /// Built by `EventProcessor` only: one context per spine, reading the spine's own stages.
     init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog) {
@@ -110,15 +112,30 @@ public final class EvaluationContext {
 
     public var facts: ProvenanceFacts {
         if let cached = factsCache { return cached }
-        let facts = provenance.facts(for: event, lineage: lineage, interpreter: interpreter)
+        let facts = provenance.facts(for: event, lineage: lineage, interpreter: interpreter, loaderProgram: loaderInvocation?.program)
         factsCache = facts
         return facts
     }
 
-    /// How the event's interpreter gets its code (nil when the process is not an interpreter).
+    /// How the event's interpreter gets its code (nil when the process is not an interpreter),
+    /// parsed once per event with its interpreter's grammar.
     var invocation: InterpreterInvocation? {
-        guard let interpreter, let argv = exec?.argv else { return nil }
-        return InterpreterInvocation(argv: argv, kind: interpreter.kind)
+        if invocationGeneration == generation { return invocationCache }
+        let parsed = interpreter.flatMap { match in exec.map { InterpreterInvocation(argv: match.argv(of: $0), kind: match.kind) } }
+        invocationCache = parsed
+        invocationGeneration = generation
+        return parsed
+    }
+
+    /// The dynamic loader run as a program: what it runs and preloads (nil otherwise).
+    var loaderInvocation: DynamicLoaderInvocation? {
+        guard let exec, interpreters.isLoader(exec) else { return nil }
+        return DynamicLoaderInvocation(argv: exec.argv, environment: exec.environment)
+    }
+
+    /// Code loaded before the program: the interpreter's preload options, then the loader's.
+    public var preloadedCode: [ByteString] {
+        (invocation?.preloaded ?? []) + (loaderInvocation?.preloaded ?? [])
     }
 
     /// Code given inline to an interpreter (`sh -c`, `bash -lc`, `python -c`, `node -e`, ...).
@@ -128,12 +145,7 @@ public final class EvaluationContext {
     /// whatever arrives on stdin (`curl | sh`, `python3 - <<EOF`).
     public var readsCodeFromStdin: Bool {
         guard let e = exec, let invocation else { return false }
-        let fromStdin: Bool
-        switch invocation {
-        case .stdin: fromStdin = true
-        case .script(let path): fromStdin = path.text == "-" || path.text == "/dev/stdin"
-        case .inline, .module: fromStdin = false
-        }
+        let fromStdin = invocation.readsStdin
         let stdin = e.stdio.first ?? .none
         return fromStdin && !e.isScript && !stdin.isTerminal && stdin.kind != .none && stdin.stdioDescription != "null"
     }

@@ -92,7 +92,7 @@ public enum FieldRegistry {
         add("proc.is_interpreter", .bool, nil, "runs an interpreter, recognised by identity (renamed copies and links count)") { .bool($0.interpreter != nil) }
         add("proc.is_shell", .bool, nil, "runs a shell") { .bool($0.interpreter?.kind == .shell) }
         add("proc.interpreter_disguised", .bool, nil, "an interpreter whose file name does not say so (a renamed copy or link)") { .bool($0.interpreter?.disguised == true) }
-        add("proc.inline_code", .string, nil, "code given with -c/-e/-r/--eval to an interpreter, \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
+        add("proc.inline_code", .string, nil, "code given on an interpreter's command line (sh -c, python -c, node -e/-p, perl/ruby/lua -e pieces joined by newlines, php -r), read with the interpreter's option grammar; \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
         add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.bytes.count ?? 0)) }
         add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
             .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
@@ -110,6 +110,21 @@ public enum FieldRegistry {
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
             .bool(c.readsCodeFromStdin)
         }
+        add("proc.code_source", .string, nil, "where an interpreter's argv says its code comes from: inline, script, module, stdin, none, unparsed; \"\" for other processes") { c in
+            guard let invocation = c.invocation else { return .string("") }
+            switch invocation.source {
+            case .inline: return .string("inline")
+            case .script: return .string("script")
+            case .module: return .string("module")
+            case .stdin: return .string("stdin")
+            case .noProgram: return .string("none")
+            case .unparsed: return .string("unparsed")
+            }
+        }
+        add("proc.argv_unparsed", .bool, nil, "an interpreter's argv does not fit its option grammar (unknown option, option without its value, -c without code); such argv is never read as a script path") { .bool($0.invocation?.isUnparsed == true) }
+        add("proc.preloaded_code", .list, nil, "code loaded before the program: node -r/--import/--loader, perl -M, ruby -r, lua -l, bash --rcfile, php auto_prepend_file, ld.so --preload") { .byteList($0.preloadedCode) }
+        add("proc.via_loader", .bool, nil, "the executable is the dynamic loader run as a program (`ld-linux-x86-64.so.2 /bin/dash`); proc.interpreter and the code fields then describe its program") { .bool($0.loaderInvocation != nil) }
+        add("proc.loader_program", .string, nil, "the program the dynamic loader runs when executed as a program, \"\" otherwise") { fieldText($0.loaderInvocation?.program) }
         add("proc.stdin", .string, nil, "what fd 0 is: tty, pipe, socket, null, regular, char, none") { fieldStdio($0, 0) }
         add("proc.stdout", .string, nil, "what fd 1 is") { fieldStdio($0, 1) }
         add("proc.stderr", .string, nil, "what fd 2 is") { fieldStdio($0, 2) }
