@@ -112,7 +112,8 @@ public final class EvaluationContext {
 
     public var facts: ProvenanceFacts {
         if let cached = factsCache { return cached }
-        let facts = provenance.facts(for: event, lineage: lineage, interpreter: interpreter, loaderProgram: loaderInvocation?.program)
+        let facts = provenance.facts(for: event, lineage: lineage, interpreter: interpreter, loaderProgram: loaderInvocation?.program,
+                                     preloaded: preloadedCode)
         factsCache = facts
         return facts
     }
@@ -139,7 +140,15 @@ public final class EvaluationContext {
     }
 
     /// Code given inline to an interpreter (`sh -c`, `bash -lc`, `python -c`, `node -e`, ...).
-    public var inlineCode: ByteString? { invocation?.inlineCode }
+    /// An argv that does not parse is judged as if all of it were code: the interpreter may read
+    /// it otherwise than the grammar does, and the rules reading inline code must still see it.
+    public var inlineCode: ByteString? {
+        guard let invocation else { return nil }
+        if invocation.isUnparsed, let e = exec, let match = interpreter {
+            return ByteString(Array(match.argv(of: e).dropFirst().map(\.bytes).joined(separator: [UInt8(ascii: " ")])))
+        }
+        return invocation.inlineCode
+    }
 
     /// An interpreter with no script and no inline code whose stdin is not a terminal: it runs
     /// whatever arrives on stdin (`curl | sh`, `python3 - <<EOF`).

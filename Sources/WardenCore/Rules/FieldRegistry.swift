@@ -92,7 +92,7 @@ public enum FieldRegistry {
         add("proc.is_interpreter", .bool, nil, "runs an interpreter, recognised by identity (renamed copies and links count)") { .bool($0.interpreter != nil) }
         add("proc.is_shell", .bool, nil, "runs a shell") { .bool($0.interpreter?.kind == .shell) }
         add("proc.interpreter_disguised", .bool, nil, "an interpreter whose file name does not say so (a renamed copy or link)") { .bool($0.interpreter?.disguised == true) }
-        add("proc.inline_code", .string, nil, "code given on an interpreter's command line (sh -c, python -c, node -e/-p, perl/ruby/lua -e pieces joined by newlines, php -r), read with the interpreter's option grammar; \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
+        add("proc.inline_code", .string, nil, "code given on an interpreter's command line (sh -c, python -c, node -e/-p, perl/ruby/lua -e pieces joined by newlines, php -r), read with the interpreter's option grammar; all arguments when the argv does not parse; \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
         add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.bytes.count ?? 0)) }
         add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
             .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
@@ -106,7 +106,7 @@ public enum FieldRegistry {
             let path = PathJoin.lexical(base: e.cwd, relative: script).text
             return .string(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).rawValue)
         }
-        add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line") { .bool($0.inlineCode != nil) }
+        add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line (or an argv that does not parse)") { .bool($0.inlineCode != nil) }
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
             .bool(c.readsCodeFromStdin)
         }
@@ -187,7 +187,7 @@ public enum FieldRegistry {
         add("provenance.stdin_decoder", .bool, execOnly, "stdin passes through a decoder or decompressor", inputs: .stdinProvenance) { .bool($0.facts.stdinFromDecoder) }
         add("provenance.parent_fetched", .bool, execOnly, "the parent image ran a network client into a pipe in the last 30 s (`sh -c \"$(curl ...)\"`)") { .bool($0.facts.parentFetchedFromNetwork) }
         add("provenance.pipe_network", .bool, [.open], "the opened pipe is fed by a network client (`bash <(curl ...)`)") { .bool($0.facts.pipeFromNetwork) }
-        add("provenance.written_by_lineage", .bool, [.exec, .open], "the executed (or read) file was written earlier by this lineage") { .bool($0.facts.writtenByLineage) }
+        add("provenance.written_by_lineage", .bool, [.exec, .open], "a file the exec runs (executable, script, the loader's program, preloaded code) or the open reads was written earlier by this lineage") { .bool($0.facts.writtenByLineage) }
         add("provenance.written_path", .string, [.exec, .open], "which file") { .string($0.facts.writtenPath) }
         add("provenance.written_location", .string, [.exec, .open], "temp, workspace, home, system or other") { .string($0.facts.writtenByLineage ? $0.facts.writtenLocation.rawValue : "") }
         add("provenance.writer", .string, [.exec, .open], "name of the process that wrote it") { .string($0.facts.writer) }
