@@ -23,8 +23,11 @@ enum ShellGrammar {
             if argument == "--" || argument == "-" { reader.advance(); break }
             if argument.hasPrefix("--") {
                 let name = String(longOptionName(argument))
-                if longFlags.contains(name) && name == argument {
-                } else if exitingLongOptions.contains(name) {
+                if longFlags.contains(argument) {
+                    reader.advance()
+                    continue
+                }
+                if exitingLongOptions.contains(name) {
                     return InterpreterInvocation(source: .noProgram, preloaded: preloaded)
                 } else if name == "--rcfile" || name == "--init-file" || name == "--init-command" {
                     // Startup code the shell runs before anything else (fish's --init-command is code itself).
