@@ -27,6 +27,8 @@ public final class EvaluationContext {
     @exclusivity(unchecked) private var ancestorsCache: [ProcessRecord]?
     @exclusivity(unchecked) private var invocationCache: InterpreterInvocation?
     @exclusivity(unchecked) private var invocationGeneration: UInt64 = 0
+    @exclusivity(unchecked) private var loaderCache: DynamicLoaderInvocation?
+    @exclusivity(unchecked) private var loaderGeneration: UInt64 = 0
 
     /// Built by `EventProcessor` only: one context per spine, reading the spine's own stages.
     init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog) {
@@ -130,8 +132,10 @@ public final class EvaluationContext {
 
     /// The dynamic loader run as a program: what it runs and preloads (nil otherwise).
     var loaderInvocation: DynamicLoaderInvocation? {
-        guard let exec, interpreters.isLoader(exec) else { return nil }
-        return DynamicLoaderInvocation(argv: exec.argv, environment: exec.environment)
+        if loaderGeneration == generation { return loaderCache }
+        loaderCache = exec.flatMap { interpreters.isLoader($0) ? DynamicLoaderInvocation(argv: $0.argv, environment: $0.environment) : nil }
+        loaderGeneration = generation
+        return loaderCache
     }
 
     /// Code loaded before the program: the interpreter's preload options, then the loader's.
