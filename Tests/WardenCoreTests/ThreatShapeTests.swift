@@ -95,6 +95,7 @@ struct ThreatShapeTests {
         "{argv: [python3, -c, \"import json,sys; print(json.load(sys.stdin)['tag_name'])\"], stdin: pipe, stdin_writer: [curl, -s, 'https://api.github.com/repos/x/y/releases/latest']}",
         // Interpreter options that are normal work (the grammar reads them, nothing is unparsed).
         "{argv: [node, --test]}",
+        "{argv: [./configure, --prefix=/usr, --enable-x], filename: ./configure, exe: /usr/bin/dash, interpreter: /bin/sh}",
         "{argv: [node, --experimental-vm-modules, /home/dev/project/node_modules/.bin/jest]}",
         "{argv: [sh, -ec, 'cc -o build/app src/main.c'], parent: {exe: /usr/bin/make, argv: [make]}}",
         "{argv: [bash, -eo, pipefail, -c, 'npm ci && npm test']}",

@@ -124,7 +124,12 @@ public final class EvaluationContext {
     /// parsed once per event with its interpreter's grammar.
     var invocation: InterpreterInvocation? {
         if invocationGeneration == generation { return invocationCache }
-        let parsed = interpreter.flatMap { match in exec.map { InterpreterInvocation(argv: match.argv(of: $0), kind: match.kind) } }
+        // A shebang script's arguments are the script's own (`./configure --prefix=/usr`), not
+        // the interpreter's options: its code is the script.
+        let parsed = interpreter.flatMap { match in
+            exec.map { $0.isScript ? InterpreterInvocation(source: .script($0.filename))
+                                   : InterpreterInvocation(argv: match.argv(of: $0), kind: match.kind) }
+        }
         invocationCache = parsed
         invocationGeneration = generation
         return parsed
