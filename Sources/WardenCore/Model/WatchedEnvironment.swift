@@ -8,15 +8,16 @@ public enum WatchedEnvironment {
         "PYTHONPATH", "PYTHONHOME", "PYTHONINSPECT", "BASH_ENV", "ENV", "PERL5OPT", "PERL5LIB",
         "RUBYOPT", "RUBYLIB", "PROMPT_COMMAND", "GIT_SSH_COMMAND", "GIT_EXEC_PATH",
         "CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
-        "npm_lifecycle_event", "npm_package_name", "HOME",
+        "npm_lifecycle_event", "npm_package_name", "HOME", "LD_TRACE_LOADED_OBJECTS",
     ]
 
     /// Watched variables that describe the process rather than change what it runs: agent markers
-    /// and npm's lifecycle context, and HOME (enforce mode guards the credential files under it).
+    /// and npm's lifecycle context, HOME (enforce mode guards the credential files under it), and
+    /// ldd's LD_TRACE_LOADED_OBJECTS (the loader then lists libraries and runs nothing).
     /// They are never reported as injected.
     public static let markers: Set<String> = [
         "CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
-        "npm_lifecycle_event", "npm_package_name", "HOME",
+        "npm_lifecycle_event", "npm_package_name", "HOME", "LD_TRACE_LOADED_OBJECTS",
     ]
 
     /// The watched `NAME=value` pairs of a NUL-separated environment block.

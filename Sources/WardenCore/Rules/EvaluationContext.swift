@@ -25,6 +25,10 @@ public final class EvaluationContext {
     @exclusivity(unchecked) private var interpreterByExec: [UInt64: InterpreterCatalog.Match?] = [:]
     @exclusivity(unchecked) private var factsCache: ProvenanceFacts?
     @exclusivity(unchecked) private var ancestorsCache: [ProcessRecord]?
+    @exclusivity(unchecked) private var invocationCache: InterpreterInvocation?
+    @exclusivity(unchecked) private var invocationGeneration: UInt64 = 0
+    @exclusivity(unchecked) private var loaderCache: DynamicLoaderInvocation?
+    @exclusivity(unchecked) private var loaderGeneration: UInt64 = 0
 
     /// Built by `EventProcessor` only: one context per spine, reading the spine's own stages.
     init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog) {
@@ -110,30 +114,56 @@ public final class EvaluationContext {
 
     public var facts: ProvenanceFacts {
         if let cached = factsCache { return cached }
-        let facts = provenance.facts(for: event, lineage: lineage, interpreter: interpreter)
+        let facts = provenance.facts(for: event, lineage: lineage, interpreter: interpreter, loaderProgram: loaderInvocation?.program,
+                                     preloaded: preloadedCode)
         factsCache = facts
         return facts
     }
 
-    /// How the event's interpreter gets its code (nil when the process is not an interpreter).
+    /// How the event's interpreter gets its code (nil when the process is not an interpreter),
+    /// parsed once per event with its interpreter's grammar.
     var invocation: InterpreterInvocation? {
-        guard let interpreter, let argv = exec?.argv else { return nil }
-        return InterpreterInvocation(argv: argv, kind: interpreter.kind)
+        if invocationGeneration == generation { return invocationCache }
+        // A shebang script's arguments are the script's own (`./configure --prefix=/usr`), not
+        // the interpreter's options: its code is the script.
+        let parsed = interpreter.flatMap { match in
+            exec.map { $0.isScript ? InterpreterInvocation(source: .script($0.filename))
+                                   : InterpreterInvocation(argv: match.argv(of: $0), kind: match.kind) }
+        }
+        invocationCache = parsed
+        invocationGeneration = generation
+        return parsed
+    }
+
+    /// The dynamic loader run as a program: what it runs and preloads (nil otherwise).
+    var loaderInvocation: DynamicLoaderInvocation? {
+        if loaderGeneration == generation { return loaderCache }
+        loaderCache = exec.flatMap { interpreters.isLoader($0) ? DynamicLoaderInvocation(argv: $0.argv, environment: $0.environment) : nil }
+        loaderGeneration = generation
+        return loaderCache
+    }
+
+    /// Code loaded before the program: the interpreter's preload options, then the loader's.
+    public var preloadedCode: [ByteString] {
+        (invocation?.preloaded ?? []) + (loaderInvocation?.preloaded ?? [])
     }
 
     /// Code given inline to an interpreter (`sh -c`, `bash -lc`, `python -c`, `node -e`, ...).
-    public var inlineCode: ByteString? { invocation?.inlineCode }
+    /// An argv that does not parse is judged as if all of it were code: the interpreter may read
+    /// it otherwise than the grammar does, and the rules reading inline code must still see it.
+    public var inlineCode: ByteString? {
+        guard let invocation else { return nil }
+        if invocation.isUnparsed, let e = exec, let match = interpreter {
+            return ByteString(Array(match.argv(of: e).dropFirst().map(\.bytes).joined(separator: [UInt8(ascii: " ")])))
+        }
+        return invocation.inlineCode
+    }
 
     /// An interpreter with no script and no inline code whose stdin is not a terminal: it runs
     /// whatever arrives on stdin (`curl | sh`, `python3 - <<EOF`).
     public var readsCodeFromStdin: Bool {
         guard let e = exec, let invocation else { return false }
-        let fromStdin: Bool
-        switch invocation {
-        case .stdin: fromStdin = true
-        case .script(let path): fromStdin = path.text == "-" || path.text == "/dev/stdin"
-        case .inline, .module: fromStdin = false
-        }
+        let fromStdin = invocation.readsStdin
         let stdin = e.stdio.first ?? .none
         return fromStdin && !e.isScript && !stdin.isTerminal && stdin.kind != .none && stdin.stdioDescription != "null"
     }

@@ -92,7 +92,7 @@ public enum FieldRegistry {
         add("proc.is_interpreter", .bool, nil, "runs an interpreter, recognised by identity (renamed copies and links count)") { .bool($0.interpreter != nil) }
         add("proc.is_shell", .bool, nil, "runs a shell") { .bool($0.interpreter?.kind == .shell) }
         add("proc.interpreter_disguised", .bool, nil, "an interpreter whose file name does not say so (a renamed copy or link)") { .bool($0.interpreter?.disguised == true) }
-        add("proc.inline_code", .string, nil, "code given with -c/-e/-r/--eval to an interpreter, \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
+        add("proc.inline_code", .string, nil, "code given on an interpreter's command line (sh -c, python -c, node -e/-p, perl/ruby/lua -e pieces joined by newlines, php -r), read with the interpreter's option grammar; all arguments when the argv does not parse; \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
         add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.bytes.count ?? 0)) }
         add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
             .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
@@ -106,10 +106,25 @@ public enum FieldRegistry {
             let path = PathJoin.lexical(base: e.cwd, relative: script).text
             return .string(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).rawValue)
         }
-        add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line") { .bool($0.inlineCode != nil) }
+        add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line (or an argv that does not parse)") { .bool($0.inlineCode != nil) }
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
             .bool(c.readsCodeFromStdin)
         }
+        add("proc.code_source", .string, nil, "where an interpreter's argv says its code comes from: inline, script, module, stdin, none, unparsed; \"\" for other processes") { c in
+            guard let invocation = c.invocation else { return .string("") }
+            switch invocation.source {
+            case .inline: return .string("inline")
+            case .script: return .string("script")
+            case .module: return .string("module")
+            case .stdin: return .string("stdin")
+            case .noProgram: return .string("none")
+            case .unparsed: return .string("unparsed")
+            }
+        }
+        add("proc.argv_unparsed", .bool, nil, "an interpreter's argv does not fit its option grammar (unknown option, option without its value, -c without code); such argv is never read as a script path") { .bool($0.invocation?.isUnparsed == true) }
+        add("proc.preloaded_code", .list, nil, "code loaded before the program: node -r/--import/--loader, perl -M, ruby -r, lua -l, bash --rcfile, php auto_prepend_file, ld.so --preload") { .byteList($0.preloadedCode) }
+        add("proc.via_loader", .bool, nil, "the executable is the dynamic loader run as a program (`ld-linux-x86-64.so.2 /bin/dash`); proc.interpreter and the code fields then describe its program") { .bool($0.loaderInvocation != nil) }
+        add("proc.loader_program", .string, nil, "the program the dynamic loader runs when executed as a program, \"\" otherwise") { fieldText($0.loaderInvocation?.program) }
         add("proc.stdin", .string, nil, "what fd 0 is: tty, pipe, socket, null, regular, char, none") { fieldStdio($0, 0) }
         add("proc.stdout", .string, nil, "what fd 1 is") { fieldStdio($0, 1) }
         add("proc.stderr", .string, nil, "what fd 2 is") { fieldStdio($0, 2) }
@@ -172,7 +187,7 @@ public enum FieldRegistry {
         add("provenance.stdin_decoder", .bool, execOnly, "stdin passes through a decoder or decompressor", inputs: .stdinProvenance) { .bool($0.facts.stdinFromDecoder) }
         add("provenance.parent_fetched", .bool, execOnly, "the parent image ran a network client into a pipe in the last 30 s (`sh -c \"$(curl ...)\"`)") { .bool($0.facts.parentFetchedFromNetwork) }
         add("provenance.pipe_network", .bool, [.open], "the opened pipe is fed by a network client (`bash <(curl ...)`)") { .bool($0.facts.pipeFromNetwork) }
-        add("provenance.written_by_lineage", .bool, [.exec, .open], "the executed (or read) file was written earlier by this lineage") { .bool($0.facts.writtenByLineage) }
+        add("provenance.written_by_lineage", .bool, [.exec, .open], "a file the exec runs (executable, script, the loader's program, preloaded code) or the open reads was written earlier by this lineage") { .bool($0.facts.writtenByLineage) }
         add("provenance.written_path", .string, [.exec, .open], "which file") { .string($0.facts.writtenPath) }
         add("provenance.written_location", .string, [.exec, .open], "temp, workspace, home, system or other") { .string($0.facts.writtenByLineage ? $0.facts.writtenLocation.rawValue : "") }
         add("provenance.writer", .string, [.exec, .open], "name of the process that wrote it") { .string($0.facts.writer) }

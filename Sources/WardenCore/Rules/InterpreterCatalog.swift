@@ -14,11 +14,32 @@ public enum InterpreterKind: String, Sendable, CaseIterable {
 /// is a candidate copy: the detector reads it off the poll thread, and until it answers the exec
 /// is `pending` (the spine waits for the answer before judging it). Nothing here reads the file
 /// system after start-up.
+///
+/// The dynamic loader run as a program (`ld-linux-x86-64.so.2 /bin/dash -c CODE`, recognised by
+/// identity among the host's loaders or by name) is an exec of its program argument: the match
+/// is that program's, found by its path among the paths scanned at start-up or by its name, and
+/// its invocation starts at that argument (`Match.argumentOffset`). `busybox sh -c` likewise
+/// starts at the applet.
 public final class InterpreterCatalog {
     public struct Match: Sendable, Hashable {
         public var kind: InterpreterKind
         /// Recognised although its name does not say so (renamed copy or link).
         public var disguised: Bool
+        /// Index in the exec's argv of the interpreter's own argv[0]: 0, or the applet of
+        /// `busybox sh`, or the program the dynamic loader runs.
+        public var argumentOffset: Int = 0
+        /// The exec is of the dynamic loader, running this interpreter as its program.
+        public var viaLoader: Bool = false
+
+        public init(kind: InterpreterKind, disguised: Bool, argumentOffset: Int = 0, viaLoader: Bool = false) {
+            self.kind = kind
+            self.disguised = disguised
+            self.argumentOffset = argumentOffset
+            self.viaLoader = viaLoader
+        }
+
+        /// The interpreter's argv within the exec's.
+        public func argv(of exec: ExecEvent) -> [ByteString] { Array(exec.argv.dropFirst(argumentOffset)) }
     }
 
     public enum Recognition: Sendable, Hashable {
@@ -28,6 +49,11 @@ public final class InterpreterCatalog {
     }
 
     private var byIdentity: [FileKey: InterpreterKind] = [:]
+    /// The scanned interpreters by path (as scanned and resolved): the loader's program argument
+    /// is only a path, and the file system is not read while judging.
+    private var byPath: [String: InterpreterKind] = [:]
+    /// The host's ELF program interpreters (ld-linux*.so*, ld-musl-*), by identity.
+    private var loaders: Set<FileKey> = []
     private var bySize: [UInt64: [InterpreterCopyDetector.Candidate]] = [:]
     /// The detector's answers, by identity; bounded.
     private var copies: [FileKey: InterpreterKind?] = [:]
@@ -42,7 +68,8 @@ public final class InterpreterCatalog {
 
     /// Indexes the interpreters installed in the usual directories; renamed copies of them are
     /// recognised by content.
-    public static func scanHost(directories: [String] = ["/usr/bin", "/bin", "/usr/local/bin"]) -> InterpreterCatalog {
+    public static func scanHost(directories: [String] = ["/usr/bin", "/bin", "/usr/local/bin"],
+                                loaderDirectories: [String] = defaultLoaderDirectories) -> InterpreterCatalog {
         let catalog = InterpreterCatalog(detector: InterpreterCopyDetector())
         for directory in directories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
@@ -50,11 +77,30 @@ public final class InterpreterCatalog {
                 catalog.add(path: directory + "/" + name, kind: kind)
             }
         }
+        for directory in loaderDirectories {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            where DynamicLoaderInvocation.isLoaderName(name) {
+                catalog.addLoader(path: directory + "/" + name)
+            }
+        }
         return catalog
+    }
+
+    /// Where distributions keep the ELF program interpreter (multiarch, lib64, musl).
+    public static let defaultLoaderDirectories = [
+        "/lib64", "/lib", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+        "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+    ]
+
+    public func addLoader(path: String) {
+        guard let identity = FileStat.identity(of: path), identity.kind == .regular else { return }
+        loaders.insert(FileKey(identity))
     }
 
     public func add(path: String, kind: InterpreterKind) {
         guard let identity = FileStat.identity(of: path), identity.kind == .regular else { return }
+        byPath[path] = kind
+        byPath[FileStat.realPath(path)] = kind
         let key = FileKey(identity)
         guard byIdentity[key] == nil else { return }
         byIdentity[key] = kind
@@ -79,13 +125,20 @@ public final class InterpreterCatalog {
     public func recognise(_ exec: ExecEvent) -> Recognition {
         let key = FileKey(exec.executable)
         let name = exec.executablePath.lastPathComponent.text
+        if loaders.contains(key) || DynamicLoaderInvocation.isLoaderName(name) {
+            return .known(loaderProgram(of: exec))
+        }
         let named = Self.kind(ofName: name)
         if let kind = byIdentity[key] {
             return .known(Match(kind: kind, disguised: named != kind && !(kind == .shell && named == .shell)))
         }
         if let named { return .known(Match(kind: named, disguised: false)) }
-        if name == "busybox", let applet = exec.argv.first?.lastPathComponent.text, Self.kind(ofName: applet) == .shell {
-            return .known(Match(kind: .shell, disguised: false))
+        if name == "busybox", let applet = exec.argv.first?.lastPathComponent.text {
+            if Self.kind(ofName: applet) == .shell { return .known(Match(kind: .shell, disguised: false)) }
+            // `busybox sh -c CODE`: the applet is the first argument.
+            if applet == "busybox", exec.argv.count > 1, Self.kind(ofName: exec.argv[1].lastPathComponent.text) == .shell {
+                return .known(Match(kind: .shell, disguised: false, argumentOffset: 1))
+            }
         }
         if let copy = copies[key] { return .known(copy.map { Match(kind: $0, disguised: true) }) }
         guard let detector, exec.executable.kind == .regular, let candidates = bySize[exec.executable.size] else {
@@ -96,6 +149,26 @@ public final class InterpreterCatalog {
                                candidates: candidates))
         }
         return .pending
+    }
+
+    /// The exec runs the dynamic loader as a program (by identity among the host's loaders, or by name).
+    public func isLoader(_ exec: ExecEvent) -> Bool {
+        loaders.contains(FileKey(exec.executable)) || DynamicLoaderInvocation.isLoaderName(exec.executablePath.lastPathComponent.text)
+    }
+
+    /// The interpreter the loader's program argument is: by its path among the scanned
+    /// interpreters (so a renamed hard link found at start-up counts), else by its file name.
+    private func loaderProgram(of exec: ExecEvent) -> Match? {
+        guard let loader = DynamicLoaderInvocation(argv: exec.argv, environment: exec.environment) else { return nil }
+        let program = loader.program
+        let absolute = PathJoin.lexical(base: program.hasPrefix("/") ? ByteString("/") : exec.cwd,
+                                        relative: ByteString(Array(program.bytes.drop { $0 == UInt8(ascii: "/") }))).text
+        let named = Self.kind(ofName: program.lastPathComponent.text)
+        if let kind = byPath[absolute] {
+            return Match(kind: kind, disguised: named != kind && !(kind == .shell && named == .shell),
+                         argumentOffset: loader.programIndex, viaLoader: true)
+        }
+        return named.map { Match(kind: $0, disguised: false, argumentOffset: loader.programIndex, viaLoader: true) }
     }
 
     /// Takes in the detector's answers; returns the identities they settled.

@@ -161,7 +161,8 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     /// The facts for one event (after `observe`).
-    public func facts(for event: Event, lineage: ProcessTable, interpreter: InterpreterCatalog.Match?) -> ProvenanceFacts {
+    public func facts(for event: Event, lineage: ProcessTable, interpreter: InterpreterCatalog.Match?,
+                      loaderProgram: ByteString? = nil, preloaded: [ByteString] = []) -> ProvenanceFacts {
         var facts = ProvenanceFacts()
         switch event {
         case .exec(let e):
@@ -174,7 +175,7 @@ public final class ProvenanceTracker: EnrichmentStage {
                e.process.bootTime - fetched < 30_000_000_000 {
                 facts.parentFetchedFromNetwork = true
             }
-            for candidate in executedFiles(e, interpreter: interpreter) {
+            for candidate in executedFiles(e, interpreter: interpreter, loaderProgram: loaderProgram, preloaded: preloaded) {
                 if let write = writes[candidate] {
                     facts.writtenByLineage = true
                     facts.writtenPath = candidate
@@ -200,9 +201,16 @@ public final class ProvenanceTracker: EnrichmentStage {
         return facts
     }
 
-    /// The files an exec runs: the executable, and the script (shebang or interpreter argument).
-    func executedFiles(_ e: ExecEvent, interpreter: InterpreterCatalog.Match?) -> [String] {
+    /// The files an exec runs: the executable, the program the dynamic loader runs when it is
+    /// the executable, the script (shebang or interpreter argument), and code preloaded by path
+    /// (`node -r ./x.js`, `ld.so --preload /tmp/x.so`; a module name names no file and matches nothing).
+    func executedFiles(_ e: ExecEvent, interpreter: InterpreterCatalog.Match?, loaderProgram: ByteString? = nil,
+                       preloaded: [ByteString] = []) -> [String] {
         var files = [e.executablePath.text]
+        if let loaderProgram { files.append(PathJoin.lexical(base: e.cwd, relative: loaderProgram).text) }
+        for path in preloaded where path.bytes.contains(UInt8(ascii: "/")) {
+            files.append(PathJoin.lexical(base: e.cwd, relative: path).text)
+        }
         if let script = InterpreterInvocation.script(of: e, interpreter: interpreter) {
             files.append(PathJoin.lexical(base: e.cwd, relative: script).text)
         }
