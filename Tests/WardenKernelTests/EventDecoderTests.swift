@@ -14,7 +14,7 @@ struct EventDecoderTests {
         #expect(MemoryLayout<warden_exit_event>.size == 64)
         #expect(MemoryLayout<warden_config>.size == 24)
         #expect(MemoryLayout<warden_hold>.size == 32)
-        #expect(MemoryLayout<warden_counters>.size == 40)
+        #expect(MemoryLayout<warden_counters>.size == 40 + 8 * Int(WARDEN_KIND_SLOTS))
         #expect(MemoryLayout<warden_process>.size == 32)
     }
 
