@@ -56,8 +56,15 @@ static __always_inline enum warden_syscall warden_syscall_of(long nr)
 	switch (nr) {
 	case 2: return WARDEN_SYSCALL_OPEN;
 	case 59: return WARDEN_SYSCALL_EXECVE;
+	case 82: return WARDEN_SYSCALL_RENAME;
 	case 85: return WARDEN_SYSCALL_CREAT;
+	case 86: return WARDEN_SYSCALL_LINK;
+	case 88: return WARDEN_SYSCALL_SYMLINK;
 	case 257: return WARDEN_SYSCALL_OPENAT;
+	case 264: return WARDEN_SYSCALL_RENAMEAT;
+	case 265: return WARDEN_SYSCALL_LINKAT;
+	case 266: return WARDEN_SYSCALL_SYMLINKAT;
+	case 316: return WARDEN_SYSCALL_RENAMEAT2;
 	case 322: return WARDEN_SYSCALL_EXECVEAT;
 	case 437: return WARDEN_SYSCALL_OPENAT2;
 	default: return WARDEN_SYSCALL_UNKNOWN;
@@ -97,12 +104,16 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	}
 }
 
-/* The generic syscall table: no open and no creat (libc calls openat). */
+/* The generic syscall table: no open, creat, rename, link or symlink (libc calls the *at forms). */
 static __always_inline enum warden_syscall warden_syscall_of(long nr)
 {
 	switch (nr) {
+	case 36: return WARDEN_SYSCALL_SYMLINKAT;
+	case 37: return WARDEN_SYSCALL_LINKAT;
+	case 38: return WARDEN_SYSCALL_RENAMEAT;
 	case 56: return WARDEN_SYSCALL_OPENAT;
 	case 221: return WARDEN_SYSCALL_EXECVE;
+	case 276: return WARDEN_SYSCALL_RENAMEAT2;
 	case 281: return WARDEN_SYSCALL_EXECVEAT;
 	case 437: return WARDEN_SYSCALL_OPENAT2;
 	default: return WARDEN_SYSCALL_UNKNOWN;

@@ -53,7 +53,7 @@ public final class Enforcer {
             // kill must not claim "before" otherwise. (`resume` checks the table itself.)
             let held = held && control.isHeld(pid: process.pid, execID: process.execID)
             let scope: KillScope = killing.contains { alerts[$0].killScope == .toolCall } ? .toolCall : .process
-            let outcome = kill(process, opened: event.isOpen, held: held, scope: scope, now: now)
+            let outcome = kill(process, opened: event.changesOrOpensFile, held: held, scope: scope, now: now)
             for index in killing { alerts[index].outcome = outcome }
             return
         }
