@@ -108,7 +108,7 @@ struct RenameIntegrationTests {
             set -e
             printf 'a\\nb\\n' > notes.txt && sed -i s/a/c/ notes.txt
             mkdir -p build && echo x > build/out.tmp && mv build/out.tmp build/out.o && ln -f build/out.o build/out.copy
-            cd repo && git init -q . && echo y > f && git add f
+            cd repo && git init -q . && echo $$ > f && git add f
             git -c user.email=a@b -c user.name=a commit -q -m x
             cd .. && echo done >> MARKERS
 
