@@ -14,6 +14,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	struct rename_request rename;
 	__u32 tgid;
 
+	/* The barrier keeps clang from threading the decoders' switches into this one, which put
+	 * their register set-up on the early-return path. */
+	barrier_var(syscall);
 	if (syscall == WARDEN_SYSCALL_UNKNOWN)
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
