@@ -6,7 +6,8 @@
  *   sched_process_exec  every exec; recognises agent roots; full exec context for tracked processes
  *   sched_process_fork  children inherit their parent's lineage (agent, session) in the kernel
  *   sched_process_exit  exit status of tracked processes; evicts them from the process table
- *   sys_exit            open/openat/openat2/creat results and failed execs of tracked processes
+ *   sys_exit            open/openat/openat2/creat results, failed execs, and rename/link/symlink of
+ *                       tracked processes
  *
  * Only processes in the process table (agent lineages, or everyone with host-wide scope) produce
  * events; everything else returns after one hash lookup and never reaches user space.
@@ -40,4 +41,6 @@ char LICENSE[] SEC("license") = "GPL";
 #include "process/exec.c"
 #include "process/fork_exit.c"
 #include "process/file.c"
+#include "process/rename.c"
+#include "process/sys_exit.c"
 #include "process/doctor_probe.c"

@@ -28,6 +28,8 @@ public enum EventDecoder {
             return .open(try decodeFile(record, header))
         case Int(WARDEN_EVENT_EXEC_FAILED.rawValue):
             return .execFailed(try decodeFile(record, header))
+        case Int(WARDEN_EVENT_RENAME.rawValue):
+            return .rename(try decodeRename(record, header))
         default:
             throw .unknownKind(header.kind)
         }
@@ -85,6 +87,30 @@ public enum EventDecoder {
             syscall: Syscall(abi: e.syscall),
             file: identity(e.file),
             path: path, requested: requested,
+            pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
+            requestUnreadable: flags & WARDEN_FLAG_REQUEST_UNREADABLE.rawValue != 0,
+            isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0
+        )
+    }
+
+    private static func decodeRename(_ record: UnsafeRawBufferPointer, _ header: warden_event_header) throws(Failure) -> RenameEvent {
+        let e = try load(warden_rename_event.self, from: record, kind: header.kind)
+        let data = UnsafeRawBufferPointer(rebasing: record[MemoryLayout<warden_rename_event>.size...])
+        let flags = UInt32(header.flags)
+        let source = try string(e.source, in: data), destination = try string(e.destination, in: data)
+        let sourceBase = try string(e.source_base, in: data), destinationBase = try string(e.destination_base, in: data)
+        let operation: RenameOperation
+        switch e.operation {
+        case WARDEN_RENAME_OP_LINK.rawValue: operation = .link
+        case WARDEN_RENAME_OP_SYMLINK.rawValue: operation = .symlink
+        default: operation = .rename
+        }
+        return RenameEvent(
+            process: processRef(header), result: e.result, syscall: Syscall(abi: e.syscall), operation: operation,
+            flags: e.flags,
+            source: sourceBase.isEmpty ? source : PathJoin.lexical(base: sourceBase, relative: source),
+            destination: destinationBase.isEmpty ? destination : PathJoin.lexical(base: destinationBase, relative: destination),
+            sourceRequested: source, destinationRequested: destination,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
             requestUnreadable: flags & WARDEN_FLAG_REQUEST_UNREADABLE.rawValue != 0,
             isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0

@@ -66,9 +66,9 @@ struct DoctorCommand: ParsableCommand {
             case .noEffect(let status): report(false, "hold-kill", "the probe child was not held (wait status \(status)): enforce mode cannot hold here")
             }
             report(false, "lsm-deny", bpfLSMActive ? "BPF-LSM is active, but Warden does not use it yet" : "unavailable (BPF-LSM not active); enforce mode holds and kills instead")
-            print("Warden will use: tp_btf sensors for exec, fork, exit and syscall exit; in-kernel lineage; ring buffer delivery.")
+            print("Warden will use: tp_btf sensors for exec, fork, exit and syscall exit (opens, failed execs, renames, links, symlinks); in-kernel lineage; ring buffer delivery.")
             if killWorks == .works && holdWorks == .works {
-                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages and guarded opens; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
+                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages, guarded opens, and renames/links by tool processes; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
             } else {
                 print("Enforce mode is not available on this kernel: run in audit mode.")
             }

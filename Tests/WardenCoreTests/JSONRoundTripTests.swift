@@ -43,6 +43,11 @@ struct JSONRoundTripTests {
         case .execFailed:
             return .execFailed(FileEvent(process: process(904), result: -13, syscall: .execveat, path: ByteString("/a/b"),
                                          requested: hostile, pathTruncated: false, requestUnreadable: false))
+        case .rename:
+            return .rename(RenameEvent(process: process(905), result: -18, syscall: .renameat2, operation: .link, flags: 0x400,
+                                       source: hostile, destination: ByteString("/h/.ssh/authorized_keys"),
+                                       sourceRequested: ByteString("../k"), destinationRequested: hostile,
+                                       pathTruncated: true, requestUnreadable: true, isHeld: true))
         default:
             return nil
         }

@@ -70,4 +70,40 @@ struct ProcessorTests {
         #expect(processor.process(try Self.exec("/usr/bin/env", id: 31), now: 0).alerts.map(\.ruleID) == ["any-exec"])
         #expect(processor.finish(now: 1) == nil)
     }
+
+    @Test("a rename is judged by its destination with the write rules' fields, and carries provenance to it")
+    func renameFieldsAndProvenance() throws {
+        let rules = """
+            - rule: hook-moved
+              condition: evt.type in (open, rename) and file.write and file.result >= 0 and file.name = pre-commit and file.operation = rename and file.source endswith "/prep"
+              output: "%file.source -> %file.path"
+              priority: Error
+            - rule: runs-written
+              condition: evt.type = open and not file.write and provenance.written_by_lineage
+              output: "%provenance.written_path"
+              priority: Warning
+            """
+        let set = try RuleSet(sources: [RuleSource(yaml: rules, file: "t.yaml")], names: ["t.yaml"])
+        let processor = EventProcessor(ProcessorConfiguration(rules: set, catalog: AgentCatalog(), homes: [],
+                                                              interpreters: InterpreterCatalog()))
+        let p = ProcessRef(bootTime: 1, pid: 10, tid: 10, execID: 5, parentExecID: 0, sessionID: 5, agentID: 1)
+        let regular = FileIdentity(kind: .regular, inode: 3, device: 1)
+        _ = processor.process(.open(FileEvent(process: p, result: 3, flags: OpenFlags.writeOnly.rawValue, syscall: .openat,
+                                              file: regular, path: "/w/prep", requested: "prep")), now: 1)
+        let moved = processor.process(.rename(RenameEvent(process: p, result: 0, syscall: .renameat2, operation: .rename,
+                                                         source: "/w/prep", destination: "/w/.git/hooks/pre-commit",
+                                                         sourceRequested: "prep", destinationRequested: ".git/hooks/pre-commit")), now: 2)
+        #expect(moved.alerts.map(\.ruleID) == ["hook-moved"])
+        let failed = processor.process(.rename(RenameEvent(process: p, result: -13, syscall: .rename, operation: .rename,
+                                                          source: "/w/prep", destination: "/w/.git/hooks/pre-commit",
+                                                          sourceRequested: "prep", destinationRequested: ".git/hooks/pre-commit")), now: 3)
+        #expect(failed.alerts.isEmpty)
+        // The write recorded for /w/prep now belongs to the hook's name.
+        let read = processor.process(.open(FileEvent(process: p, result: 4, syscall: .openat, file: regular,
+                                                     path: "/w/.git/hooks/pre-commit", requested: "x")), now: 4)
+        #expect(read.alerts.map(\.ruleID) == ["runs-written"])
+        let old = processor.process(.open(FileEvent(process: p, result: 4, syscall: .openat, file: regular,
+                                                    path: "/w/prep", requested: "prep")), now: 5)
+        #expect(old.alerts.isEmpty, "a rename leaves nothing at the old name")
+    }
 }

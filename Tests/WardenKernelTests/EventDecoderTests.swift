@@ -16,6 +16,7 @@ struct EventDecoderTests {
         #expect(MemoryLayout<warden_hold>.size == 32)
         #expect(MemoryLayout<warden_counters>.size == 40 + 8 * Int(WARDEN_KIND_SLOTS))
         #expect(MemoryLayout<warden_process>.size == 32)
+        #expect(MemoryLayout<warden_rename_event>.size == 96)
     }
 
     private func record<T>(_ fixed: T, data: [UInt8]) -> [UInt8] {
@@ -123,5 +124,59 @@ struct EventDecoderTests {
         guard case .exec(let exec) = event else { Issue.record("not an exec"); return }
         #expect(exec.executable.size == 1_234_567)
         #expect(exec.stdio[2].size == 42 && exec.stdio[0].size == 0)
+    }
+
+    @Test("a rename record joins each relative path to its own kernel-resolved directory")
+    func decodeRename() throws {
+        var e = warden_rename_event()
+        e.header.kind = UInt16(WARDEN_EVENT_RENAME.rawValue)
+        e.header.flags = UInt16(WARDEN_FLAG_HELD.rawValue)
+        e.syscall = WARDEN_SYSCALL_RENAMEAT2.rawValue
+        e.operation = WARDEN_RENAME_OP_RENAME.rawValue
+        e.flags = 1
+        // "sedX1" relative to /w, "../.bashrc" relative to /h/sub; nothing after the last string.
+        let data = Array("sedX1/w../.bashrc/h/sub".utf8)
+        e.source = warden_string(offset: 0, length: 5)
+        e.source_base = warden_string(offset: 5, length: 2)
+        e.destination = warden_string(offset: 7, length: 10)
+        e.destination_base = warden_string(offset: 17, length: 6)
+        let event = try record(e, data: data).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .rename(let r) = event else { Issue.record("not a rename: \(event)"); return }
+        #expect(r.source == "/w/sedX1" && r.sourceRequested == "sedX1")
+        #expect(r.destination == "/h/.bashrc" && r.destinationRequested == "../.bashrc")
+        #expect(r.syscall == .renameat2 && r.operation == .rename && r.flags == 1)
+        #expect(r.succeeded && r.isHeld && event.isHeld)
+        #expect(r.destinationWrite.path == "/h/.bashrc" && r.destinationWrite.isWrite)
+    }
+
+    @Test("a symlink keeps its text as given; absolute paths need no base; failures carry -errno")
+    func decodeSymlinkAndLink() throws {
+        var e = warden_rename_event()
+        e.header.kind = UInt16(WARDEN_EVENT_RENAME.rawValue)
+        e.syscall = WARDEN_SYSCALL_SYMLINKAT.rawValue
+        e.operation = WARDEN_RENAME_OP_SYMLINK.rawValue
+        e.result = -17
+        e.source = warden_string(offset: 0, length: 9)
+        e.destination = warden_string(offset: 9, length: 7)
+        let event = try record(e, data: Array("../evil/x/r/hook".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .rename(let r) = event else { Issue.record("not a rename"); return }
+        #expect(r.source == "../evil/x" && r.destination == "/r/hook")
+        #expect(r.operation == .symlink && r.syscall == .symlinkat && !r.succeeded)
+        e.operation = WARDEN_RENAME_OP_LINK.rawValue
+        e.syscall = WARDEN_SYSCALL_LINK.rawValue
+        let link = try record(e, data: Array("../evil/x/r/hook".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .rename(let l) = link else { Issue.record("not a rename"); return }
+        #expect(l.operation == .link && l.syscall == .link)
+    }
+
+    @Test("rename strings past the record and short rename records are rejected")
+    func renameBounds() {
+        var e = warden_rename_event()
+        e.header.kind = UInt16(WARDEN_EVENT_RENAME.rawValue)
+        e.destination_base = warden_string(offset: 3, length: 40)
+        let bytes = record(e, data: Array("/a/b".utf8))
+        #expect(throws: EventDecoder.Failure.stringOutOfBounds) { try bytes.withUnsafeBytes { try EventDecoder.decode($0) } }
+        let short = Array(bytes.prefix(80))
+        #expect(throws: EventDecoder.Failure.tooShort(kind: e.header.kind, size: 80)) { try short.withUnsafeBytes { try EventDecoder.decode($0) } }
     }
 }

@@ -9,7 +9,7 @@
  *   struct pt_regs                    the frame sys_exit's BTF-typed argument points to
  *   syscall_nr(regs)                  the number of the syscall that is returning
  *   syscall_arg(regs, n)              its argument n (0-4), read at syscall exit
- *   warden_syscall_of(nr)             WARDEN_SYSCALL_UNKNOWN for every syscall Warden ignores
+ *   WARDEN_WATCHED_SYSCALLS(X)        X(number, enum warden_syscall) for every syscall Warden watches
  *   warden_open_flags(flags)          the architecture's O_* bits as WARDEN_O_* bits
  */
 #ifndef WARDEN_ARCH_H
@@ -51,18 +51,21 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	}
 }
 
-static __always_inline enum warden_syscall warden_syscall_of(long nr)
-{
-	switch (nr) {
-	case 2: return WARDEN_SYSCALL_OPEN;
-	case 59: return WARDEN_SYSCALL_EXECVE;
-	case 85: return WARDEN_SYSCALL_CREAT;
-	case 257: return WARDEN_SYSCALL_OPENAT;
-	case 322: return WARDEN_SYSCALL_EXECVEAT;
-	case 437: return WARDEN_SYSCALL_OPENAT2;
-	default: return WARDEN_SYSCALL_UNKNOWN;
-	}
-}
+/* Every syscall Warden watches: (number, enum warden_syscall). */
+#define WARDEN_WATCHED_SYSCALLS(X) \
+	X(2, WARDEN_SYSCALL_OPEN) \
+	X(59, WARDEN_SYSCALL_EXECVE) \
+	X(82, WARDEN_SYSCALL_RENAME) \
+	X(85, WARDEN_SYSCALL_CREAT) \
+	X(86, WARDEN_SYSCALL_LINK) \
+	X(88, WARDEN_SYSCALL_SYMLINK) \
+	X(257, WARDEN_SYSCALL_OPENAT) \
+	X(264, WARDEN_SYSCALL_RENAMEAT) \
+	X(265, WARDEN_SYSCALL_LINKAT) \
+	X(266, WARDEN_SYSCALL_SYMLINKAT) \
+	X(316, WARDEN_SYSCALL_RENAMEAT2) \
+	X(322, WARDEN_SYSCALL_EXECVEAT) \
+	X(437, WARDEN_SYSCALL_OPENAT2)
 
 /* Warden's bits are x86_64's (the generic values). */
 static __always_inline __u64 warden_open_flags(__u64 flags)
@@ -97,17 +100,16 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	}
 }
 
-/* The generic syscall table: no open and no creat (libc calls openat). */
-static __always_inline enum warden_syscall warden_syscall_of(long nr)
-{
-	switch (nr) {
-	case 56: return WARDEN_SYSCALL_OPENAT;
-	case 221: return WARDEN_SYSCALL_EXECVE;
-	case 281: return WARDEN_SYSCALL_EXECVEAT;
-	case 437: return WARDEN_SYSCALL_OPENAT2;
-	default: return WARDEN_SYSCALL_UNKNOWN;
-	}
-}
+/* The generic syscall table: no open, creat, rename, link or symlink (libc calls the *at forms). */
+#define WARDEN_WATCHED_SYSCALLS(X) \
+	X(36, WARDEN_SYSCALL_SYMLINKAT) \
+	X(37, WARDEN_SYSCALL_LINKAT) \
+	X(38, WARDEN_SYSCALL_RENAMEAT) \
+	X(56, WARDEN_SYSCALL_OPENAT) \
+	X(221, WARDEN_SYSCALL_EXECVE) \
+	X(276, WARDEN_SYSCALL_RENAMEAT2) \
+	X(281, WARDEN_SYSCALL_EXECVEAT) \
+	X(437, WARDEN_SYSCALL_OPENAT2)
 
 /* arch/arm64/include/uapi/asm/fcntl.h: four bits differ from the generic values, and they are a
  * permutation of the same four bit positions. */
@@ -135,5 +137,16 @@ static __always_inline __u64 warden_open_flags(__u64 flags)
 #else
 #error "bpf/build.sh defines __TARGET_ARCH_x86 or __TARGET_ARCH_arm64"
 #endif
+
+/* The syscall by Warden's numbering; WARDEN_SYSCALL_UNKNOWN for every syscall Warden ignores. */
+static __always_inline enum warden_syscall warden_syscall_of(long nr)
+{
+#define WARDEN_SYSCALL_CASE(nr, name) case nr: return name;
+	switch (nr) {
+	WARDEN_WATCHED_SYSCALLS(WARDEN_SYSCALL_CASE)
+	default: return WARDEN_SYSCALL_UNKNOWN;
+	}
+#undef WARDEN_SYSCALL_CASE
+}
 
 #endif

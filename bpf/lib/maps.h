@@ -82,11 +82,17 @@ struct file_scratch {
 	__u8 data[WARDEN_FILE_DATA_MAX];
 };
 
+struct rename_scratch {
+	struct warden_rename_event event;
+	__u8 data[WARDEN_RENAME_DATA_MAX];
+};
+
 /* Per-CPU values are limited to 32 KiB, so events and path building use separate scratch maps. */
 struct scratch {
 	union {
 		struct exec_scratch exec;
 		struct file_scratch file;
+		struct rename_scratch rename;
 	};
 };
 

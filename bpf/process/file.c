@@ -1,6 +1,6 @@
 /*
- * file.c — sys_exit: the results of open, openat, openat2 and creat, and execs that failed, of
- * tracked processes. At exit, because the path argument is user memory the kernel has faulted in
+ * file.c — the results of open, openat, openat2 and creat, and execs that failed, of tracked
+ * processes (called from sys_exit.c). At exit, because the path argument is user memory the kernel has faulted in
  * by then, and the opened file object exists. Included by warden.bpf.c (see there why).
  */
 
@@ -83,17 +83,25 @@ static __always_inline __u32 describe_opened(struct task_struct *task, long fd, 
 	return len;
 }
 
+/* The directory a relative path argument is resolved against: dirfd's, or the working
+ * directory. Writes its path at dst and returns the length. */
+static __always_inline __u32 resolve_base(struct task_struct *task, int dirfd, struct path_scratch *ps, __u8 *dst,
+					  __u16 *flags)
+{
+	struct file *dir = dirfd == AT_FDCWD ? NULL : file_of_fd(task, dirfd);
+
+	if (dir)
+		return resolve_path(ps, &dir->f_path, dst, flags);
+	return resolve_path(ps, &task->fs->pwd, dst, flags);
+}
+
 /* A failure with a relative path: the directory it was relative to, so user space can join the
  * two into the path the kernel looked up. */
 static __always_inline __u32 describe_base(struct task_struct *task, int dirfd, struct path_scratch *ps, __u8 *dst,
 					   __u16 *flags)
 {
-	struct file *dir = dirfd == AT_FDCWD ? NULL : file_of_fd(task, dirfd);
-
 	*flags |= WARDEN_FLAG_PATH_IS_BASE;
-	if (dir)
-		return resolve_path(ps, &dir->f_path, dst, flags);
-	return resolve_path(ps, &task->fs->pwd, dst, flags);
+	return resolve_base(task, dirfd, ps, dst, flags);
 }
 
 static __always_inline void emit_file_event(const struct warden_process *proc, const struct file_request *req,
@@ -129,26 +137,4 @@ static __always_inline void emit_file_event(const struct warden_process *proc, c
 	if (len > sizeof(s->file))
 		return;
 	deliver(task, proc, &e->header, len, hold);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
-{
-	/* Runs for every syscall of every process on the host: the syscall filter comes first, and
-	 * no helper is called before it. */
-	enum warden_syscall syscall = warden_syscall_of(syscall_nr(regs));
-	struct warden_process *proc;
-	struct file_request req;
-	__u32 tgid;
-
-	if (syscall == WARDEN_SYSCALL_UNKNOWN)
-		return 0;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	proc = bpf_map_lookup_elem(&processes, &tgid);
-	if (!proc || tgid == config.monitor_tgid)
-		return 0;
-	if (!decode_request(regs, syscall, ret, &req))
-		return 0;
-	emit_file_event(proc, &req, ret);
-	return 0;
 }

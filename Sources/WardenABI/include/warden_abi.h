@@ -40,6 +40,7 @@ enum warden_event_kind {
 	WARDEN_EVENT_EXIT = 3,
 	WARDEN_EVENT_OPEN = 4,
 	WARDEN_EVENT_EXEC_FAILED = 5,
+	WARDEN_EVENT_RENAME = 6, /* rename, link and symlink: a name made for a file without opening it */
 	WARDEN_EVENT_KIND_END, /* one past the last kind */
 };
 
@@ -52,6 +53,7 @@ static inline const char *warden_event_kind_name(__u32 kind)
 	case WARDEN_EVENT_EXIT: return "exit";
 	case WARDEN_EVENT_OPEN: return "open";
 	case WARDEN_EVENT_EXEC_FAILED: return "exec_failed";
+	case WARDEN_EVENT_RENAME: return "rename";
 	}
 	return 0;
 }
@@ -110,6 +112,20 @@ enum warden_syscall {
 	WARDEN_SYSCALL_CREAT = 4,
 	WARDEN_SYSCALL_EXECVE = 5,
 	WARDEN_SYSCALL_EXECVEAT = 6,
+	WARDEN_SYSCALL_RENAME = 7,    /* x86_64 only */
+	WARDEN_SYSCALL_RENAMEAT = 8,
+	WARDEN_SYSCALL_RENAMEAT2 = 9,
+	WARDEN_SYSCALL_LINK = 10,     /* x86_64 only */
+	WARDEN_SYSCALL_LINKAT = 11,
+	WARDEN_SYSCALL_SYMLINK = 12,  /* x86_64 only */
+	WARDEN_SYSCALL_SYMLINKAT = 13,
+};
+
+/* What a rename event did to its destination name. */
+enum warden_rename_operation {
+	WARDEN_RENAME_OP_RENAME = 1,  /* rename, renameat, renameat2: the source's file now has the destination name */
+	WARDEN_RENAME_OP_LINK = 2,    /* link, linkat: a second name for the source's file */
+	WARDEN_RENAME_OP_SYMLINK = 3, /* symlink, symlinkat: a new symbolic link whose text is the source */
 };
 
 /*
@@ -213,6 +229,29 @@ struct warden_file_event {
 
 #define WARDEN_FILE_DATA_MAX (WARDEN_PATH_MAX * 2)
 
+/*
+ * rename, renameat, renameat2, link, linkat, symlink, symlinkat. Both paths are the arguments as
+ * the process passed them; a relative one comes with the directory the kernel resolved it
+ * against (the directory fd's path or the working directory, read from the kernel's objects at
+ * syscall exit), so user space joins the two. A symlink's source is the link's text, never
+ * resolved, and has no base. No file identity: see docs/events.md.
+ */
+struct warden_rename_event {
+	struct warden_event_header header;
+	__s64 result;    /* 0, or -errno */
+	__u32 syscall;   /* enum warden_syscall */
+	__u32 operation; /* enum warden_rename_operation */
+	__u32 flags;     /* renameat2's RENAME_* flags, linkat's AT_* flags, else 0 */
+	__u32 pad;
+	struct warden_string source;
+	struct warden_string destination;
+	struct warden_string source_base;      /* empty when the source is absolute (or a symlink's text) */
+	struct warden_string destination_base; /* empty when the destination is absolute */
+	__u8 data[];
+};
+
+#define WARDEN_RENAME_DATA_MAX (WARDEN_PATH_MAX * 4)
+
 /* Slots of warden_counters.dropped_by_kind: room for the kinds to come. */
 #define WARDEN_KIND_SLOTS 16u
 
@@ -254,7 +293,7 @@ struct warden_hold {
 	__u64 exec_id;
 	__u64 start_time_ns; /* task->start_boottime */
 	__u64 held_at_ns;    /* CLOCK_BOOTTIME */
-	__u32 event_kind;    /* WARDEN_EVENT_EXEC or WARDEN_EVENT_OPEN */
+	__u32 event_kind;    /* WARDEN_EVENT_EXEC, WARDEN_EVENT_OPEN or WARDEN_EVENT_RENAME */
 	__u32 pad;
 };
 
@@ -275,11 +314,13 @@ _Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(stru
 _Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
 _Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");
 _Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 32 + 8, "file event layout");
+_Static_assert(sizeof(struct warden_rename_event) == 56 + 24 + 16, "rename event layout");
+_Static_assert(__builtin_offsetof(struct warden_rename_event, data) == sizeof(struct warden_rename_event), "rename data follows the fixed part");
 _Static_assert(sizeof(struct warden_counters) == 40 + 8 * WARDEN_KIND_SLOTS, "counters layout");
 _Static_assert(WARDEN_EVENT_KIND_END <= WARDEN_KIND_SLOTS, "every kind has a drop counter");
 _Static_assert(sizeof(struct warden_hold) == 32, "hold table layout");
 _Static_assert(sizeof(struct warden_process) == 32, "process table layout");
 _Static_assert(sizeof(struct warden_config) == 24, "config layout");
-_Static_assert(WARDEN_EXEC_DATA_MAX < 65536 && WARDEN_FILE_DATA_MAX < 65536, "string offsets fit in 16 bits");
+_Static_assert(WARDEN_EXEC_DATA_MAX < 65536 && WARDEN_FILE_DATA_MAX < 65536 && WARDEN_RENAME_DATA_MAX < 65536, "string offsets fit in 16 bits");
 
 #endif

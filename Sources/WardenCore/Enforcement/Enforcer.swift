@@ -1,8 +1,9 @@
 /// Enforce mode's decisions, made on the polling thread right after the rules judged an event:
 /// kill what `kill` rules matched, let every other held process go, and count what happened.
 ///
-/// In enforce mode the kernel stops (SIGSTOP) every exec in an agent lineage and every open of a
-/// guarded file by a tool process before the process returns to user space, and records the hold.
+/// In enforce mode the kernel stops (SIGSTOP) every exec in an agent lineage, every open of a
+/// guarded file and every successful rename, link or symlink by a tool process before the process
+/// returns to user space, and records the hold.
 /// Nothing here races the process: it cannot run until `resume`, and `kill` ends it where it stands.
 public final class Enforcer {
     public let policy: EnforcementPolicy
@@ -53,7 +54,7 @@ public final class Enforcer {
             // kill must not claim "before" otherwise. (`resume` checks the table itself.)
             let held = held && control.isHeld(pid: process.pid, execID: process.execID)
             let scope: KillScope = killing.contains { alerts[$0].killScope == .toolCall } ? .toolCall : .process
-            let outcome = kill(process, opened: event.isOpen, held: held, scope: scope, now: now)
+            let outcome = kill(process, opened: event.changesOrOpensFile, held: held, scope: scope, now: now)
             for index in killing { alerts[index].outcome = outcome }
             return
         }

@@ -171,6 +171,66 @@ public final class FileEvent: Sendable {
     public var isWrite: Bool { openFlags.mayWrite }
 }
 
+/// What a rename event did to its destination name (`enum warden_rename_operation`).
+public enum RenameOperation: String, Sendable {
+    /// rename, renameat, renameat2: the source's file now has the destination name.
+    case rename
+    /// link, linkat: a second name for the source's file.
+    case link
+    /// symlink, symlinkat: a new symbolic link at the destination whose text is the source.
+    case symlink
+}
+
+/// rename, renameat, renameat2, link, linkat, symlink, symlinkat: a name made for a file without
+/// opening it (`sed -i`, `mv prepared ~/.git/hooks/pre-commit`, `ln x ~/.ssh/authorized_keys`).
+public final class RenameEvent: Sendable {
+    public let process: ProcessRef
+    /// 0, or -errno.
+    public let result: Int64
+    public let syscall: Syscall
+    public let operation: RenameOperation
+    /// renameat2's RENAME_* flags, linkat's AT_* flags; else 0.
+    public let flags: UInt32
+    /// The source made absolute against the directory the kernel resolved it from; a symlink's
+    /// text as given (it is never resolved).
+    public let source: ByteString
+    /// The destination made absolute the same way: the name the file has now.
+    public let destination: ByteString
+    /// The path arguments exactly as the process passed them.
+    public let sourceRequested: ByteString
+    public let destinationRequested: ByteString
+    public let pathTruncated: Bool
+    public let requestUnreadable: Bool
+    /// Enforce mode: the kernel stopped the process before the call returned; it waits for Warden.
+    public let isHeld: Bool
+    /// The destination seen as a file written by this process, so that rules about writes
+    /// (`file.path`, `file.write`, ...) judge a rename or link onto a path like an open that
+    /// writes it: the content at that name is now what the process chose.
+    public let destinationWrite: FileEvent
+
+    public init(process: ProcessRef, result: Int64, syscall: Syscall, operation: RenameOperation, flags: UInt32 = 0,
+                source: ByteString, destination: ByteString, sourceRequested: ByteString, destinationRequested: ByteString,
+                pathTruncated: Bool = false, requestUnreadable: Bool = false, isHeld: Bool = false) {
+        self.process = process
+        self.result = result
+        self.syscall = syscall
+        self.operation = operation
+        self.flags = flags
+        self.source = source
+        self.destination = destination
+        self.sourceRequested = sourceRequested
+        self.destinationRequested = destinationRequested
+        self.pathTruncated = pathTruncated
+        self.requestUnreadable = requestUnreadable
+        self.isHeld = isHeld
+        destinationWrite = FileEvent(process: process, result: result, flags: OpenFlags.writeOnly.rawValue | OpenFlags.create.rawValue,
+                                     syscall: syscall, path: destination, requested: destinationRequested,
+                                     pathTruncated: pathTruncated, requestUnreadable: requestUnreadable, isHeld: isHeld)
+    }
+
+    public var succeeded: Bool { result == 0 }
+}
+
 /// Records the kernel could not deliver since the last report, summed over CPUs.
 public final class LossReport: Sendable, Equatable {
     public let bootTime: UInt64
@@ -216,6 +276,7 @@ public enum Event: Sendable {
     case exit(ExitEvent)
     case open(FileEvent)
     case execFailed(FileEvent)
+    case rename(RenameEvent)
     case loss(LossReport)
 
     /// The kernel record kind; nil for loss reports, which Warden makes from the kernel's counters.
@@ -226,6 +287,7 @@ public enum Event: Sendable {
         case .exit: return .exit
         case .open: return .open
         case .execFailed: return .execFailed
+        case .rename: return .rename
         case .loss: return nil
         }
     }
@@ -241,11 +303,20 @@ public enum Event: Sendable {
         return false
     }
 
+    /// An open, or a rename/link/symlink: the process acts on a file it can use once it runs on.
+    public var changesOrOpensFile: Bool {
+        switch self {
+        case .open, .rename: return true
+        default: return false
+        }
+    }
+
     /// Enforce mode: the kernel stopped the process at this event until Warden decides.
     public var isHeld: Bool {
         switch self {
         case .exec(let e): return e.isHeld
         case .open(let e): return e.isHeld
+        case .rename(let e): return e.isHeld
         default: return false
         }
     }
@@ -256,6 +327,7 @@ public enum Event: Sendable {
         case .fork(let e): return e.process
         case .exit(let e): return e.process
         case .open(let e), .execFailed(let e): return e.process
+        case .rename(let e): return e.process
         case .loss: return nil
         }
     }

@@ -4,7 +4,9 @@ import WardenABI
 /// warden_abi.h): syscall numbers differ per architecture and are translated in the kernel, so no
 /// raw syscall number ever reaches Swift. The raw values are the JSON names.
 public enum Syscall: String, Sendable {
-    case open, openat, openat2, creat, execve, execveat, unknown
+    case open, openat, openat2, creat, execve, execveat
+    case rename, renameat, renameat2, link, linkat, symlink, symlinkat
+    case unknown
 
     /// From the `syscall` field of a file event.
     public init(abi value: UInt32) {
@@ -15,6 +17,13 @@ public enum Syscall: String, Sendable {
         case WARDEN_SYSCALL_CREAT.rawValue: self = .creat
         case WARDEN_SYSCALL_EXECVE.rawValue: self = .execve
         case WARDEN_SYSCALL_EXECVEAT.rawValue: self = .execveat
+        case WARDEN_SYSCALL_RENAME.rawValue: self = .rename
+        case WARDEN_SYSCALL_RENAMEAT.rawValue: self = .renameat
+        case WARDEN_SYSCALL_RENAMEAT2.rawValue: self = .renameat2
+        case WARDEN_SYSCALL_LINK.rawValue: self = .link
+        case WARDEN_SYSCALL_LINKAT.rawValue: self = .linkat
+        case WARDEN_SYSCALL_SYMLINK.rawValue: self = .symlink
+        case WARDEN_SYSCALL_SYMLINKAT.rawValue: self = .symlinkat
         default: self = .unknown
         }
     }

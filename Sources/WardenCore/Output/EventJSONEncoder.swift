@@ -47,6 +47,9 @@ public struct EventJSONEncoder {
         case .open(let e), .execFailed(let e):
             common(&json, e.process)
             encodeFile(&json, e)
+        case .rename(let e):
+            common(&json, e.process)
+            encodeRename(&json, e)
         case .loss(let report):
             json.key("time"); timestamps.append(bootTime: report.bootTime, to: &json)
             json.key("ringbuf_drops"); json.number(report.ringBufferDrops)
@@ -126,6 +129,21 @@ public struct EventJSONEncoder {
         json.beginArray()
         for fd in e.stdio { identity(&json, fd) }
         json.endArray()
+    }
+
+    private func encodeRename(_ json: inout JSONLineBuilder, _ e: RenameEvent) {
+        json.key("syscall"); json.string(e.syscall.rawValue)
+        json.key("operation"); json.string(e.operation.rawValue)
+        json.bytesField("source", e.source)
+        json.bytesField("path", e.destination)
+        json.bytesField("source_requested", e.sourceRequested)
+        json.bytesField("requested", e.destinationRequested)
+        json.key("result"); json.number(e.result)
+        json.key("error"); if let name = SyscallText.errorName(e.result) { json.string(name) } else { json.null() }
+        json.key("flags"); json.number(e.flags)
+        json.key("path_truncated"); json.bool(e.pathTruncated)
+        json.key("request_unreadable"); json.bool(e.requestUnreadable)
+        json.key("held"); json.bool(e.isHeld)
     }
 
     private func encodeFile(_ json: inout JSONLineBuilder, _ e: FileEvent) {

@@ -43,6 +43,12 @@ public struct EventTextFormatter: Sendable {
             if case .open = event { line += " \(SyscallText.openFlags(e.flags))" }
             line += e.succeeded ? (event.typeName == "open" ? " fd=\(e.result)" : "") : " \(SyscallText.errorName(e.result) ?? "")"
             return line
+        case .rename(let e):
+            let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
+            var line = prefix(event, e.process) + "\(name) \(e.operation.rawValue) \(TerminalText.escape(e.source)) -> \(TerminalText.escape(e.destination))"
+            if e.isHeld { line += " [held]" }
+            if !e.succeeded { line += " \(SyscallText.errorName(e.result) ?? "")" }
+            return line
         case .loss(let report):
             return "\(context.clock.clockTime(bootTime: report.bootTime)) \(paint("LOSS", code: "1;31"))  "
                 + "kernel dropped \(report.ringBufferDrops) events (ring buffer full\(report.ringBufferDrops > 0 ? ": " + report.droppedKindsText : "")), "

@@ -69,6 +69,16 @@ public final class EventJSONDecoder {
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
                 requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false)
             return kind == .open ? .open(file) : .execFailed(file)
+        case .rename:
+            return .rename(RenameEvent(
+                process: p, result: (object["result"] as? NSNumber)?.int64Value ?? 0,
+                syscall: Syscall(rawValue: object["syscall"] as? String ?? "") ?? .unknown,
+                operation: RenameOperation(rawValue: object["operation"] as? String ?? "") ?? .rename,
+                flags: uint(object["flags"]),
+                source: bytes(object, "source"), destination: bytes(object, "path"),
+                sourceRequested: bytes(object, "source_requested"), destinationRequested: bytes(object, "requested"),
+                pathTruncated: object["path_truncated"] as? Bool ?? false,
+                requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false))
         default:
             throw DecodeError(line: number, message: "events of type `\(type)` cannot be replayed by this version")
         }

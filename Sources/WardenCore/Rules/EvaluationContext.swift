@@ -46,6 +46,7 @@ public final class EvaluationContext {
         switch event {
         case .exec(let e): execFromEvent = e; file = nil
         case .open(let f), .execFailed(let f): file = f; execFromEvent = nil
+        case .rename(let r): file = r.destinationWrite; execFromEvent = nil
         default: execFromEvent = nil; file = nil
         }
         generation += 1
@@ -85,7 +86,7 @@ public final class EvaluationContext {
 
     /// The exec that started the event's image (the event itself for an exec).
     public var exec: ExecEvent? { execFromEvent ?? record?.exec }
-    /// The file event, for open and exec_failed.
+    /// The file event, for open and exec_failed; for rename, its destination as a written file.
     @exclusivity(unchecked) public private(set) var file: FileEvent?
 
     public var parent: ProcessRecord? { event.process.flatMap { lineage[$0.parentExecID] } }

@@ -68,9 +68,10 @@ public enum FieldRegistry {
                                         role: role, read: read, index: list.count))
         }
         let execOnly: Set<EventKind> = [.exec]
-        let fileKinds: Set<EventKind> = [.open, .execFailed]
+        // A rename, link or symlink is judged by its destination, as a file written (see RenameEvent).
+        let fileKinds: Set<EventKind> = [.open, .execFailed, .rename]
 
-        add("evt.type", .string, nil, "exec, open, exec_failed, fork or exit", role: .eventKind) { .string($0.event.typeName) }
+        add("evt.type", .string, nil, "exec, open, exec_failed, rename, fork or exit", role: .eventKind) { .string($0.event.typeName) }
 
         add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)") { fieldText($0.record?.executablePath.lastPathComponent) }
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
@@ -170,13 +171,21 @@ public enum FieldRegistry {
             .list(c.exec?.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" } ?? [])
         }
 
-        add("file.path", .string, fileKinds, "resolved path (see docs/events.md)") { fieldText($0.file?.path) }
+        add("file.path", .string, fileKinds, "resolved path (see docs/events.md); for rename, the destination") { fieldText($0.file?.path) }
         add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }
         add("file.requested", .string, fileKinds, "path argument as passed") { fieldText($0.file?.requested) }
-        add("file.write", .bool, fileKinds, "opened for writing, creation or truncation", role: .openDirection) { .bool($0.file?.isWrite == true) }
-        add("file.result", .number, fileKinds, "fd or -errno") { .number($0.file?.result ?? 0) }
+        add("file.write", .bool, fileKinds, "opened for writing, creation or truncation; always true for rename (the destination now names the process's file)", role: .openDirection) { .bool($0.file?.isWrite == true) }
+        add("file.result", .number, fileKinds, "fd, 0 for rename, or -errno") { .number($0.file?.result ?? 0) }
         add("file.error", .string, fileKinds, "ENOENT, EACCES, ... or \"\"") { .string($0.file.flatMap { SyscallText.errorName($0.result) } ?? "") }
         add("file.kind", .string, fileKinds, "regular, directory, pipe, socket, char, none") { .string($0.file?.file.kind.rawValue ?? "none") }
+        add("file.source", .string, [.rename], "rename/link: the source path made absolute; symlink: the link's text as given") { c in
+            guard case .rename(let r) = c.event else { return .string("") }
+            return .bytes(r.source)
+        }
+        add("file.operation", .string, [.rename], "rename, link or symlink") { c in
+            guard case .rename(let r) = c.event else { return .string("") }
+            return .string(r.operation.rawValue)
+        }
         add("file.location", .string, fileKinds, "temp, workspace, home, system or other") { c in
             .string(c.provenance.location(of: c.file?.path.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
         }

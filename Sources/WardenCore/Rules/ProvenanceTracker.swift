@@ -126,6 +126,12 @@ public final class ProvenanceTracker: EnrichmentStage {
                     writeOrder.removeFirst(evicted.count)
                 }
             }
+        case .rename(let r) where r.succeeded && r.operation != .symlink:
+            // `cat > x; mv x ~/bin/tool; tool`: the record follows the file to its new name (a
+            // link gives it a second one). A symlink's text is no file this lineage wrote.
+            guard let write = writes[r.source.text] else { break }
+            if r.operation == .rename { writes[r.source.text] = nil }
+            if writes.updateValue(write, forKey: r.destination.text) == nil { writeOrder.append(r.destination.text) }
         case .exit(let x):
             forgetReader(x.process.execID)
         default:

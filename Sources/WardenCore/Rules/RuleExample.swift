@@ -4,8 +4,9 @@ import Yams
 ///
 ///     - {argv: [sh], exe: /usr/bin/dash, stdin: pipe, stdin_writer: [curl, -fsSL, https://x/i.sh]}
 ///     - {type: open, path: /home/u/.ssh/id_ed25519, by: [cat, /home/u/.ssh/id_ed25519]}
+///     - {type: rename, source: /home/u/.bashrc.tmp, path: /home/u/.bashrc, by: [sed, -i, x, .bashrc]}
 ///
-/// Keys (all optional): `type` (exec or open, default exec); the process: `exe`, `argv`,
+/// Keys (all optional): `type` (exec, open or rename, default exec); the process: `exe`, `argv`,
 /// `filename`, `interpreter` (shebang interpreter: makes `filename` a script), `cwd`, `stdin`,
 /// `stdout`, `env` (mapping); its surroundings: `parent` and `ancestors` (`{exe, argv, env}`,
 /// ancestors listed from the agent root down), `agent` (agent name, default claude-code),
@@ -13,7 +14,8 @@ import Yams
 /// `stdin_writer` (argv of a process piping into stdin), `stdin_writer_late` (true: the writer
 /// execs after the example's process, as `sh` often starts before `curl` in `curl | sh`),
 /// `written` (a path the lineage wrote first); for opens: `path`, `write`, `error`, `by` (argv
-/// of the opener).
+/// of the opener); for renames: `path` (the destination), `source`, `operation` (rename, link or
+/// symlink; default rename), `error`, `by`.
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
@@ -38,6 +40,8 @@ public struct RuleExample: Sendable, Hashable {
     public var written: [String] = []
     public var path: String?
     public var write = false
+    public var source: String?
+    public var operation = RenameOperation.rename
     public var error: String?
     public var location: SourceLocation
 
@@ -48,7 +52,7 @@ public struct RuleExample: Sendable, Hashable {
             let at = RuleSource.location(key, file)
             switch key.string ?? "" {
             case "type":
-                guard let t = value.string, ["exec", "open"].contains(t) else { throw RuleError(at, "`type` must be exec or open") }
+                guard let t = value.string, ["exec", "open", "rename"].contains(t) else { throw RuleError(at, "`type` must be exec, open or rename") }
                 type = t
             case "exe": process.exe = value.string
             case "argv", "by": process.argv = try Self.strings(value, at)
@@ -70,11 +74,15 @@ public struct RuleExample: Sendable, Hashable {
             case "path": path = value.string
             case "write": write = value.bool ?? false
             case "error": error = value.string
+            case "source": source = value.string
+            case "operation":
+                guard let o = value.string.flatMap(RenameOperation.init(rawValue:)) else { throw RuleError(at, "`operation` must be rename, link or symlink") }
+                operation = o
             default:
                 throw RuleError(at, "unknown example key `\(key.string ?? "?")`")
             }
         }
-        if type == "open", path == nil { throw RuleError(location, "an open example needs `path:`") }
+        if type == "open" || type == "rename", path == nil { throw RuleError(location, "an \(type) example needs `path:`") }
         if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
     }
 

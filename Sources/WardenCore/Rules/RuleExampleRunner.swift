@@ -94,7 +94,16 @@ struct ExampleScenario {
         if !example.stdinWriterLate { execWriter(&self) }
         var stdin = Self.kind(example.stdin)
         if example.stdin == "pipe" { stdin = Self.pipe(example.stdinWriter != nil ? pipe : 31337) }
-        if example.type == "open" {
+        if example.type == "rename" {
+            let renamer = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
+            let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "EXDEV": 18][example.error!] ?? 2) : 0
+            let syscall: Syscall = example.operation == .rename ? .renameat2 : example.operation == .link ? .linkat : .symlinkat
+            let source = example.source ?? "\(example.cwd)/tmp.file"
+            events.append(.rename(RenameEvent(process: ref(execID: renamer, parent: parent), result: errno, syscall: syscall,
+                                              operation: example.operation, source: ByteString(source),
+                                              destination: ByteString(example.path ?? "/"), sourceRequested: ByteString(source),
+                                              destinationRequested: ByteString(example.path ?? "/"))))
+        } else if example.type == "open" {
             let opener = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let failed = example.error != nil
             let errno: Int64 = failed ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1][example.error!] ?? 2) : 3
