@@ -202,9 +202,9 @@ struct EnforceIntegrationTests {
         return stat[stat.index(close, offsetBy: 2)...].split(separator: " ").first.map(String.init)
     }
 
-    @Test("a stopped (not killed) Warden does not freeze agents: the guardian gives stalled holds the fail mode", arguments: ["open", "closed"])
-    func guardianReleasesHoldsWhenWardenStalls(_ failMode: String) throws {
-        let h = try WardenHarness()
+    /// A monitor in enforce mode, frozen with SIGSTOP, and an agent started after it: the kernel
+    /// holds the agent's exec and nobody decides.
+    private func frozenWardenHoldingAnAgent(_ h: WardenHarness, failMode: String) throws -> (warden: Process, err: Pipe, agent: Process) {
         let agentExe = h.path("held-agent")
         try FileManager.default.copyItem(atPath: "/bin/dash", toPath: agentExe)
         let (warden, err) = try h.startMonitor(["--enforce", "--fail-mode", failMode, "--agent-exe", agentExe], export: h.path("events.jsonl"))
@@ -212,8 +212,25 @@ struct EnforceIntegrationTests {
         let agent = Process()
         agent.executableURL = URL(fileURLWithPath: agentExe)
         agent.arguments = ["-c", "echo ran > \(h.path("ran"))"]
-        let start = Date()
         try agent.run()
+        return (warden, err, agent)
+    }
+
+    /// Fail-open let the held agent run to completion; fail-closed killed it.
+    private func expectFailMode(_ failMode: String, _ agent: Process, _ h: WardenHarness) {
+        let ran = FileManager.default.fileExists(atPath: h.path("ran"))
+        if failMode == "open" {
+            #expect(ran && agent.terminationReason == .exit && agent.terminationStatus == 0, "fail-open continues it")
+        } else {
+            #expect(!ran && agent.terminationReason == .uncaughtSignal && agent.terminationStatus == SIGKILL, "fail-closed kills it")
+        }
+    }
+
+    @Test("a stopped (not killed) Warden does not freeze agents: the guardian gives stalled holds the fail mode", arguments: ["open", "closed"])
+    func guardianReleasesHoldsWhenWardenStalls(_ failMode: String) throws {
+        let h = try WardenHarness()
+        let start = Date()
+        let (warden, err, agent) = try frozenWardenHoldingAnAgent(h, failMode: failMode)
         // Held by the kernel, undecided while Warden is stopped; released once the stall is seen.
         let deadline = Date().addingTimeInterval(15)
         while agent.isRunning, Date() < deadline { usleep(50_000) }
@@ -221,12 +238,7 @@ struct EnforceIntegrationTests {
         #expect(!agent.isRunning, "released while Warden stays stopped, state \(state(of: agent.processIdentifier) ?? "gone")")
         #expect(waited > 4, "not before the stall limit: \(waited) s")
         if agent.isRunning { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
-        let ran = FileManager.default.fileExists(atPath: h.path("ran"))
-        if failMode == "open" {
-            #expect(ran && agent.terminationReason == .exit && agent.terminationStatus == 0, "fail-open continues it")
-        } else {
-            #expect(!ran && agent.terminationReason == .uncaughtSignal && agent.terminationStatus == SIGKILL, "fail-closed kills it")
-        }
+        expectFailMode(failMode, agent, h)
         kill(warden.processIdentifier, SIGCONT)
         _ = try h.stopMonitor(warden, err)
     }
@@ -234,15 +246,7 @@ struct EnforceIntegrationTests {
     @Test("SIGKILL to Warden while it holds an exec leaves nothing stopped (fail-mode open and closed)", arguments: ["open", "closed"])
     func guardianReleasesHoldsWhenWardenDies(_ failMode: String) throws {
         let h = try WardenHarness()
-        let agentExe = h.path("held-agent")
-        try FileManager.default.copyItem(atPath: "/bin/dash", toPath: agentExe)
-        let (warden, _) = try h.startMonitor(["--enforce", "--fail-mode", failMode, "--agent-exe", agentExe], export: h.path("events.jsonl"))
-        // Warden frozen: the kernel still holds the agent's exec, and nobody decides.
-        kill(warden.processIdentifier, SIGSTOP)
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: agentExe)
-        agent.arguments = ["-c", "echo ran > \(h.path("ran"))"]
-        try agent.run()
+        let (warden, _, agent) = try frozenWardenHoldingAnAgent(h, failMode: failMode)
         var held = false
         for _ in 0..<250 where !held {
             held = state(of: agent.processIdentifier) == "T"
@@ -255,11 +259,6 @@ struct EnforceIntegrationTests {
         while agent.isRunning, Date() < deadline { usleep(20_000) }
         #expect(!agent.isRunning, "the held process was released, state \(state(of: agent.processIdentifier) ?? "gone")")
         if agent.isRunning { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
-        let ran = FileManager.default.fileExists(atPath: h.path("ran"))
-        if failMode == "open" {
-            #expect(ran && agent.terminationReason == .exit && agent.terminationStatus == 0, "fail-open continues it")
-        } else {
-            #expect(!ran && agent.terminationReason == .uncaughtSignal && agent.terminationStatus == SIGKILL, "fail-closed kills it")
-        }
+        expectFailMode(failMode, agent, h)
     }
 }

@@ -22,6 +22,14 @@ struct ArgvReader {
         return arguments[index]
     }
 
+    /// A short option's value inside a cluster (`-cCODE` or `-c CODE`): the rest of the current
+    /// argument after `remaining`'s start when there is any, else the next argument, consumed;
+    /// nil when argv ends first.
+    mutating func clusterValue(_ argument: String, remaining: Substring) -> ByteString? {
+        if !remaining.isEmpty { return attachedValue(current, after: argument.utf8.count - remaining.utf8.count) }
+        return takeValue()
+    }
+
     /// A long option's value: `--name=value` attached, or the next argument.
     mutating func longValue(of argument: String) -> ByteString? {
         if let equals = argument.firstIndex(of: "=") { return ByteString(String(argument[argument.index(after: equals)...])) }

@@ -30,14 +30,8 @@ enum PerlGrammar {
                 case "c": checkOnly = true
                 case "v", "h": return InterpreterInvocation(source: .noProgram, preloaded: preloaded)
                 case "e", "E", "I", "M", "m":
-                    let value: ByteString
-                    if !letters.isEmpty {
-                        value = attachedValue(reader.current, after: argument.utf8.count - letters.utf8.count)
-                    } else {
-                        guard let next = reader.takeValue() else {
-                            return InterpreterInvocation(source: .unparsed(reason: "-\(letter) without a value"), preloaded: preloaded)
-                        }
-                        value = next
+                    guard let value = reader.clusterValue(argument, remaining: letters) else {
+                        return InterpreterInvocation(source: .unparsed(reason: "-\(letter) without a value"), preloaded: preloaded)
                     }
                     if letter == "e" || letter == "E" { pieces.append(value) }
                     if letter == "M" || letter == "m" { preloaded.append(value) }

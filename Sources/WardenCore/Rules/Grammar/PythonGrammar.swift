@@ -31,12 +31,8 @@ enum PythonGrammar {
                 if exiting.contains(letter) { return InterpreterInvocation(source: .noProgram) }
                 guard "cmWX".contains(letter) else { return unparsed("unknown option -\(letter) in \(argument)") }
                 // The rest of the cluster is the value; otherwise the next argument is.
-                let value: ByteString
-                if !letters.isEmpty {
-                    value = attachedValue(reader.current, after: argument.utf8.count - letters.utf8.count)
-                } else {
-                    guard let next = reader.takeValue() else { return unparsed("-\(letter) without a value") }
-                    value = next
+                guard let value = reader.clusterValue(argument, remaining: letters) else {
+                    return unparsed("-\(letter) without a value")
                 }
                 switch letter {
                 case "c": return InterpreterInvocation(source: .inline(value))

@@ -44,14 +44,8 @@ enum RubyGrammar {
                 case "c": checkOnly = true
                 case "v", "h": return InterpreterInvocation(source: .noProgram, preloaded: preloaded)
                 case "e", "r", "I", "C", "E":
-                    let value: ByteString
-                    if !letters.isEmpty {
-                        value = attachedValue(reader.current, after: argument.utf8.count - letters.utf8.count)
-                    } else {
-                        guard let next = reader.takeValue() else {
-                            return InterpreterInvocation(source: .unparsed(reason: "-\(letter) without a value"), preloaded: preloaded)
-                        }
-                        value = next
+                    guard let value = reader.clusterValue(argument, remaining: letters) else {
+                        return InterpreterInvocation(source: .unparsed(reason: "-\(letter) without a value"), preloaded: preloaded)
                     }
                     if letter == "e" { pieces.append(value) }
                     if letter == "r" { preloaded.append(value) }

@@ -28,14 +28,8 @@ enum PHPGrammar {
                 guard valued.contains(letter) else {
                     return InterpreterInvocation(source: .unparsed(reason: "unknown option -\(letter)"), preloaded: preloaded)
                 }
-                let value: ByteString
-                if !letters.isEmpty {
-                    value = attachedValue(reader.current, after: argument.utf8.count - letters.utf8.count)
-                } else {
-                    guard let next = reader.takeValue() else {
-                        return InterpreterInvocation(source: .unparsed(reason: "-\(letter) without a value"), preloaded: preloaded)
-                    }
-                    value = next
+                guard let value = reader.clusterValue(argument, remaining: letters) else {
+                    return InterpreterInvocation(source: .unparsed(reason: "-\(letter) without a value"), preloaded: preloaded)
                 }
                 switch letter {
                 case "r", "B", "R", "E": pieces.append(value)
