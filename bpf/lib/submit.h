@@ -38,25 +38,32 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
  * process fivefold.)
  */
 /*
- * Never lose what decides. Opens nobody waits on are bulk: under a flood they could fill the ring
- * and push out the execs, forks, exits and held events that lineage and enforcement depend on.
- * So bulk records may only fill the ring up to a share of it; past that they are dropped (and
- * counted, by kind) while the rest of the ring stays free for the others.
+ * Never lose what decides. Records nobody waits on come in floods an agent can make cheaply:
+ * opens, and failed execs (no fork needed, as fast as opens). Each may fill the ring only up to
+ * its share, in eighths: opens 6/8, failed execs 7/8; past that they are dropped (and counted, by
+ * kind). The last eighth is kept for execs, forks, exits, renames and held events, which lineage
+ * and enforcement depend on and which cost a flooder a fork or a hold each.
  */
-#define BULK_SHARE_NUMERATOR 3
-#define BULK_SHARE_DENOMINATOR 4
-
-static __always_inline bool is_bulk(const struct warden_event_header *h, bool urgent)
+static __always_inline __u32 share_in_eighths(const struct warden_event_header *h, bool urgent)
 {
-	return !urgent && h->kind == WARDEN_EVENT_OPEN;
+	if (urgent)
+		return 8;
+	switch (h->kind) {
+	case WARDEN_EVENT_OPEN: return 6;
+	case WARDEN_EVENT_EXEC_FAILED: return 7;
+	}
+	return 8;
 }
 
-static __always_inline bool bulk_share_full(__u32 size)
+static __always_inline bool share_full(__u32 size, __u32 eighths)
 {
-	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 capacity = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 queued, capacity;
 
-	return (queued + size) * BULK_SHARE_DENOMINATOR > capacity * BULK_SHARE_NUMERATOR;
+	if (eighths >= 8)
+		return false;
+	queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	capacity = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	return (queued + size) * 8 > capacity * eighths;
 }
 
 static __always_inline void count_drop(struct warden_counters *c, __u16 kind)
@@ -74,7 +81,7 @@ static __always_inline bool submit_with(void *record, __u32 size, bool urgent)
 	struct warden_event_header *h = record;
 	__u16 kind = h->kind;
 
-	if (is_bulk(h, urgent) && bulk_share_full(size)) {
+	if (share_full(size, share_in_eighths(h, urgent))) {
 		count_drop(c, kind);
 		return false;
 	}
