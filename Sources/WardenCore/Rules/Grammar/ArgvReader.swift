@@ -42,6 +42,16 @@ func longOptionName(_ argument: String) -> Substring {
     argument.prefix { $0 != "=" }
 }
 
+/// How perl and ruby end once their options are read: `-c` only checks; `-e` pieces are the
+/// program; else the first operand is a script, or the program comes on stdin.
+func repeatedCodeInvocation(checkOnly: Bool, pieces: [ByteString], preloaded: [ByteString],
+                            reader: ArgvReader) -> InterpreterInvocation {
+    if checkOnly { return InterpreterInvocation(source: .noProgram, preloaded: preloaded) }
+    if !pieces.isEmpty { return InterpreterInvocation(source: .inline(joinedCode(pieces)), preloaded: preloaded) }
+    guard !reader.atEnd else { return InterpreterInvocation(source: .stdin, preloaded: preloaded) }
+    return InterpreterInvocation(source: .script(reader.current), preloaded: preloaded)
+}
+
 /// The pieces of repeated `-e` code joined as perl, ruby and lua run them: one per line.
 func joinedCode(_ pieces: [ByteString]) -> ByteString {
     var bytes: [UInt8] = []

@@ -42,9 +42,6 @@ enum PerlGrammar {
             }
             reader.advance()
         }
-        if checkOnly { return InterpreterInvocation(source: .noProgram, preloaded: preloaded) }
-        if !pieces.isEmpty { return InterpreterInvocation(source: .inline(joinedCode(pieces)), preloaded: preloaded) }
-        guard !reader.atEnd else { return InterpreterInvocation(source: .stdin, preloaded: preloaded) }
-        return InterpreterInvocation(source: .script(reader.current), preloaded: preloaded)
+        return repeatedCodeInvocation(checkOnly: checkOnly, pieces: pieces, preloaded: preloaded, reader: reader)
     }
 }
