@@ -298,11 +298,6 @@ public enum Event: Sendable {
     /// The `type` field of the JSON schema.
     public var typeName: String { kind?.name ?? Self.lossTypeName }
 
-    public var isOpen: Bool {
-        if case .open = self { return true }
-        return false
-    }
-
     /// An open, or a rename/link/symlink: the process acts on a file it can use once it runs on.
     public var changesOrOpensFile: Bool {
         switch self {

@@ -25,12 +25,6 @@ public struct EventKind: Sendable, Hashable, CaseIterable, CustomStringConvertib
     private init(_ abi: warden_event_kind) { rawValue = abi.rawValue }
     private init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    /// The kind of an ABI record header, nil for a value the ABI does not define.
-    public init?(abi value: UInt32) {
-        guard value >= WARDEN_EVENT_EXEC.rawValue, value < WARDEN_EVENT_KIND_END.rawValue else { return nil }
-        rawValue = value
-    }
-
     /// The kind named `name` in the JSON schema and the rule language (`evt.type`).
     public init?(name: String) {
         guard let kind = Self.byName[name] else { return nil }
