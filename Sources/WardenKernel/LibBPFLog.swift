@@ -11,13 +11,16 @@ enum LibBPFLog {
     static func install() {
         libbpf_set_print { level, format, arguments in
             guard let format, let arguments else { return 0 }
-            var buffer = [CChar](repeating: 0, count: 1024)
+            guard level != LIBBPF_DEBUG else { return 0 }
+            // A verifier log arrives as one message of many lines, and its verdict is at the end:
+            // the buffer is large enough for a whole log, and the last lines are what is kept.
+            var buffer = [CChar](repeating: 0, count: 1 << 20)
             let written = vsnprintf(&buffer, buffer.count, format, arguments)
             guard written > 0 else { return 0 }
-            let line = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard level != LIBBPF_DEBUG else { return 0 }
+            let text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             LibBPFLog.lines.withLock { lines in
-                lines.append(line.hasSuffix("\n") ? String(line.dropLast()) : line)
+                lines += text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                if lines.last == "" { lines.removeLast() }
                 if lines.count > LibBPFLog.keep { lines.removeFirst(lines.count - LibBPFLog.keep) }
             }
             return 0
