@@ -6,8 +6,8 @@
  *   sched_process_exec  every exec; recognises agent roots; full exec context for tracked processes
  *   sched_process_fork  children inherit their parent's lineage (agent, session) in the kernel
  *   sched_process_exit  exit status of tracked processes; evicts them from the process table
- *   sys_exit            open/openat/openat2/creat results, failed execs, and rename/link/symlink of
- *                       tracked processes
+ *   sys_exit            open/openat/openat2/creat results, failed execs, rename/link/symlink, and
+ *                       connect/accept on internet sockets (network taint) of tracked processes
  *
  * Only processes in the process table (agent lineages, or everyone with host-wide scope) produce
  * events; everything else returns after one hash lookup and never reaches user space.
@@ -35,6 +35,7 @@
 #include "lib/lineage.h"
 #include "lib/submit.h"
 #include "lib/holds.h"
+#include "lib/origins.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -42,5 +43,6 @@ char LICENSE[] SEC("license") = "GPL";
 #include "process/fork_exit.c"
 #include "process/file.c"
 #include "process/rename.c"
+#include "process/connect.c"
 #include "process/sys_exit.c"
 #include "process/doctor_probe.c"

@@ -30,6 +30,12 @@ public enum EventDecoder {
             return .execFailed(try decodeFile(record, header))
         case Int(WARDEN_EVENT_RENAME.rawValue):
             return .rename(try decodeRename(record, header))
+        case Int(WARDEN_EVENT_CONNECT.rawValue):
+            let e = try load(warden_connect_event.self, from: record, kind: header.kind)
+            let address = withUnsafeBytes(of: e.address) { Array($0) }
+            return .connect(ConnectEvent(process: processRef(header), result: e.result, syscall: Syscall(abi: e.syscall),
+                                         family: e.family, port: e.port,
+                                         address: e.family == 2 ? Array(address.prefix(4)) : address))
         default:
             throw .unknownKind(header.kind)
         }
@@ -119,7 +125,8 @@ public enum EventDecoder {
 
     private static func processRef(_ h: warden_event_header) -> ProcessRef {
         ProcessRef(bootTime: h.time_ns, pid: h.pid, tid: h.tid, execID: h.exec_id, parentExecID: h.parent_exec_id,
-                   sessionID: h.session_id, agentID: h.agent_id, cpu: h.cpu)
+                   sessionID: h.session_id, agentID: h.agent_id, cpu: h.cpu,
+                   networkTainted: UInt32(h.flags) & WARDEN_FLAG_NETWORK_TAINT.rawValue != 0)
     }
 
     private static func bytes(_ s: warden_string, in data: UnsafeRawBufferPointer) throws(Failure) -> [UInt8] {
@@ -145,6 +152,7 @@ public enum EventDecoder {
         default: kind = .other
         }
         return FileIdentity(kind: kind, inode: id.inode, device: id.dev, rdev: id.rdev, links: id.nlink, mode: id.mode,
-                            socketFamily: id.socket_family, size: id.size)
+                            socketFamily: id.socket_family, size: id.size,
+                            origin: DataOrigin(rawValue: id.origin), originExecID: id.origin_exec_id)
     }
 }

@@ -30,6 +30,8 @@ public final class SensorSet: @unchecked Sendable {
     public let counters: KernelCounters
     /// Enforce mode's access to holds, guarded files and signals (usable in any mode).
     public let processControl: KernelProcessControl
+    /// Where files got their content, for the corrections user space makes.
+    public let originTable: KernelOriginTable
     private let object: BPFObject
     private let events: BPFMap
     private let guardian: EnforceGuardian?
@@ -53,6 +55,7 @@ public final class SensorSet: @unchecked Sendable {
         lineage = KernelLineage(processes: maps.processes)
         counters = KernelCounters(map: maps.counters)
         processControl = KernelProcessControl(held: maps.held, processes: maps.processes, guardedFiles: maps.guardedFiles)
+        originTable = KernelOriginTable(origins: maps.fileOrigins)
         guardian = options.enforce ? try EnforceGuardian(held: maps.held, failClosed: options.failClosed) : nil
         links = try object.attachAll()
         loadSeconds = Double(WallClock.now(CLOCK_MONOTONIC) - start) / 1e9

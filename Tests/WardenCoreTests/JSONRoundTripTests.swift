@@ -10,7 +10,7 @@ struct JSONRoundTripTests {
 
     private static func process(_ execID: UInt64) -> ProcessRef {
         ProcessRef(bootTime: 123_456_789_012, pid: 4242, tid: 4243, execID: execID, parentExecID: 77, sessionID: 5,
-                   agentID: 1, cpu: 1)
+                   agentID: 1, cpu: 1, networkTainted: true)
     }
 
     private static let hostile = ByteString([0x2F, 0x74, 0x6D, 0x70, 0x2F, 0xFF, 0x1B, 0x5B, 0x33, 0x31, 0x6D, 0xE2, 0x80, 0xAE])
@@ -19,8 +19,8 @@ struct JSONRoundTripTests {
     /// test until it has a sample here (and so until its JSON form exists).
     static func sample(_ kind: EventKind) -> Event? {
         let file = FileIdentity(kind: .regular, inode: 0xFFFF_FFFF_1234, device: 259 << 20 | 3, rdev: 0, links: 2,
-                                mode: 0o100755, socketFamily: 0)
-        let stdio = [FileIdentity(kind: .pipe, inode: 99, device: 14, links: 1, mode: 0o10600),
+                                mode: 0o100755, socketFamily: 0, size: 0x1_0000_0001, origin: .network, originExecID: 880)
+        let stdio = [FileIdentity(kind: .pipe, inode: 99, device: 14, links: 1, mode: 0o10600, origin: .package, originExecID: 12),
                      FileIdentity(kind: .socket, inode: 100, device: 8, links: 1, mode: 0o140777, socketFamily: 10),
                      FileIdentity(kind: .charDevice, inode: 3, device: 5, rdev: 136 << 20 | 4, links: 1, mode: 0o20620)]
         switch kind {
@@ -48,9 +48,26 @@ struct JSONRoundTripTests {
                                        source: hostile, destination: ByteString("/h/.ssh/authorized_keys"),
                                        sourceRequested: ByteString("../k"), destinationRequested: hostile,
                                        pathTruncated: true, requestUnreadable: true, isHeld: true))
+        case .connect:
+            return .connect(ConnectEvent(process: process(906), result: -115, syscall: .connect, family: 10, port: 8443,
+                                         address: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]))
         default:
             return nil
         }
+    }
+
+    @Test("peer addresses read back from their text", arguments: [
+        ([UInt8]([127, 0, 0, 1]), "127.0.0.1", true),
+        ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], "::1", true),
+        ([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1], "2001:db8::1:0:0:1", false),
+        ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 127, 0, 0, 9], "::ffff:127.0.0.9", true),
+        ([0xfe, 0x80, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7], "fe80:1:2:3:4:5:6:7", false),
+        ([93, 184, 216, 34], "93.184.216.34", false),
+    ])
+    func addresses(_ bytes: [UInt8], _ text: String, _ loopback: Bool) {
+        #expect(NetworkAddress.text(bytes) == text)
+        #expect(NetworkAddress.bytes(text) == bytes)
+        #expect(NetworkAddress.isLoopback(bytes) == loopback)
     }
 
     private static func roundTrip(_ event: Event) throws -> Event? {

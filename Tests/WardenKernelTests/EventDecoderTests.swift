@@ -8,8 +8,10 @@ struct EventDecoderTests {
     @Test("Swift sees the ABI structs with the sizes the BPF side was built with")
     func layout() {
         #expect(MemoryLayout<warden_event_header>.size == 56)
-        #expect(MemoryLayout<warden_exec_event>.size == 264)
-        #expect(MemoryLayout<warden_file_event>.size == 120)
+        #expect(MemoryLayout<warden_exec_event>.size == 328)
+        #expect(MemoryLayout<warden_file_event>.size == 136)
+        #expect(MemoryLayout<warden_connect_event>.size == 88)
+        #expect(MemoryLayout<warden_file_identity>.size == 48)
         #expect(MemoryLayout<warden_fork_event>.size == 64)
         #expect(MemoryLayout<warden_exit_event>.size == 64)
         #expect(MemoryLayout<warden_config>.size == 24)
@@ -52,6 +54,33 @@ struct EventDecoderTests {
         #expect(exec.loginUID == nil)
         #expect(exec.stdio[0].kind == .pipe)
         #expect(exec.process.pid == 44 && exec.process.execID == 9)
+    }
+
+    @Test("a connect record decodes its peer and the taint; identities carry their origin")
+    func decodeConnectAndOrigin() throws {
+        var c = warden_connect_event()
+        c.header.kind = UInt16(WARDEN_EVENT_CONNECT.rawValue)
+        c.header.flags = UInt16(WARDEN_FLAG_NETWORK_TAINT.rawValue)
+        c.result = -115
+        c.syscall = WARDEN_SYSCALL_CONNECT.rawValue
+        c.family = 2
+        c.port = 8080
+        c.address = (127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let event = try record(c, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .connect(let connect) = event else { Issue.record("not a connect: \(event)"); return }
+        #expect(connect.addressText == "127.0.0.1" && connect.port == 8080 && connect.isLoopback)
+        #expect(connect.syscall == .connect && !connect.isAccept)
+        #expect(connect.process.networkTainted)
+
+        var f = warden_file_event()
+        f.header.kind = UInt16(WARDEN_EVENT_OPEN.rawValue)
+        f.file.kind = UInt8(WARDEN_FILE_REGULAR.rawValue)
+        f.file.origin = WARDEN_ORIGIN_NETWORK.rawValue
+        f.file.origin_exec_id = 77
+        let open = try record(f, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .open(let file) = open else { Issue.record("not an open: \(open)"); return }
+        #expect(file.file.origin == .network && file.file.originExecID == 77)
+        #expect(!file.process.networkTainted)
     }
 
     @Test("strings pointing past the record are rejected, not over-read")

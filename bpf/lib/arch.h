@@ -54,6 +54,8 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 /* Every syscall Warden watches: (number, enum warden_syscall). */
 #define WARDEN_WATCHED_SYSCALLS(X) \
 	X(2, WARDEN_SYSCALL_OPEN) \
+	X(42, WARDEN_SYSCALL_CONNECT) \
+	X(43, WARDEN_SYSCALL_ACCEPT) \
 	X(59, WARDEN_SYSCALL_EXECVE) \
 	X(82, WARDEN_SYSCALL_RENAME) \
 	X(85, WARDEN_SYSCALL_CREAT) \
@@ -63,6 +65,7 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	X(264, WARDEN_SYSCALL_RENAMEAT) \
 	X(265, WARDEN_SYSCALL_LINKAT) \
 	X(266, WARDEN_SYSCALL_SYMLINKAT) \
+	X(288, WARDEN_SYSCALL_ACCEPT4) \
 	X(316, WARDEN_SYSCALL_RENAMEAT2) \
 	X(322, WARDEN_SYSCALL_EXECVEAT) \
 	X(437, WARDEN_SYSCALL_OPENAT2)
@@ -106,7 +109,10 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	X(37, WARDEN_SYSCALL_LINKAT) \
 	X(38, WARDEN_SYSCALL_RENAMEAT) \
 	X(56, WARDEN_SYSCALL_OPENAT) \
+	X(202, WARDEN_SYSCALL_ACCEPT) \
+	X(203, WARDEN_SYSCALL_CONNECT) \
 	X(221, WARDEN_SYSCALL_EXECVE) \
+	X(242, WARDEN_SYSCALL_ACCEPT4) \
 	X(276, WARDEN_SYSCALL_RENAMEAT2) \
 	X(281, WARDEN_SYSCALL_EXECVEAT) \
 	X(437, WARDEN_SYSCALL_OPENAT2)

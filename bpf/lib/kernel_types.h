@@ -41,8 +41,19 @@ struct inode {
 	long long i_size;
 } CORE;
 
+/* The kernel nests these in anonymous unions (skc_addrpair, skc_portpair); CO-RE matches the
+ * members by name. The ___warden flavour keeps the name clear of any uapi header's in6_addr. */
+struct in6_addr___warden {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+} CORE;
+
 struct sock_common {
 	unsigned short skc_family;
+	__u32 skc_daddr;    /* __be32 */
+	__u16 skc_dport;    /* __be16 */
+	struct in6_addr___warden skc_v6_daddr;
 } CORE;
 
 struct sock {
@@ -84,6 +95,7 @@ struct path {
 struct file {
 	struct path f_path;
 	struct inode *f_inode;
+	unsigned int f_mode;
 } CORE;
 
 struct fdtable {
@@ -141,6 +153,10 @@ struct linux_binprm {
 } CORE;
 
 #define SIGNAL_GROUP_EXIT 0x00000004
+#define AF_INET 2
+#define AF_INET6 10
+#define EINPROGRESS 115
+#define FMODE_WRITE 0x2
 #define AT_FDCWD -100
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000

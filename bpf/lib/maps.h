@@ -66,6 +66,15 @@ struct {
 	__type(value, __u32);
 } guarded_files SEC(".maps");
 
+/* Where files and pipes got their content (bpf/lib/origins.h). LRU: a flood of written files
+ * forgets the oldest, never fails the write that is being recorded. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WARDEN_MAX_ORIGINS);
+	__type(key, struct warden_file_key);
+	__type(value, struct warden_file_origin);
+} file_origins SEC(".maps");
+
 /*
  * Per-CPU scratch space: events are assembled here and copied into the ring buffer at their real
  * size, so a short exec does not reserve room for the longest one.

@@ -27,6 +27,9 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
 	h->cpu = bpf_get_smp_processor_id();
 	if (proc->flags & WARDEN_FLAG_UNTRACKED)
 		h->flags |= WARDEN_FLAG_UNTRACKED;
+	/* An exec reports the taint of the image that called it, which on_exec sets itself. */
+	if (kind != WARDEN_EVENT_EXEC && (proc->flags & WARDEN_PROCESS_NETWORK_TAINT))
+		h->flags |= WARDEN_FLAG_NETWORK_TAINT;
 }
 
 /*

@@ -60,17 +60,22 @@ static __always_inline struct warden_process *process_of_exec(__u32 tgid, struct
 	return proc;
 }
 
-/* The process keeps its table entry across exec; the image, and so the exec id, is new. */
-static __always_inline void begin_image(struct warden_process *proc, struct warden_exec_event *e, __u16 flags)
+/* The process keeps its table entry across exec; the image, and so the exec id, is new. The new
+ * image starts untainted (its code is the executable's); the event keeps the old image's taint,
+ * since that image's memory made argv and the environment. */
+static __always_inline void begin_image(struct warden_process *proc, struct warden_exec_event *e, __u16 *flags)
 {
+	if (network_tainted(proc))
+		*flags |= WARDEN_FLAG_NETWORK_TAINT;
+	proc->flags &= ~WARDEN_PROCESS_NETWORK_ANY;
 	e->previous_exec_id = proc->exec_id;
 	proc->exec_id = next_exec_id();
-	if (flags & WARDEN_FLAG_AGENT_ROOT)
+	if (*flags & WARDEN_FLAG_AGENT_ROOT)
 		proc->session_id = proc->exec_id;
 }
 
 static __always_inline void read_exec_context(struct warden_exec_event *e, struct task_struct *task,
-					      struct linux_binprm *bprm)
+					      struct linux_binprm *bprm, struct warden_process *proc)
 {
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
@@ -83,7 +88,13 @@ static __always_inline void read_exec_context(struct warden_exec_event *e, struc
 		struct file *f = file_of_fd(task, fd);
 
 		read_identity(f ? BPF_CORE_READ(f, f_inode) : NULL, &e->stdio[fd]);
+		read_origin(&e->stdio[fd]);
 	}
+	read_origin(&e->executable);
+	/* `curl … | sh`, `sh < downloaded`, a shell on a TCP connection: the new image reads network
+	 * data from its first instruction. */
+	if (network_stdin(&e->stdio[0]))
+		taint_process(task, proc, WARDEN_PROCESS_NETWORK_STDIN);
 	BPF_CORE_READ_INTO(&e->comm, task, comm);
 }
 
@@ -147,8 +158,8 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	proc = process_of_exec(tgid, task, bprm, ps, &e->executable, &flags);
 	if (!proc)
 		return 0;
-	begin_image(proc, e, flags);
-	read_exec_context(e, task, bprm);
+	begin_image(proc, e, &flags);
+	read_exec_context(e, task, bprm, proc);
 	len = sizeof(*e) + read_exec_strings(&s->exec, ps, task, bprm, exe_file, &flags);
 	e->header.flags = flags;
 	fill_header(&e->header, WARDEN_EVENT_EXEC, len, proc);

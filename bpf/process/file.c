@@ -104,7 +104,39 @@ static __always_inline __u32 describe_base(struct task_struct *task, int dirfd, 
 	return resolve_base(task, dirfd, ps, dst, flags);
 }
 
-static __always_inline void emit_file_event(const struct warden_process *proc, const struct file_request *req,
+/* Keeps file_origins up to date with a successful open, and fills the event's origin. Returns
+ * whether enforce mode holds the open: a tool process about to read a file of network origin (an
+ * interpreter running a download, whatever its name) is stopped until the rules have judged it. */
+static __always_inline bool record_origin(struct task_struct *task, struct warden_process *proc,
+					  const struct file_request *req, long fd, struct warden_file_identity *id)
+{
+	bool writes = (req->flags & WARDEN_O_ACCMODE) != WARDEN_O_RDONLY;
+
+	if (id->kind != WARDEN_FILE_REGULAR && id->kind != WARDEN_FILE_PIPE)
+		return false;
+	read_origin(id);
+	if (writes && carries_network_data(proc)) {
+		struct file *f = file_of_fd(task, fd);
+
+		if (f)
+			mark_origin(BPF_CORE_READ(f, f_inode), WARDEN_ORIGIN_NETWORK, proc->exec_id);
+		id->origin |= WARDEN_ORIGIN_NETWORK;
+		id->origin_exec_id = proc->exec_id;
+		return false;
+	}
+	if (writes && (req->flags & WARDEN_O_TRUNC) && id->origin) {
+		forget_origin(id);
+		id->origin = 0;
+		id->origin_exec_id = 0;
+		return false;
+	}
+	if (writes || !(id->origin & WARDEN_ORIGIN_NETWORK))
+		return false;
+	taint_process(task, proc, WARDEN_PROCESS_NETWORK_DATA);
+	return enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT);
+}
+
+static __always_inline void emit_file_event(struct warden_process *proc, const struct file_request *req,
 					    long ret)
 {
 	__u32 zero = 0, offset, len = 0;
@@ -126,8 +158,10 @@ static __always_inline void emit_file_event(const struct warden_process *proc, c
 	offset = copy_string(&s->file.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags);
 	set_string(&e->requested, 0, offset);
 	__builtin_memset(&e->file, 0, sizeof(e->file));
-	if (ret >= 0 && !req->is_exec)
+	if (ret >= 0 && !req->is_exec) {
 		len = describe_opened(task, ret, proc, ps, &e->file, &s->file.data[offset], &flags, &hold);
+		hold |= record_origin(task, proc, req, ret, &e->file);
+	}
 	else if (offset == 0 || s->file.data[0] != '/')
 		len = describe_base(task, req->dirfd, ps, &s->file.data[offset], &flags);
 	set_string(&e->path, offset, len);

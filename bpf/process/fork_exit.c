@@ -20,7 +20,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (!proc)
 		return 0;
 	inherited = *proc;
-	inherited.flags &= ~WARDEN_PROCESS_AGENT_ROOT;
+	inherited.flags = network_flags_at_fork(inherited.flags & ~WARDEN_PROCESS_AGENT_ROOT);
 	inherited.parent_exec_id = proc->exec_id;
 	inherited.exec_id = next_exec_id();
 	if (!record_process(child_tgid, &inherited))

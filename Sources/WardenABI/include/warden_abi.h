@@ -30,6 +30,7 @@
 #define WARDEN_AGENT_PATH_KEY 256u
 #define WARDEN_MAX_HELD 4096u     /* processes stopped at once, waiting for Warden's decision */
 #define WARDEN_MAX_GUARDED 8192u  /* files and directories whose opens enforce mode holds */
+#define WARDEN_MAX_ORIGINS 65536u /* files and pipes whose origin is remembered (least recently used go first) */
 
 /* The kinds of ring-buffer records: the one list. Swift derives its event kinds (their order, names
  * and bits) from this enum and warden_event_kind_name(); a new kind is added here first, with its
@@ -41,6 +42,7 @@ enum warden_event_kind {
 	WARDEN_EVENT_OPEN = 4,
 	WARDEN_EVENT_EXEC_FAILED = 5,
 	WARDEN_EVENT_RENAME = 6, /* rename, link and symlink: a name made for a file without opening it */
+	WARDEN_EVENT_CONNECT = 7, /* connect and accept on an internet socket: the process now exchanges data with a network peer */
 	WARDEN_EVENT_KIND_END, /* one past the last kind */
 };
 
@@ -54,6 +56,7 @@ static inline const char *warden_event_kind_name(__u32 kind)
 	case WARDEN_EVENT_OPEN: return "open";
 	case WARDEN_EVENT_EXEC_FAILED: return "exec_failed";
 	case WARDEN_EVENT_RENAME: return "rename";
+	case WARDEN_EVENT_CONNECT: return "connect";
 	}
 	return 0;
 }
@@ -68,11 +71,33 @@ enum warden_event_flag {
 	WARDEN_FLAG_PATH_IS_BASE = 1u << 5,       /* file event: path is the directory a failed relative request was relative to */
 	WARDEN_FLAG_ENV_TRUNCATED = 1u << 6,      /* the environment exceeded WARDEN_ENV_MAX and was cut */
 	WARDEN_FLAG_HELD = 1u << 7,               /* enforce mode: the process is stopped (SIGSTOP) until Warden decides */
+	WARDEN_FLAG_NETWORK_TAINT = 1u << 8,      /* the process held network data (WARDEN_PROCESS_NETWORK_TAINT); on an exec: the image that called it, whose memory made argv and env */
 };
 
 /* Bits of warden_process.flags beyond the event flags it shares (WARDEN_FLAG_UNTRACKED). */
 enum warden_process_flag {
 	WARDEN_PROCESS_AGENT_ROOT = 1u << 16, /* the agent itself: its own opens are never held (kill tool calls, not agents) */
+	/* Network taint, in three strengths (bpf/lib/origins.h). Never set on an agent root: the agent
+	 * talks to its model by design, and what it writes is the agent's own. All three are cleared at
+	 * exec (the new image's code is the executable's) and make what the image writes network origin.
+	 * TAINT: the image connected or accepted an internet socket (loopback too), or was forked by a
+	 * tainted or stdin-tainted image; its execs are reported as made by a tainted image (argv and
+	 * env came from its memory). */
+	WARDEN_PROCESS_NETWORK_TAINT = 1u << 17,
+	/* DATA: the image read a file of network origin (`cp download x`, `cat download | sh`). It did
+	 * not talk to the network; a script that parses a downloaded JSON file is not a downloader. */
+	WARDEN_PROCESS_NETWORK_DATA = 1u << 18,
+	/* STDIN: the image started with network data on stdin (`curl … | awk '{system($0)}'`). Its
+	 * children are tainted; an exec in place is not (a pyenv shim exec'ing python has read nothing). */
+	WARDEN_PROCESS_NETWORK_STDIN = 1u << 19,
+};
+
+/* Where the content of a file or pipe came from, as the kernel saw it written (bits). Recorded by
+ * file identity, so it follows renames and hard links, and is kept for WARDEN_MAX_ORIGINS files. */
+enum warden_origin {
+	WARDEN_ORIGIN_NONE = 0,
+	WARDEN_ORIGIN_NETWORK = 1u << 0, /* written by a network-tainted process (a file it opened for writing, or its stdout) */
+	WARDEN_ORIGIN_PACKAGE = 1u << 1, /* set by user space in place of NETWORK when package-manager work wrote it; never held */
 };
 
 /* Kind of object behind a file descriptor or an executable (from the inode's S_IFMT). */
@@ -97,6 +122,9 @@ struct warden_file_identity {
 	__u8 kind;   /* enum warden_file_kind */
 	__u8 socket_family; /* AF_UNIX (1), AF_INET (2), AF_INET6 (10), ... for sockets; else 0 */
 	__u64 size;  /* i_size when the event was made: bytes of a regular file */
+	__u32 origin; /* enum warden_origin bits of this file or pipe; filled for tracked processes */
+	__u32 pad;
+	__u64 origin_exec_id; /* the image whose write gave it that origin; 0 for none */
 };
 
 /*
@@ -119,6 +147,9 @@ enum warden_syscall {
 	WARDEN_SYSCALL_LINKAT = 11,
 	WARDEN_SYSCALL_SYMLINK = 12,  /* x86_64 only */
 	WARDEN_SYSCALL_SYMLINKAT = 13,
+	WARDEN_SYSCALL_CONNECT = 14,
+	WARDEN_SYSCALL_ACCEPT = 15,
+	WARDEN_SYSCALL_ACCEPT4 = 16,
 };
 
 /* What a rename event did to its destination name. */
@@ -252,6 +283,26 @@ struct warden_rename_event {
 
 #define WARDEN_RENAME_DATA_MAX (WARDEN_PATH_MAX * 4)
 
+/*
+ * connect (result 0 or -EINPROGRESS), accept and accept4 on an AF_INET or AF_INET6 socket. The peer
+ * is read from the kernel's socket, not from the caller's sockaddr: what the kernel connected to.
+ */
+struct warden_connect_event {
+	struct warden_event_header header;
+	__s64 result;      /* 0, -EINPROGRESS, or the accepted fd */
+	__u32 syscall;     /* enum warden_syscall */
+	__u16 family;      /* AF_INET (2) or AF_INET6 (10) */
+	__u16 port;        /* the peer's port, host byte order */
+	__u8 address[16];  /* the peer's address, network byte order; IPv4 in the first 4 bytes */
+};
+
+/* Value of the origin table (key: struct warden_file_key). */
+struct warden_file_origin {
+	__u32 origin;  /* enum warden_origin bits */
+	__u32 pad;
+	__u64 exec_id; /* the image whose write gave the origin */
+};
+
 /* Slots of warden_counters.dropped_by_kind: room for the kinds to come. */
 #define WARDEN_KIND_SLOTS 16u
 
@@ -306,14 +357,16 @@ struct warden_config {
 	__u32 fail_closed;      /* 1: kill a process that would be held when Warden cannot be told */
 };
 
-_Static_assert(sizeof(struct warden_file_identity) == 32, "file identity layout");
+_Static_assert(sizeof(struct warden_file_identity) == 48, "file identity layout");
+_Static_assert(sizeof(struct warden_connect_event) == 56 + 16 + 16, "connect event layout");
+_Static_assert(sizeof(struct warden_file_origin) == 16, "origin table layout");
 _Static_assert(__builtin_offsetof(struct warden_file_identity, size) == 24, "file size follows the fixed-width identity fields");
 _Static_assert(sizeof(struct warden_event_header) == 56, "event header layout");
-_Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 32 + 16 + 6 * 4, "exec event layout");
+_Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 48 + 16 + 6 * 4, "exec event layout");
 _Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(struct warden_exec_event), "exec data follows the fixed part");
 _Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
 _Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");
-_Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 32 + 8, "file event layout");
+_Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 48 + 8, "file event layout");
 _Static_assert(sizeof(struct warden_rename_event) == 56 + 24 + 16, "rename event layout");
 _Static_assert(__builtin_offsetof(struct warden_rename_event, data) == sizeof(struct warden_rename_event), "rename data follows the fixed part");
 _Static_assert(sizeof(struct warden_counters) == 40 + 8 * WARDEN_KIND_SLOTS, "counters layout");

@@ -12,9 +12,14 @@ public struct ProcessRef: Sendable, Hashable {
     /// Index into the agent catalog; 0 outside any agent lineage.
     public var agentID: UInt32
     public var cpu: UInt32
+    /// The process held network data when the event was made (it connected or accepted an
+    /// internet socket, read its stdin from network data, or was forked by a process that had).
+    /// On an exec: the image that called exec, whose memory made the new argv and environment.
+    /// Never set for an agent root (see bpf/lib/origins.h).
+    public var networkTainted: Bool
 
     public init(bootTime: UInt64, pid: UInt32, tid: UInt32, execID: UInt64, parentExecID: UInt64,
-                sessionID: UInt64, agentID: UInt32, cpu: UInt32 = 0) {
+                sessionID: UInt64, agentID: UInt32, cpu: UInt32 = 0, networkTainted: Bool = false) {
         self.bootTime = bootTime
         self.pid = pid
         self.tid = tid
@@ -23,6 +28,7 @@ public struct ProcessRef: Sendable, Hashable {
         self.sessionID = sessionID
         self.agentID = agentID
         self.cpu = cpu
+        self.networkTainted = networkTainted
     }
 }
 
@@ -231,6 +237,39 @@ public final class RenameEvent: Sendable {
     public var succeeded: Bool { result == 0 }
 }
 
+/// connect (done or in progress), accept or accept4 on an internet socket: the process now
+/// exchanges data with a network peer, and the kernel has marked it network-tainted.
+public final class ConnectEvent: Sendable {
+    public let process: ProcessRef
+    /// 0 or -EINPROGRESS for connect; the accepted fd for accept.
+    public let result: Int64
+    public let syscall: Syscall
+    /// AF_INET (2) or AF_INET6 (10).
+    public let family: UInt16
+    /// The peer's port.
+    public let port: UInt16
+    /// The peer's address in network byte order: 4 bytes for AF_INET, 16 for AF_INET6.
+    public let address: [UInt8]
+
+    public init(process: ProcessRef, result: Int64, syscall: Syscall, family: UInt16, port: UInt16, address: [UInt8]) {
+        self.process = process
+        self.result = result
+        self.syscall = syscall
+        self.family = family
+        self.port = port
+        self.address = address
+    }
+
+    /// The process accepted a connection rather than making one.
+    public var isAccept: Bool { syscall == .accept || syscall == .accept4 }
+
+    /// "93.184.216.34", "2001:db8::1" (the shortest form), "::ffff:127.0.0.1".
+    public var addressText: String { NetworkAddress.text(address) }
+
+    /// 127.0.0.0/8, ::1, or an IPv4-mapped loopback.
+    public var isLoopback: Bool { NetworkAddress.isLoopback(address) }
+}
+
 /// Records the kernel could not deliver since the last report, summed over CPUs.
 public final class LossReport: Sendable, Equatable {
     public let bootTime: UInt64
@@ -277,6 +316,7 @@ public enum Event: Sendable {
     case open(FileEvent)
     case execFailed(FileEvent)
     case rename(RenameEvent)
+    case connect(ConnectEvent)
     case loss(LossReport)
 
     /// The kernel record kind; nil for loss reports, which Warden makes from the kernel's counters.
@@ -288,6 +328,7 @@ public enum Event: Sendable {
         case .open: return .open
         case .execFailed: return .execFailed
         case .rename: return .rename
+        case .connect: return .connect
         case .loss: return nil
         }
     }
@@ -323,6 +364,7 @@ public enum Event: Sendable {
         case .exit(let e): return e.process
         case .open(let e), .execFailed(let e): return e.process
         case .rename(let e): return e.process
+        case .connect(let e): return e.process
         case .loss: return nil
         }
     }

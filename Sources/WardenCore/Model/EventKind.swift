@@ -12,6 +12,7 @@ public struct EventKind: Sendable, Hashable, CaseIterable, CustomStringConvertib
     public static let open = EventKind(WARDEN_EVENT_OPEN)
     public static let execFailed = EventKind(WARDEN_EVENT_EXEC_FAILED)
     public static let rename = EventKind(WARDEN_EVENT_RENAME)
+    public static let connect = EventKind(WARDEN_EVENT_CONNECT)
 
     /// Every kind, in ABI order.
     public static let allCases: [EventKind] =

@@ -17,9 +17,13 @@ public struct FileIdentity: Sendable, Hashable {
     public var socketFamily: UInt8
     /// The inode's size (i_size) when the kernel made the event: bytes of a regular file.
     public var size: UInt64
+    /// Where a regular file's or a pipe's content came from, as the kernel recorded it.
+    public var origin: DataOrigin
+    /// The image whose write gave it `origin`; 0 when there is none.
+    public var originExecID: UInt64
 
     public init(kind: FileKind, inode: UInt64, device: UInt32, rdev: UInt32 = 0, links: UInt32 = 1, mode: UInt16 = 0,
-                socketFamily: UInt8 = 0, size: UInt64 = 0) {
+                socketFamily: UInt8 = 0, size: UInt64 = 0, origin: DataOrigin = [], originExecID: UInt64 = 0) {
         self.kind = kind
         self.inode = inode
         self.device = device
@@ -28,6 +32,8 @@ public struct FileIdentity: Sendable, Hashable {
         self.mode = mode
         self.socketFamily = socketFamily
         self.size = size
+        self.origin = origin
+        self.originExecID = originExecID
     }
 
     public static let none = FileIdentity(kind: .none, inode: 0, device: 0, links: 0)

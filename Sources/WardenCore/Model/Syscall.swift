@@ -6,6 +6,7 @@ import WardenABI
 public enum Syscall: String, Sendable {
     case open, openat, openat2, creat, execve, execveat
     case rename, renameat, renameat2, link, linkat, symlink, symlinkat
+    case connect, accept, accept4
     case unknown
 
     /// From the `syscall` field of a file event.
@@ -24,6 +25,9 @@ public enum Syscall: String, Sendable {
         case WARDEN_SYSCALL_LINKAT.rawValue: self = .linkat
         case WARDEN_SYSCALL_SYMLINK.rawValue: self = .symlink
         case WARDEN_SYSCALL_SYMLINKAT.rawValue: self = .symlinkat
+        case WARDEN_SYSCALL_CONNECT.rawValue: self = .connect
+        case WARDEN_SYSCALL_ACCEPT.rawValue: self = .accept
+        case WARDEN_SYSCALL_ACCEPT4.rawValue: self = .accept4
         default: self = .unknown
         }
     }

@@ -50,6 +50,9 @@ public struct EventJSONEncoder {
         case .rename(let e):
             common(&json, e.process)
             encodeRename(&json, e)
+        case .connect(let e):
+            common(&json, e.process)
+            encodeConnect(&json, e)
         case .loss(let report):
             json.key("time"); timestamps.append(bootTime: report.bootTime, to: &json)
             json.key("ringbuf_drops"); json.number(report.ringBufferDrops)
@@ -82,6 +85,17 @@ public struct EventJSONEncoder {
         json.key("pid"); json.number(p.pid)
         json.key("tid"); json.number(p.tid)
         json.key("cpu"); json.number(p.cpu)
+        json.key("network_tainted"); json.bool(p.networkTainted)
+    }
+
+    private func encodeConnect(_ json: inout JSONLineBuilder, _ e: ConnectEvent) {
+        json.key("syscall"); json.string(e.syscall.rawValue)
+        json.key("family"); json.number(e.family)
+        json.key("address"); json.string(e.addressText)
+        json.key("port"); json.number(e.port)
+        json.key("loopback"); json.bool(e.isLoopback)
+        json.key("result"); json.number(e.result)
+        json.key("error"); if let name = SyscallText.errorName(e.result) { json.string(name) } else { json.null() }
     }
 
     private func encodeExec(_ json: inout JSONLineBuilder, _ e: ExecEvent) {
@@ -171,11 +185,18 @@ public struct EventJSONEncoder {
             json.key("inode"); json.number(id.inode)
             json.key("nlink"); json.number(id.links)
             json.key("mode"); json.preformattedString(octal(UInt32(id.mode)))
+            if id.kind == .regular {
+                json.key("size"); json.number(id.size)
+            }
             if id.kind == .charDevice {
                 json.key("rdev"); json.preformattedString(device(id.rdev))
             }
             if id.kind == .socket {
                 json.key("family"); json.number(id.socketFamily)
+            }
+            if !id.origin.isEmpty {
+                json.key("origin"); json.string(id.origin.name)
+                json.key("origin_exec_id"); json.id(id.originExecID)
             }
         }
         json.endObject()

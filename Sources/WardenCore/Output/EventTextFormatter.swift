@@ -25,6 +25,7 @@ public struct EventTextFormatter: Sendable {
                 line += " stdio=\(stdio.joined(separator: ","))"
             }
             if e.isAgentRoot { line += " [agent root]" }
+            if e.process.networkTainted { line += " [argv from a network-tainted image]" }
             if e.isHeld { line += " [held]" }
             if e.pathTruncated { line += " [path truncated]" }
             return line
@@ -39,6 +40,7 @@ public struct EventTextFormatter: Sendable {
             let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
             var line = prefix(event, e.process) + "\(name) \(TerminalText.escape(e.path))"
             if e.requested != e.path { line += " (requested \(TerminalText.escape(e.requested)))" }
+            if !e.file.origin.isEmpty { line += " [origin \(e.file.origin.name)]" }
             if e.isHeld { line += " [held]" }
             if case .open = event { line += " \(SyscallText.openFlags(e.flags))" }
             line += e.succeeded ? (event.typeName == "open" ? " fd=\(e.result)" : "") : " \(SyscallText.errorName(e.result) ?? "")"
@@ -48,6 +50,12 @@ public struct EventTextFormatter: Sendable {
             var line = prefix(event, e.process) + "\(name) \(e.operation.rawValue) \(TerminalText.escape(e.source)) -> \(TerminalText.escape(e.destination))"
             if e.isHeld { line += " [held]" }
             if !e.succeeded { line += " \(SyscallText.errorName(e.result) ?? "")" }
+            return line
+        case .connect(let e):
+            let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
+            var line = prefix(event, e.process) + "\(name) \(e.isAccept ? "accepted" : "connected to") "
+            line += e.family == 10 ? "[\(e.addressText)]:\(e.port)" : "\(e.addressText):\(e.port)"
+            if e.result < 0, let error = SyscallText.errorName(e.result) { line += " (\(error))" }
             return line
         case .loss(let report):
             return "\(context.clock.clockTime(bootTime: report.bootTime)) \(paint("LOSS", code: "1;31"))  "

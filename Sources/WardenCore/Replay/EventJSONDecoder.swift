@@ -79,6 +79,12 @@ public final class EventJSONDecoder {
                 sourceRequested: bytes(object, "source_requested"), destinationRequested: bytes(object, "requested"),
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
                 requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false))
+        case .connect:
+            return .connect(ConnectEvent(
+                process: p, result: (object["result"] as? NSNumber)?.int64Value ?? 0,
+                syscall: Syscall(rawValue: object["syscall"] as? String ?? "") ?? .unknown,
+                family: UInt16(uint(object["family"])), port: UInt16(truncatingIfNeeded: uint(object["port"])),
+                address: NetworkAddress.bytes(object["address"] as? String ?? "")))
         default:
             throw DecodeError(line: number, message: "events of type `\(type)` cannot be replayed by this version")
         }
@@ -102,7 +108,8 @@ public final class EventJSONDecoder {
         }
         return ProcessRef(bootTime: bootTime(unix), pid: uint(o["pid"]), tid: uint(o["tid"]),
                           execID: id(o["exec_id"]), parentExecID: id(o["parent_exec_id"]), sessionID: id(o["session_id"]),
-                          agentID: agentID(o["agent"] as? String), cpu: uint(o["cpu"]))
+                          agentID: agentID(o["agent"] as? String), cpu: uint(o["cpu"]),
+                          networkTainted: o["network_tainted"] as? Bool ?? false)
     }
 
     private func id(_ value: Any?) -> UInt64 { (value as? String).flatMap { UInt64($0) } ?? 0 }
@@ -140,7 +147,8 @@ public final class EventJSONDecoder {
         let family = (o["family"] as? NSNumber)?.uint8Value ?? (kindName == "unix-socket" ? 1 : (kindName == "inet-socket" ? 2 : 0))
         return FileIdentity(kind: kind, inode: (o["inode"] as? NSNumber)?.uint64Value ?? 0, device: device(o["dev"]),
                             rdev: rdev, links: uint(o["nlink"]), mode: UInt16(o["mode"] as? String ?? "0", radix: 8) ?? 0,
-                            socketFamily: family)
+                            socketFamily: family, size: (o["size"] as? NSNumber)?.uint64Value ?? 0, origin: DataOrigin(name: o["origin"] as? String ?? "") ?? [],
+                            originExecID: id(o["origin_exec_id"]))
     }
 
     /// Nanoseconds since the epoch for "2026-05-25T13:44:05.478445995Z".

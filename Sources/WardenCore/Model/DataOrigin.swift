@@ -1,0 +1,34 @@
+import WardenABI
+
+/// Where the content of a file or pipe came from, as the kernel saw it written (`enum
+/// warden_origin`): recorded by file identity, so it follows renames and hard links and no name
+/// can shed it. See bpf/lib/origins.h for what sets it and docs/rules.md for the fields.
+public struct DataOrigin: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Written by a network-tainted process: one that connected or accepted an internet socket,
+    /// read its stdin from one or from network data, or was forked by such a process.
+    public static let network = DataOrigin(rawValue: WARDEN_ORIGIN_NETWORK.rawValue)
+    /// Downloaded by package-manager work (pip, npm, apt and what they run): user space relabels
+    /// the kernel's network origin when it sees who wrote (see `PackageManagerWork`).
+    public static let package = DataOrigin(rawValue: WARDEN_ORIGIN_PACKAGE.rawValue)
+
+    /// Every origin with its name in JSON and in rules.
+    public static let named: [(DataOrigin, String)] = [(.network, "network"), (.package, "package")]
+
+    /// "network", or "" when nothing is known (names joined by "," when there are several).
+    public var name: String {
+        Self.named.filter { contains($0.0) }.map(\.1).joined(separator: ",")
+    }
+
+    /// From `name`; nil for an unknown name.
+    public init?(name: String) {
+        var origin = DataOrigin()
+        for part in name.split(separator: ",") {
+            guard let match = Self.named.first(where: { $0.1 == part }) else { return nil }
+            origin.insert(match.0)
+        }
+        self = origin
+    }
+}

@@ -1,0 +1,66 @@
+/*
+ * connect.c — sys_exit: connect, accept and accept4 of tracked processes on internet sockets.
+ * The process is then network-tainted (bpf/lib/origins.h) and a connect event says with whom.
+ * Included by warden.bpf.c; called from sys_exit.c after the syscall filter.
+ *
+ * The peer comes from the kernel's socket (the sock's destination address and port), not from the
+ * sockaddr the process passed: for accept there is none, and for connect the kernel's copy is the
+ * one it acted on. Loopback peers count: a local server can hand out a payload as well as a remote
+ * one. AF_UNIX and netlink sockets are local IPC and are ignored. A non-blocking connect
+ * (-EINPROGRESS) counts: the data arrives later on the same socket.
+ */
+
+/* The socket fd the syscall's result is about; -1 when it failed. */
+static __always_inline int connected_fd(struct pt_regs *regs, enum warden_syscall syscall, long ret)
+{
+	switch (syscall) {
+	case WARDEN_SYSCALL_CONNECT:
+		return ret == 0 || ret == -EINPROGRESS ? (int)syscall_arg(regs, 0) : -1;
+	case WARDEN_SYSCALL_ACCEPT: case WARDEN_SYSCALL_ACCEPT4:
+		return ret >= 0 ? (int)ret : -1;
+	default:
+		return -1;
+	}
+}
+
+static __always_inline bool is_connect_syscall(enum warden_syscall syscall)
+{
+	return syscall == WARDEN_SYSCALL_CONNECT || syscall == WARDEN_SYSCALL_ACCEPT || syscall == WARDEN_SYSCALL_ACCEPT4;
+}
+
+static __always_inline void on_connect(struct warden_process *proc, struct pt_regs *regs,
+				       enum warden_syscall syscall, long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct warden_connect_event e = {};
+	int fd = connected_fd(regs, syscall, ret);
+	struct file *file;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+
+	if (fd < 0)
+		return;
+	file = file_of_fd(task, fd);
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return;
+	sock = (void *)BPF_CORE_READ(file, f_inode) - bpf_core_field_offset(struct socket_alloc, vfs_inode);
+	sk = BPF_CORE_READ(sock, sk);
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	taint_process(task, proc, WARDEN_PROCESS_NETWORK_TAINT);
+	e.result = ret;
+	e.syscall = syscall;
+	e.family = family;
+	e.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		__u32 address = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(e.address, &address, sizeof(address));
+	} else {
+		BPF_CORE_READ_INTO(&e.address, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	fill_header(&e.header, WARDEN_EVENT_CONNECT, sizeof(e), proc);
+	submit(&e, sizeof(e));
+}
