@@ -26,6 +26,7 @@ public final class EventProcessor {
         let lineage = ProcessTable()
         self.lineage = lineage
         provenance = ProvenanceTracker(homes: configuration.homes)
+        provenance.originTable = configuration.originTable
         stages = [provenance]
         interpreters = configuration.interpreters
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,

@@ -12,14 +12,18 @@ public struct ProcessorConfiguration {
     public var enforcement: (policy: EnforcementPolicy, control: ProcessControl)?
     /// `threshold:` rules count across events; rule examples test one event and turn this off.
     public var appliesThresholds: Bool
+    /// The kernel's origin table, for the corrections provenance makes; nil without a kernel.
+    public var originTable: OriginTable?
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
-                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil, appliesThresholds: Bool = true) {
+                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil, appliesThresholds: Bool = true,
+                originTable: OriginTable? = nil) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
         self.interpreters = interpreters
         self.enforcement = enforcement
         self.appliesThresholds = appliesThresholds
+        self.originTable = originTable
     }
 }

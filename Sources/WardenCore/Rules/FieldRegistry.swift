@@ -71,7 +71,7 @@ public enum FieldRegistry {
         // A rename, link or symlink is judged by its destination, as a file written (see RenameEvent).
         let fileKinds: Set<EventKind> = [.open, .execFailed, .rename]
 
-        add("evt.type", .string, nil, "exec, open, exec_failed, rename, fork or exit", role: .eventKind) { .string($0.event.typeName) }
+        add("evt.type", .string, nil, "exec, open, exec_failed, rename, connect, fork or exit", role: .eventKind) { .string($0.event.typeName) }
 
         add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)") { fieldText($0.record?.executablePath.lastPathComponent) }
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
@@ -200,6 +200,32 @@ public enum FieldRegistry {
         add("provenance.written_path", .string, [.exec, .open], "which file") { .string($0.facts.writtenPath) }
         add("provenance.written_location", .string, [.exec, .open], "temp, workspace, home, system or other") { .string($0.facts.writtenByLineage ? $0.facts.writtenLocation.rawValue : "") }
         add("provenance.writer", .string, [.exec, .open], "name of the process that wrote it") { .string($0.facts.writer) }
+        add("proc.network_tainted", .bool, nil, "the process held network data (it connected or accepted an internet socket, read its stdin from network data, or its parent had); for an exec, the image that called it, which made argv and env. Never an agent root") { .bool($0.event.process?.networkTainted == true) }
+        add("proc.exe_origin", .string, execOnly, "where the executable's content came from: network, package or \"\"") { .string($0.facts.fileOrigin.name) }
+        add("proc.stdin_origin", .string, execOnly, "where stdin's content came from (a file or pipe the kernel saw written): network, package or \"\"") { .string($0.facts.stdinOrigin.name) }
+        add("file.origin", .string, [.open], "where the opened file's content came from, by its identity (follows renames and links): network, package or \"\"") { .string($0.facts.fileOrigin.name) }
+        add("provenance.written_origin", .string, [.exec, .open], "the origin of the lineage's write of provenance.written_path: network, package or \"\"") { .string($0.facts.writtenOrigin.name) }
+        add("provenance.opened_program", .bool, [.open], "the opened file is one the process's exec runs (its script, the loader's program, preloaded code): reading it is running it") { .bool($0.facts.openedProgram) }
+        add("net.address", .string, [.connect], "the peer's address (93.184.216.34, 2001:db8::1)") { c in
+            guard case .connect(let n) = c.event else { return .string("") }
+            return .string(n.addressText)
+        }
+        add("net.port", .number, [.connect], "the peer's port") { c in
+            guard case .connect(let n) = c.event else { return .number(0) }
+            return .number(Int64(n.port))
+        }
+        add("net.family", .string, [.connect], "ipv4 or ipv6") { c in
+            guard case .connect(let n) = c.event else { return .string("") }
+            return .string(n.family == 10 ? "ipv6" : "ipv4")
+        }
+        add("net.loopback", .bool, [.connect], "the peer is a loopback address") { c in
+            guard case .connect(let n) = c.event else { return .bool(false) }
+            return .bool(n.isLoopback)
+        }
+        add("net.direction", .string, [.connect], "connect or accept") { c in
+            guard case .connect(let n) = c.event else { return .string("") }
+            return .string(n.isAccept ? "accept" : "connect")
+        }
         add("provenance.env_injected", .list, execOnly, "watched variables set or changed relative to the parent image") { .list($0.facts.injectedEnvironment) }
         return list
     }

@@ -24,6 +24,16 @@ public struct ProvenanceFacts: Sendable {
     public var writtenLocation = PathLocation.other
     /// The name of the process that wrote it.
     public var writer = ""
+    /// The origin the kernel gave that write (package work relabelled), when this lineage wrote it.
+    public var writtenOrigin: DataOrigin = []
+    /// Exec: where the executable's content came from; open: the opened file's (package-manager
+    /// work's writes count as package, not network).
+    public var fileOrigin: DataOrigin = []
+    /// Exec: where stdin's content came from, when stdin is a file or pipe the kernel knows.
+    public var stdinOrigin: DataOrigin = []
+    /// Open: the opened file is one the process's exec runs (its script, the loader's program,
+    /// preloaded code): reading it is running it.
+    public var openedProgram = false
     /// Watched environment variables whose value differs from the parent image's.
     public var injectedEnvironment: [String] = []
 
@@ -38,6 +48,9 @@ public struct ProvenanceFacts: Sendable {
         if pipeFromNetwork { items.append("reads a pipe fed by a network client") }
         if parentFetchedFromNetwork { items.append("parent ran a network client into a pipe just before") }
         if writtenByLineage { items.append("\(writtenPath) written by \(writer) in this lineage (\(writtenLocation.rawValue))") }
+        if !writtenOrigin.isEmpty { items.append("written with \(writtenOrigin.name) origin") }
+        if !fileOrigin.isEmpty { items.append("file of \(fileOrigin.name) origin") }
+        if !stdinOrigin.isEmpty { items.append("stdin of \(stdinOrigin.name) origin") }
         if !injectedEnvironment.isEmpty { items.append("environment injected: \(injectedEnvironment.joined(separator: ","))") }
         return items
     }
@@ -64,6 +77,14 @@ public final class ProvenanceTracker: EnrichmentStage {
     private struct Write {
         var writer: String
         var time: UInt64
+        /// The kernel's origin for the write, or package for package-manager work.
+        var origin: DataOrigin
+    }
+
+    private struct FileKey: Hashable {
+        var device: UInt32
+        var inode: UInt64
+        init(_ id: FileIdentity) { device = id.device; inode = id.inode }
     }
 
     private let capacity: Int
@@ -78,8 +99,15 @@ public final class ProvenanceTracker: EnrichmentStage {
     private var writes: [String: Write] = [:]
     private var writeOrder: [String] = []
     /// Network clients writing into a pipe, by the exec id of the image that started them.
-    private var fetches: [UInt64: UInt64] = [:]
+    private var fetches: [UInt64: (time: UInt64, pipe: UInt64)] = [:]
+    /// Pipes some exec read on stdin: a network client writing into one of these feeds a
+    /// pipeline (`curl | jq`), not a shell capturing its output (`$(curl …)`).
+    private var pipesWithReaders: Set<UInt64> = []
+    /// Files package-manager work wrote while network-tainted: package origin, not network.
+    private var packageFiles: Set<FileKey> = []
     public var homes: [String]
+    /// The kernel's origin table, told about package-manager writes; nil in replay and examples.
+    public var originTable: OriginTable?
 
     public init(capacity: Int = 16384, homes: [String] = []) {
         self.capacity = capacity
@@ -99,6 +127,8 @@ public final class ProvenanceTracker: EnrichmentStage {
             // still leave sh a reader of curl's pipe.
             if e.stdio[0].kind == .pipe {
                 if pipeReaders.count >= capacity { pipeReaders.removeAll(); readerPipes.removeAll() }
+                if pipesWithReaders.count >= capacity { pipesWithReaders.removeAll() }
+                pipesWithReaders.insert(e.stdio[0].inode)
                 var readers = pipeReaders[e.stdio[0].inode] ?? []
                 if readers.count < Self.readersPerPipe {
                     readers.append(e)
@@ -113,12 +143,23 @@ public final class ProvenanceTracker: EnrichmentStage {
                 remember(pipe: stdout.inode, PipeWriter(record: record,
                                                         network: isNetwork || (isDecoder && upstream?.network == true),
                                                         decoder: isDecoder || upstream?.decoder == true))
-                if isNetwork { fetches[e.process.parentExecID] = e.process.bootTime }
+                if isNetwork { rememberFetch(e.process, pipe: stdout.inode, lineage: lineage) }
                 return (pipeReaders[stdout.inode] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
             }
+        case .connect(let c):
+            return carriesNetworkData(c.process, lineage: lineage)
+        case .open(let f) where f.succeeded && !f.isWrite && origin(of: f.file).contains(.network):
+            // `cat download | sh`: the kernel now counts the reader as carrying network data.
+            return carriesNetworkData(f.process, lineage: lineage)
         case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular:
-            let writer = lineage[f.process.execID]?.name.text ?? "?"
-            if writes.updateValue(Write(writer: writer, time: f.process.bootTime), forKey: f.path.text) == nil {
+            let record = lineage[f.process.execID]
+            let writer = record?.name.text ?? "?"
+            var origin = f.file.origin
+            if origin.contains(.network), let record, PackageManagerWork.contains(record, lineage: lineage) {
+                origin = .package
+                rememberPackageFile(f.file)
+            }
+            if writes.updateValue(Write(writer: writer, time: f.process.bootTime, origin: origin), forKey: f.path.text) == nil {
                 writeOrder.append(f.path.text)
                 if writeOrder.count > capacity {
                     let evicted = writeOrder.prefix(capacity / 4)
@@ -138,6 +179,43 @@ public final class ProvenanceTracker: EnrichmentStage {
             break
         }
         return []
+    }
+
+    /// A process connected or accepted, or read a file of network origin: the kernel counts it as
+    /// carrying network data, whatever its name. If its stdout is a pipe, what reads the pipe reads
+    /// network data (`./renamed-curl … | sh`, `cat download | sh`), and the image that started it
+    /// fetched from the network (`$(…)`); the readers are judged again.
+    private func carriesNetworkData(_ process: ProcessRef, lineage: ProcessTable) -> [Reconsideration] {
+        guard let record = lineage[process.execID], let exec = record.exec,
+              exec.process.execID == process.execID, exec.stdio[1].kind == .pipe else { return [] }
+        let pipe = exec.stdio[1].inode
+        // pip and npm talk to their registries; what they print is not code someone runs.
+        if pipeWriters[pipe]?.network == true || PackageManagerWork.contains(record, lineage: lineage) { return [] }
+        let upstream = exec.stdio[0].kind == .pipe ? pipeWriters[exec.stdio[0].inode] : nil
+        remember(pipe: pipe, PipeWriter(record: record, network: true, decoder: upstream?.decoder == true))
+        rememberFetch(process, pipe: pipe, lineage: lineage)
+        return (pipeReaders[pipe] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+    }
+
+    /// A network client writes into `pipe`: its parent image may be capturing the output
+    /// (`$(curl …)`). Not when the pipe is the parent's own stdout or stderr, which the client
+    /// inherited (the agent reading a tool call's output).
+    private func rememberFetch(_ process: ProcessRef, pipe: UInt64, lineage: ProcessTable) {
+        if let parentStdio = lineage[process.parentExecID]?.exec?.stdio,
+           parentStdio[1...].contains(where: { $0.kind == .pipe && $0.inode == pipe }) { return }
+        fetches[process.parentExecID] = (process.bootTime, pipe)
+    }
+
+    private func rememberPackageFile(_ file: FileIdentity) {
+        if packageFiles.count >= capacity { packageFiles.removeAll() }
+        packageFiles.insert(FileKey(file))
+        originTable?.relabel(file, as: .package)
+    }
+
+    /// The origin rules see: the kernel's, with package-manager work's writes as package.
+    func origin(of file: FileIdentity) -> DataOrigin {
+        guard !file.origin.isEmpty else { return [] }
+        return packageFiles.contains(FileKey(file)) ? .package : file.origin
     }
 
     /// An image that exec'd over or exited reads no pipe any more.
@@ -177,15 +255,21 @@ public final class ProvenanceTracker: EnrichmentStage {
                 facts.stdinFromNetwork = writer.network
                 facts.stdinFromDecoder = writer.decoder
             }
-            if let fetched = fetches[e.process.parentExecID], e.process.bootTime >= fetched,
+            // The image that forked this process, or the one it replaced (`bash -c "…; bash -c \"$c\""`
+            // execs its last command in place).
+            if let fetch = fetches[e.process.parentExecID] ?? fetches[e.previousExecID], !pipesWithReaders.contains(fetch.pipe),
+               case let fetched = fetch.time, e.process.bootTime >= fetched,
                e.process.bootTime - fetched < 30_000_000_000 {
                 facts.parentFetchedFromNetwork = true
             }
+            facts.fileOrigin = origin(of: e.executable)
+            facts.stdinOrigin = origin(of: e.stdio[0])
             for candidate in executedFiles(e, interpreter: interpreter, loaderProgram: loaderProgram, preloaded: preloaded) {
                 if let write = writes[candidate] {
                     facts.writtenByLineage = true
                     facts.writtenPath = candidate
                     facts.writer = write.writer
+                    facts.writtenOrigin = write.origin
                     facts.writtenLocation = location(of: candidate, lineage: lineage, sessionID: e.process.sessionID)
                     break
                 }
@@ -195,10 +279,18 @@ public final class ProvenanceTracker: EnrichmentStage {
             if f.file.kind == .pipe, let writer = pipeWriters[f.file.inode] {
                 facts.pipeFromNetwork = writer.network
             }
+            facts.fileOrigin = origin(of: f.file)
+            if !facts.fileOrigin.isEmpty, !f.isWrite, let exec = lineage[f.process.execID]?.exec,
+               exec.process.execID == f.process.execID {
+                // The executable itself is mapped, not opened: the other files are what an open can run.
+                facts.openedProgram = executedFiles(exec, interpreter: interpreter, loaderProgram: loaderProgram, preloaded: preloaded)
+                    .dropFirst().contains(f.path.text)
+            }
             if let write = writes[f.path.text], !f.isWrite {
                 facts.writtenByLineage = true
                 facts.writtenPath = f.path.text
                 facts.writer = write.writer
+                facts.writtenOrigin = write.origin
                 facts.writtenLocation = location(of: f.path.text, lineage: lineage, sessionID: f.process.sessionID)
             }
         default:

@@ -15,7 +15,11 @@ import Yams
 /// execs after the example's process, as `sh` often starts before `curl` in `curl | sh`),
 /// `written` (a path the lineage wrote first); for opens: `path`, `write`, `error`, `by` (argv
 /// of the opener); for renames: `path` (the destination), `source`, `operation` (rename, link or
-/// symlink; default rename), `error`, `by`.
+/// symlink; default rename), `error`, `by`. Origins (docs/rules.md): `tainted` (true: the process
+/// is network-tainted; for an exec, the image that called it), `origin` (network or package: the
+/// executable's, or the opened file's), `stdin_origin` (stdin's, with `stdin: file` or `pipe`),
+/// `written_origin` (the origin the `written` files were written with).
+/// For connects (`type: connect`): `address`, `port`, `by`.
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
@@ -43,6 +47,12 @@ public struct RuleExample: Sendable, Hashable {
     public var source: String?
     public var operation = RenameOperation.rename
     public var error: String?
+    public var tainted = false
+    public var origin: DataOrigin = []
+    public var stdinOrigin: DataOrigin = []
+    public var writtenOrigin: DataOrigin = []
+    public var address = "93.184.216.34"
+    public var port: UInt16 = 443
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -75,6 +85,14 @@ public struct RuleExample: Sendable, Hashable {
             case "write": write = value.bool ?? false
             case "error": error = value.string
             case "source": source = value.string
+            case "tainted": tainted = value.bool ?? false
+            case "origin": origin = try Self.origin(value, at)
+            case "stdin_origin": stdinOrigin = try Self.origin(value, at)
+            case "written_origin": writtenOrigin = try Self.origin(value, at)
+            case "address": address = value.string ?? address
+            case "port":
+                guard let number = value.int.flatMap(UInt16.init(exactly:)) else { throw RuleError(at, "`port` must be a number 0-65535") }
+                port = number
             case "operation":
                 guard let o = value.string.flatMap(RenameOperation.init(rawValue:)) else { throw RuleError(at, "`operation` must be rename, link or symlink") }
                 operation = o
@@ -84,6 +102,13 @@ public struct RuleExample: Sendable, Hashable {
         }
         if type == "open" || type == "rename", path == nil { throw RuleError(location, "an \(type) example needs `path:`") }
         if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
+    }
+
+    private static func origin(_ node: Node, _ at: SourceLocation) throws(RuleError) -> DataOrigin {
+        guard let origin = node.string.flatMap(DataOrigin.init(name:)) else {
+            throw RuleError(at, "an origin is one of: \(DataOrigin.named.map(\.1).joined(separator: ", "))")
+        }
+        return origin
     }
 
     private static func strings(_ node: Node, _ at: SourceLocation) throws(RuleError) -> [String] {

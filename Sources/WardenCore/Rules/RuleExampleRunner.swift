@@ -70,6 +70,9 @@ struct ExampleScenario {
     private var nextID: UInt64 = 100
     private var nextPID: UInt32 = 1000
     private var sessionID: UInt64 = 0
+    /// The example's `tainted` and `origin`, for the subject exec.
+    private var tainted = false
+    private var subjectOrigin: DataOrigin = []
 
     init(_ example: RuleExample) {
         let agentBinary = "/usr/local/bin/\(example.agent)"
@@ -82,7 +85,8 @@ struct ExampleScenario {
         }
         for path in example.written {
             events.append(.open(FileEvent(process: ref(execID: allocate(), parent: parent), result: 3, flags: Self.writeFlags,
-                                          syscall: .openat, file: FileIdentity(kind: .regular, inode: 9, device: 1),
+                                          syscall: .openat,
+                                          file: FileIdentity(kind: .regular, inode: 9, device: 1, origin: example.writtenOrigin),
                                           path: ByteString(path), requested: ByteString(path))))
         }
         let pipe: UInt64 = 4242
@@ -94,7 +98,16 @@ struct ExampleScenario {
         if !example.stdinWriterLate { execWriter(&self) }
         var stdin = Self.kind(example.stdin)
         if example.stdin == "pipe" { stdin = Self.pipe(example.stdinWriter != nil ? pipe : 31337) }
-        if example.type == "rename" {
+        stdin.origin = example.stdinOrigin
+        tainted = example.tainted
+        subjectOrigin = example.origin
+        if example.type == "connect" {
+            let connector = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
+            let address = NetworkAddress.bytes(example.address)
+            events.append(.connect(ConnectEvent(process: ref(execID: connector, parent: parent, tainted: true), result: 0,
+                                                syscall: .connect, family: address.count == 4 ? 2 : 10, port: example.port,
+                                                address: address)))
+        } else if example.type == "rename" {
             let renamer = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "EXDEV": 18][example.error!] ?? 2) : 0
             let syscall: Syscall = example.operation == .rename ? .renameat2 : example.operation == .link ? .linkat : .symlinkat
@@ -107,15 +120,15 @@ struct ExampleScenario {
             let opener = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let failed = example.error != nil
             let errno: Int64 = failed ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1][example.error!] ?? 2) : 3
-            events.append(.open(FileEvent(process: ref(execID: opener, parent: parent), result: errno,
+            events.append(.open(FileEvent(process: ref(execID: opener, parent: parent, tainted: example.tainted), result: errno,
                                           flags: example.write ? Self.writeFlags : 0, syscall: .openat,
-                                          file: failed ? .none : FileIdentity(kind: .regular, inode: 77, device: 1),
+                                          file: failed ? .none : FileIdentity(kind: .regular, inode: 77, device: 1, origin: example.origin),
                                           path: ByteString(example.path ?? "/"), requested: ByteString(example.path ?? "/"))))
         } else {
             var process = example.process
             if process.exe == nil { process.exe = "/usr/bin/\(process.argv.first.map { String($0.split(separator: "/").last ?? "") } ?? "true")" }
             _ = exec(process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")],
-                     filename: example.filename, interpreter: example.interpreter)
+                     filename: example.filename, interpreter: example.interpreter, subject: true)
         }
         subject = events.count - 1
         if example.stdinWriterLate { execWriter(&self) }
@@ -131,22 +144,24 @@ struct ExampleScenario {
         return nextID
     }
 
-    private func ref(execID: UInt64, parent: UInt64) -> ProcessRef {
+    private func ref(execID: UInt64, parent: UInt64, tainted: Bool = false) -> ProcessRef {
         ProcessRef(bootTime: UInt64(events.count + 1) * 1_000_000, pid: nextPID, tid: nextPID, execID: execID,
-                   parentExecID: parent, sessionID: sessionID, agentID: 1)
+                   parentExecID: parent, sessionID: sessionID, agentID: 1, networkTainted: tainted)
     }
 
     private mutating func exec(_ process: RuleExample.Process, parent: UInt64, cwd: String, root: Bool = false,
-                               stdio: [FileIdentity]? = nil, filename: String? = nil, interpreter: String? = nil) -> UInt64 {
+                               stdio: [FileIdentity]? = nil, filename: String? = nil, interpreter: String? = nil,
+                               subject: Bool = false) -> UInt64 {
         let id = allocate()
         nextPID += 1
         if root { sessionID = id }
         let exe = process.exe ?? "/usr/bin/\(process.argv.first ?? "true")"
         let name = ByteString(filename ?? exe)
         let event = ExecEvent(
-            process: ref(execID: id, parent: parent), ppid: nextPID - 1, comm: ByteString(exe).lastPathComponent,
+            process: ref(execID: id, parent: parent, tainted: subject && tainted), ppid: nextPID - 1,
+            comm: ByteString(exe).lastPathComponent,
             filename: name, interpreter: ByteString(interpreter ?? name.text), executablePath: ByteString(exe),
-            executable: FileIdentity(kind: .regular, inode: id, device: 1),
+            executable: FileIdentity(kind: .regular, inode: id, device: 1, origin: subject ? subjectOrigin : []),
             cwd: ByteString(cwd), argv: process.argv.map { ByteString($0) },
             stdio: stdio ?? [Self.kind("tty"), Self.kind("tty"), Self.kind("tty")],
             environment: process.env.mapValues { ByteString($0) }, isAgentRoot: root)
