@@ -1,6 +1,7 @@
-/// Package-manager work: a process that is a package manager, or descends from one within its
-/// session (pip's build backends, npm's lifecycle scripts, dpkg's maintainer scripts). What it
-/// writes has package origin: downloaded, but by the tool whose job is downloading code.
+/// Package-manager work: a process that is a package manager or a version-control client, or
+/// descends from one within its session (pip's build backends, npm's lifecycle scripts, dpkg's
+/// maintainer scripts, git's transport helpers). What it writes has package origin: downloaded,
+/// but by the tool whose job is fetching code.
 ///
 /// Recognised by executable and script names and by lineage, like the default pack's
 /// `package_manager_process` macro. A copy of curl named `pip` passes for one; identity (the pip
@@ -9,6 +10,9 @@ public enum PackageManagerWork {
     public static let names: Set<String> = [
         "npm", "npx", "yarn", "pnpm", "bun", "pip", "pip3", "uv", "uvx", "poetry", "pdm", "pipx", "conda", "mamba",
         "cargo", "go", "gem", "bundle", "composer", "apt", "apt-get", "dpkg",
+        // Version control fetches source the same way: a clone's files are the project's code,
+        // which agents build and test as their daily work (git's transport helpers connect).
+        "git", "git-remote-http", "git-remote-https", "git-remote-ftp", "git-remote-ftps", "hg", "svn",
     ]
     /// Script file names (the JavaScript and Python entry points package managers run as).
     private static let scriptNames: Set<String> = [
