@@ -17,4 +17,11 @@ public final class KernelOriginTable: OriginTable, Sendable {
         value.origin = origin.rawValue
         try? origins.update(key, value, flags: UInt64(BPF_EXIST))
     }
+
+    public func add(_ origin: DataOrigin, to file: FileIdentity, writtenBy execID: UInt64) {
+        let key = warden_file_key(inode: file.inode, dev: file.device, pad: 0)
+        var value = origins.lookup(key, as: warden_file_origin.self) ?? warden_file_origin(origin: 0, pad: 0, exec_id: execID)
+        value.origin |= origin.rawValue
+        try? origins.update(key, value)
+    }
 }

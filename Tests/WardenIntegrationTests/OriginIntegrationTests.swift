@@ -4,8 +4,8 @@ import Testing
 
 /// Origins on the real kernel (issue #10): code is judged by where its bytes came from, as the
 /// kernel saw them written, whatever the downloader is called and however the file is named,
-/// renamed or linked. Each shape downloads `touch MARKER` from a loopback server; in audit mode the
-/// shape alerts with its origin chain, in enforce mode the marker never appears.
+/// renamed or linked. Each shape downloads `touch MARKER` from a loopback server, or decodes it;
+/// in audit mode the shape alerts with its origin chain, in enforce mode the marker never appears.
 @Suite("Origins on the real kernel", .serialized)
 struct OriginIntegrationTests {
     struct Shape: CustomTestStringConvertible, Sendable {
@@ -44,6 +44,16 @@ struct OriginIntegrationTests {
         Shape(name: "the renamed client's output captured by $() and run with bash -c",
               script: "c=$(./FETCH -s URL); bash -c \"$c\"",
               rules: ["downloaded-code-run-inline"], evidence: "fetched from the network"),
+        // Decoded: the decoder wrote it, whatever the data's way in.
+        Shape(name: "base64 -d into a file, renamed, then sh",
+              script: "echo B64 | base64 -d > x.txt; mv x.txt y; sh y",
+              rules: ["runs-code-of-network-origin", "interpreter-reads-program-of-network-origin"], evidence: "decoded"),
+        Shape(name: "xxd -r -p writes a script that bash runs through a hard link",
+              script: "echo HEX | xxd -r -p > a.dat; ln a.dat b; bash b",
+              rules: ["runs-code-of-network-origin", "interpreter-reads-program-of-network-origin"], evidence: "decoded"),
+        Shape(name: "openssl base64 -d -out, then python runs it",
+              script: "echo PYB64 > in.txt; openssl base64 -d -in in.txt -out m.py; python3 m.py",
+              rules: ["runs-code-of-network-origin", "interpreter-reads-program-of-network-origin"], evidence: "decoded"),
         Shape(name: "the renamed client piped into a shell",
               script: "./FETCH -s URL | bash",
               rules: ["download-piped-to-interpreter", "runs-code-of-network-origin"], evidence: "network"),
@@ -58,9 +68,14 @@ struct OriginIntegrationTests {
         return (server, marker)
     }
 
-    private func script(_ shape: Shape, port: Int) -> String {
-        shape.script.replacingOccurrences(of: "./FETCH", with: "./FETCH-copy")
+    private func script(_ shape: Shape, port: Int, marker: String) -> String {
+        let payload = "touch \(marker)\n"
+        let python = "open('\(marker)', 'w').close()\n"
+        return shape.script.replacingOccurrences(of: "./FETCH", with: "./FETCH-copy")
             .replacingOccurrences(of: "URL", with: "http://127.0.0.1:\(port)/p")
+            .replacingOccurrences(of: "PYB64", with: Data(python.utf8).base64EncodedString())
+            .replacingOccurrences(of: "B64", with: Data(payload.utf8).base64EncodedString())
+            .replacingOccurrences(of: "HEX", with: payload.utf8.map { String(format: "%02x", $0) }.joined())
     }
 
     /// The agent (the root) runs the shape as one tool call, `bash -c SCRIPT`, then carries on: the
@@ -74,7 +89,7 @@ struct OriginIntegrationTests {
     func audit(_ shape: Shape) throws {
         let h = try WardenHarness()
         let (server, marker) = try prepare(h)
-        let result = try toolCall(h, script(shape, port: server.port), mode: [])
+        let result = try toolCall(h, script(shape, port: server.port, marker: marker), mode: [])
         #expect(FileManager.default.fileExists(atPath: marker), "audit mode lets it run: \(result.stderr)")
         let alerts = result.events.ofType("alert").filter { shape.rules.contains($0.string("rule") ?? "") }
         let fired = Set(result.events.ofType("alert").compactMap { $0.string("rule") })
@@ -92,7 +107,7 @@ struct OriginIntegrationTests {
     func enforce(_ shape: Shape) throws {
         let h = try WardenHarness()
         let (server, marker) = try prepare(h)
-        let result = try toolCall(h, script(shape, port: server.port), mode: ["--enforce"])
+        let result = try toolCall(h, script(shape, port: server.port, marker: marker), mode: ["--enforce"])
         #expect(!FileManager.default.fileExists(atPath: marker), "the payload ran under --enforce: \(result.stderr)")
         #expect(String(decoding: result.stdout, as: UTF8.self).contains("agent-continues"))
         let killed = result.events.ofType("alert").filter {

@@ -98,6 +98,7 @@ enum warden_origin {
 	WARDEN_ORIGIN_NONE = 0,
 	WARDEN_ORIGIN_NETWORK = 1u << 0, /* written by a network-tainted process (a file it opened for writing, or its stdout) */
 	WARDEN_ORIGIN_PACKAGE = 1u << 1, /* set by user space in place of NETWORK when package-manager work wrote it; never held */
+	WARDEN_ORIGIN_DECODED = 1u << 2, /* set by user space: written by a decoder (base64 -d, xxd -r, openssl enc -d, gunzip, ...) */
 };
 
 /* Kind of object behind a file descriptor or an executable (from the inode's S_IFMT). */

@@ -13,14 +13,18 @@ public struct DataOrigin: OptionSet, Sendable, Hashable {
     /// Downloaded by package-manager work (pip, npm, apt and what they run): user space relabels
     /// the kernel's network origin when it sees who wrote (see `PackageManagerWork`).
     public static let package = DataOrigin(rawValue: WARDEN_ORIGIN_PACKAGE.rawValue)
+    /// Written by a decoder (`base64 -d`, `xxd -r`, `openssl enc -d`, `gunzip`, ...): user space
+    /// marks it when it sees the decoder exec with its output, or open it for writing.
+    public static let decoded = DataOrigin(rawValue: WARDEN_ORIGIN_DECODED.rawValue)
 
     /// Every origin with its name in JSON and in rules.
-    public static let named: [(DataOrigin, String)] = [(.network, "network"), (.package, "package")]
+    public static let named: [(DataOrigin, String)] = [(.network, "network"), (.package, "package"), (.decoded, "decoded")]
 
-    /// "network", or "" when nothing is known (names joined by "," when there are several).
-    public var name: String {
-        Self.named.filter { contains($0.0) }.map(\.1).joined(separator: ",")
-    }
+    /// The names of the origins in the set.
+    public var names: [String] { Self.named.filter { contains($0.0) }.map(\.1) }
+
+    /// "network", "network,decoded", or "" when nothing is known.
+    public var name: String { names.joined(separator: ",") }
 
     /// From `name`; nil for an unknown name.
     public init?(name: String) {

@@ -50,5 +50,8 @@ public enum PackageManagerWork {
 /// the BPF map). What package-manager work wrote is relabelled from network to package origin, so
 /// enforce mode does not hold every later open of an installed package's files.
 public protocol OriginTable: AnyObject {
+    /// Replaces the origin the kernel recorded for `file` (if it still has one).
     func relabel(_ file: FileIdentity, as origin: DataOrigin)
+    /// Adds `origin` to what the kernel records for `file`, written by image `execID`.
+    func add(_ origin: DataOrigin, to file: FileIdentity, writtenBy execID: UInt64)
 }

@@ -105,6 +105,10 @@ public final class ProvenanceTracker: EnrichmentStage {
     private var pipesWithReaders: Set<UInt64> = []
     /// Files package-manager work wrote while network-tainted: package origin, not network.
     private var packageFiles: Set<FileKey> = []
+    /// Files a decoder wrote (its stdout, or a file it opened for writing): decoded origin.
+    private var decodedFiles: Set<FileKey> = []
+    /// Images that decode (`DecodingCommand`), so their later writes are known as decoded.
+    private var decodingImages: Set<UInt64> = []
     public var homes: [String]
     /// The kernel's origin table, told about package-manager writes; nil in replay and examples.
     public var originTable: OriginTable?
@@ -120,6 +124,13 @@ public final class ProvenanceTracker: EnrichmentStage {
         switch event {
         case .exec(let e):
             forgetReader(e.previousExecID)
+            decodingImages.remove(e.previousExecID)
+            if DecodingCommand.decodes(e) {
+                if decodingImages.count >= capacity { decodingImages.removeAll() }
+                decodingImages.insert(e.process.execID)
+                // `base64 -d > x.sh`: the shell opened x.sh before the decoder ran.
+                if e.stdio[1].kind == .regular { rememberDecoded(e.stdio[1], writer: e.process.execID) }
+            }
             guard let record = lineage[e.process.execID] else { return [] }
             let name = record.name.text
             let stdout = e.stdio[1]
@@ -159,6 +170,10 @@ public final class ProvenanceTracker: EnrichmentStage {
                 origin = .package
                 rememberPackageFile(f.file)
             }
+            if decodingImages.contains(f.process.execID) {
+                origin.insert(.decoded)
+                rememberDecoded(f.file, writer: f.process.execID)
+            }
             if writes.updateValue(Write(writer: writer, time: f.process.bootTime, origin: origin), forKey: f.path.text) == nil {
                 writeOrder.append(f.path.text)
                 if writeOrder.count > capacity {
@@ -175,6 +190,7 @@ public final class ProvenanceTracker: EnrichmentStage {
             if writes.updateValue(write, forKey: r.destination.text) == nil { writeOrder.append(r.destination.text) }
         case .exit(let x):
             forgetReader(x.process.execID)
+            decodingImages.remove(x.process.execID)
         default:
             break
         }
@@ -212,10 +228,19 @@ public final class ProvenanceTracker: EnrichmentStage {
         originTable?.relabel(file, as: .package)
     }
 
-    /// The origin rules see: the kernel's, with package-manager work's writes as package.
+    private func rememberDecoded(_ file: FileIdentity, writer: UInt64) {
+        if decodedFiles.count >= capacity { decodedFiles.removeAll() }
+        decodedFiles.insert(FileKey(file))
+        originTable?.add(.decoded, to: file, writtenBy: writer)
+    }
+
+    /// The origin rules see: the kernel's, with package-manager work's writes as package, and
+    /// decoders' output as decoded.
     func origin(of file: FileIdentity) -> DataOrigin {
-        guard !file.origin.isEmpty else { return [] }
-        return packageFiles.contains(FileKey(file)) ? .package : file.origin
+        guard file.kind == .regular || file.kind == .pipe else { return [] }
+        var origin = packageFiles.contains(FileKey(file)) ? .package : file.origin
+        if decodedFiles.contains(FileKey(file)) { origin.insert(.decoded) }
+        return origin
     }
 
     /// An image that exec'd over or exited reads no pipe any more.
