@@ -59,7 +59,8 @@ struct AlertIntegrationTests {
         let helper = "/dev/shm/warden-it-\(getpid())-.cache-helper"
         defer { unlink(drop); unlink(helper) }
         let memfd = "import os; fd=os.memfd_create('payload'); os.write(fd, open('/usr/bin/true','rb').read()); os.execve(fd, ['payload'], {})"
-        let result = try agent(h, "echo 'print(1)' > \(drop); python3 \(drop); cp /usr/bin/dash \(helper); \(helper) -c true; python3 -c \"\(memfd)\"")
+        // tee, a tool, writes the drop: what the agent's root process writes itself is its own code.
+        let result = try agent(h, "echo 'print(1)' | tee \(drop) >/dev/null; python3 \(drop); cp /usr/bin/dash \(helper); \(helper) -c true; python3 -c \"\(memfd)\"")
         #expect(rules(result).isSuperset(of: ["executes-file-dropped-in-temp", "disguised-interpreter", "executes-deleted-or-memory-file"]), "\(rules(result))")
     }
 

@@ -25,7 +25,7 @@ public final class EventProcessor {
     public init(_ configuration: ProcessorConfiguration) {
         let lineage = ProcessTable()
         self.lineage = lineage
-        provenance = ProvenanceTracker(homes: configuration.homes)
+        provenance = ProvenanceTracker(homes: configuration.homes, interpreters: configuration.interpreters)
         stages = [provenance]
         interpreters = configuration.interpreters
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,

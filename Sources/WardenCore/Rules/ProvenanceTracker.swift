@@ -24,6 +24,16 @@ public struct ProvenanceFacts: Sendable {
     public var writtenLocation = PathLocation.other
     /// The name of the process that wrote it.
     public var writer = ""
+    /// What the writer was: the agent itself, package-manager work, a build tool or another tool.
+    public var writerOrigin: WriterOrigin?
+    /// The image is package-manager work: it, or an image above it since the session began, ran
+    /// a package manager (recognised by what runs, see `PackageManagers`).
+    public var packageManagerWork = false
+    /// The image itself runs a package manager (not only inherits the work from an ancestor).
+    public var packageManager = false
+    /// The shell image that set this exec up (its parent, or the image this process replaced)
+    /// ran a network client into a pipe in the last 30 s, through any number of subshells.
+    public var shellFetchedFromNetwork = false
     /// Watched environment variables whose value differs from the parent image's.
     public var injectedEnvironment: [String] = []
 
@@ -37,7 +47,10 @@ public struct ProvenanceFacts: Sendable {
         if stdinFromDecoder { items.append("stdin passes through a decoder") }
         if pipeFromNetwork { items.append("reads a pipe fed by a network client") }
         if parentFetchedFromNetwork { items.append("parent ran a network client into a pipe just before") }
-        if writtenByLineage { items.append("\(writtenPath) written by \(writer) in this lineage (\(writtenLocation.rawValue))") }
+        if writtenByLineage {
+            let origin = writerOrigin.map { " (\($0.category.rawValue))" } ?? ""
+            items.append("\(writtenPath) written by \(writer)\(origin) in this lineage (\(writtenLocation.rawValue))")
+        }
         if !injectedEnvironment.isEmpty { items.append("environment injected: \(injectedEnvironment.joined(separator: ","))") }
         return items
     }
@@ -62,8 +75,10 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     private struct Write {
-        var writer: String
+        var origin: WriterOrigin
         var time: UInt64
+        /// The file written, by identity (device, inode).
+        var file: FileIdentity
     }
 
     private let capacity: Int
@@ -79,11 +94,22 @@ public final class ProvenanceTracker: EnrichmentStage {
     private var writeOrder: [String] = []
     /// Network clients writing into a pipe, by the exec id of the image that started them.
     private var fetches: [UInt64: UInt64] = [:]
+    /// The same, by the nearest exec'd image above them (a subshell is its shell's image).
+    private var imageFetches: [UInt64: UInt64] = [:]
+    /// Images that are package-manager work, by exec id; children inherit it at fork and exec.
+    private var packageManagerImages: Set<UInt64> = []
+    /// Images that run a package manager themselves.
+    private var packageManagerRoots: Set<UInt64> = []
+    /// Package-manager modules that something other than package-manager work wrote a file
+    /// for (`pip/__main__.py`): `python -m` of them no longer proves a package manager runs.
+    private var shadowedModules: Set<String> = []
+    private let interpreters: InterpreterCatalog?
     public var homes: [String]
 
-    public init(capacity: Int = 16384, homes: [String] = []) {
+    public init(capacity: Int = 16384, homes: [String] = [], interpreters: InterpreterCatalog? = nil) {
         self.capacity = capacity
         self.homes = homes
+        self.interpreters = interpreters
     }
 
     /// Records what `event` tells about pipes and writes. Returns the execs reading the pipe a new
@@ -93,6 +119,7 @@ public final class ProvenanceTracker: EnrichmentStage {
         case .exec(let e):
             forgetReader(e.previousExecID)
             guard let record = lineage[e.process.execID] else { return [] }
+            notePackageManagerWork(e)
             let name = record.name.text
             let stdout = e.stdio[1]
             // Registered before anything is returned: `curl | sh | tee log` with tee first must
@@ -113,12 +140,21 @@ public final class ProvenanceTracker: EnrichmentStage {
                 remember(pipe: stdout.inode, PipeWriter(record: record,
                                                         network: isNetwork || (isDecoder && upstream?.network == true),
                                                         decoder: isDecoder || upstream?.decoder == true))
-                if isNetwork { fetches[e.process.parentExecID] = e.process.bootTime }
+                if isNetwork {
+                    fetches[e.process.parentExecID] = e.process.bootTime
+                    if imageFetches.count >= capacity { imageFetches.removeAll() }
+                    imageFetches[image(e.process.parentExecID, lineage)] = e.process.bootTime
+                }
                 return (pipeReaders[stdout.inode] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
             }
+        case .fork(let f):
+            if packageManagerImages.contains(f.process.parentExecID) { insertBounded(f.process.execID, into: &packageManagerImages) }
         case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular:
-            let writer = lineage[f.process.execID]?.name.text ?? "?"
-            if writes.updateValue(Write(writer: writer, time: f.process.bootTime), forKey: f.path.text) == nil {
+            let origin = writerOrigin(f.process.execID, lineage: lineage)
+            if origin.category != .packageManager, let module = PackageManagers.shadowedModule(byWriting: f.path.text) {
+                shadowedModules.insert(module)
+            }
+            if writes.updateValue(Write(origin: origin, time: f.process.bootTime, file: f.file), forKey: f.path.text) == nil {
                 writeOrder.append(f.path.text)
                 if writeOrder.count > capacity {
                     let evicted = writeOrder.prefix(capacity / 4)
@@ -138,6 +174,67 @@ public final class ProvenanceTracker: EnrichmentStage {
             break
         }
         return []
+    }
+
+    /// The nearest exec'd image for `execID`: a fork that did not exec runs its parent's image.
+    private func image(_ execID: UInt64, _ lineage: ProcessTable) -> UInt64 {
+        lineage[execID]?.exec?.process.execID ?? execID
+    }
+
+    private func insertBounded(_ execID: UInt64, into set: inout Set<UInt64>) {
+        if set.count >= capacity * 4 { set.removeAll() }
+        set.insert(execID)
+    }
+
+    /// Package-manager work is inherited from the image a process replaced or was forked from,
+    /// and starts at an image that runs a package manager.
+    private func notePackageManagerWork(_ e: ExecEvent) {
+        if runsPackageManager(e) {
+            insertBounded(e.process.execID, into: &packageManagerRoots)
+            insertBounded(e.process.execID, into: &packageManagerImages)
+        } else if packageManagerImages.contains(e.previousExecID) || packageManagerImages.contains(e.process.parentExecID) {
+            insertBounded(e.process.execID, into: &packageManagerImages)
+        }
+    }
+
+    /// The exec runs a package manager: its executable, its script or the Python module it runs
+    /// is one (see `PackageManagers`), and that file is none this lineage wrote outside
+    /// package-manager work.
+    private func runsPackageManager(_ e: ExecEvent) -> Bool {
+        let executable = e.executablePath.text
+        if PackageManagers.isBinary(executable), !writtenOutsidePackageManagers(executable) { return true }
+        guard let match = interpreters?.match(e) else { return false }
+        if let script = InterpreterInvocation.script(of: e, interpreter: match) {
+            let path = PathJoin.lexical(base: e.cwd, relative: script).text
+            return PackageManagers.isScript(path) && !writtenOutsidePackageManagers(path)
+        }
+        guard match.kind == .python, !e.isScript,
+              case .module(let module) = InterpreterInvocation(argv: match.argv(of: e), kind: .python).source else { return false }
+        return PackageManagers.modules.contains(module.text) && !shadowedModules.contains(module.text)
+    }
+
+    private func writtenOutsidePackageManagers(_ path: String) -> Bool {
+        guard let write = writes[path] else { return false }
+        return write.origin.category != .packageManager
+    }
+
+    /// The origin category of the image `execID` as a writer.
+    private func writerOrigin(_ execID: UInt64, lineage: ProcessTable) -> WriterOrigin {
+        guard let record = lineage[execID] else { return WriterOrigin(category: .tool, execID: execID, name: "?") }
+        let name = record.name.text
+        if packageManagerImages.contains(execID) { return WriterOrigin(category: .packageManager, execID: execID, name: name) }
+        let session = record.sessionID
+        let root = lineage[session]
+        // The root's own image, a fork of it that did not exec (threads never show), or the
+        // image the root process exec'd into (`warden run` starts its command that way).
+        if record.execID == session || record.exec?.process.execID == session || (root != nil && record.pid == root!.pid) {
+            return WriterOrigin(category: .agent, execID: execID, name: name)
+        }
+        let executable = record.executablePath.text
+        if BuildTools.isBuildTool(executablePath: executable), writes[executable] == nil {
+            return WriterOrigin(category: .build, execID: execID, name: name)
+        }
+        return WriterOrigin(category: .tool, execID: execID, name: name)
     }
 
     /// An image that exec'd over or exited reads no pipe any more.
@@ -181,26 +278,40 @@ public final class ProvenanceTracker: EnrichmentStage {
                e.process.bootTime - fetched < 30_000_000_000 {
                 facts.parentFetchedFromNetwork = true
             }
+            for shell in [image(e.process.parentExecID, lineage), image(e.previousExecID, lineage)] {
+                if let fetched = imageFetches[shell], e.process.bootTime >= fetched, e.process.bootTime - fetched < 30_000_000_000 {
+                    facts.shellFetchedFromNetwork = true
+                }
+            }
+            facts.packageManagerWork = packageManagerImages.contains(e.process.execID)
+            facts.packageManager = packageManagerRoots.contains(e.process.execID)
             for candidate in executedFiles(e, interpreter: interpreter, loaderProgram: loaderProgram, preloaded: preloaded) {
                 if let write = writes[candidate] {
                     facts.writtenByLineage = true
                     facts.writtenPath = candidate
-                    facts.writer = write.writer
+                    facts.writer = write.origin.name
+                    facts.writerOrigin = write.origin
                     facts.writtenLocation = location(of: candidate, lineage: lineage, sessionID: e.process.sessionID)
                     break
                 }
             }
             facts.injectedEnvironment = injected(e, lineage: lineage)
         case .open(let f):
+            facts.packageManagerWork = packageManagerImages.contains(f.process.execID)
+            facts.packageManager = packageManagerRoots.contains(f.process.execID)
             if f.file.kind == .pipe, let writer = pipeWriters[f.file.inode] {
                 facts.pipeFromNetwork = writer.network
             }
             if let write = writes[f.path.text], !f.isWrite {
                 facts.writtenByLineage = true
                 facts.writtenPath = f.path.text
-                facts.writer = write.writer
+                facts.writer = write.origin.name
+                facts.writerOrigin = write.origin
                 facts.writtenLocation = location(of: f.path.text, lineage: lineage, sessionID: f.process.sessionID)
             }
+        case .rename(let r):
+            facts.packageManagerWork = packageManagerImages.contains(r.process.execID)
+            facts.packageManager = packageManagerRoots.contains(r.process.execID)
         default:
             break
         }
