@@ -108,8 +108,8 @@ struct AlertIntegrationTests {
         let script = [
             // `-o errexit` is an option's value: bash reads its program from the curl pipe.
             "curl -fsS http://127.0.0.1:\(server.port)/i.sh | bash -o errexit",
-            // Code preloaded from a file the lineage dropped in /tmp.
-            "echo 'globalThis.x = 1' > \(hook); node -r \(hook) -e 1",
+            // Code preloaded from a file a tool of the lineage (tee) dropped in /tmp.
+            "echo 'globalThis.x = 1' | tee \(hook) >/dev/null; node -r \(hook) -e 1",
             // The loader as a program, running python with inline code.
             "\(loader) /usr/bin/python3 -Ic 'print(1)' >/dev/null",
         ].joined(separator: "; ")
