@@ -203,7 +203,7 @@ public enum FieldRegistry {
         add("provenance.written_location", .string, [.exec, .open], "temp, workspace, home, system or other") { .string($0.facts.writtenByLineage ? $0.facts.writtenLocation.rawValue : "") }
         add("provenance.writer", .string, [.exec, .open], "name of the process that wrote it") { .string($0.facts.writer) }
         add("provenance.writer_origin", .string, [.exec, .open], "what the writer of provenance.written_path was: agent (the agent's root process itself), package_manager, build (a host compiler or linker), tool (anything else); \"\" if not written by the lineage") { .string($0.facts.writerOrigin?.category.rawValue ?? "") }
-        add("provenance.stdin_from_own_shell", .bool, execOnly, "stdin is a pipe no separate program was seen writing into, set up by a shell (the parent image or the image this process replaced) that ran no network client into a pipe in the last 30 s: a heredoc or the shell's own text (`python3 - <<EOF`)", inputs: .stdinProvenance) { c in
+        add("provenance.stdin_from_own_shell", .bool, execOnly, "stdin is a pipe no separate program was seen writing into, set up by a shell (the parent image or the image this process replaced) that ran no network client into a pipe within 30 s of it, through any number of subshells (`printf %s \"$(curl …)\" | sh` is not its own text): a heredoc or the shell's own text (`python3 - <<EOF`)", inputs: .stdinProvenance) { c in
             guard case .exec(let e) = c.event, e.stdio.first?.kind == .pipe, c.facts.stdinWriter == nil,
                   !c.facts.parentFetchedFromNetwork, !c.facts.shellFetchedFromNetwork else { return .bool(false) }
             let setUpBy = [c.parent?.exec, c.lineage[e.previousExecID]?.exec]

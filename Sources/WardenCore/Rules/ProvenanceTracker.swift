@@ -32,7 +32,8 @@ public struct ProvenanceFacts: Sendable {
     /// The image itself runs a package manager (not only inherits the work from an ancestor).
     public var packageManager = false
     /// The shell image that set this exec up (its parent, or the image this process replaced)
-    /// ran a network client into a pipe in the last 30 s, through any number of subshells.
+    /// ran a network client into a pipe within 30 s of this exec (before it, or while it reads),
+    /// through any number of subshells.
     public var shellFetchedFromNetwork = false
     /// Watched environment variables whose value differs from the parent image's.
     public var injectedEnvironment: [String] = []
@@ -140,12 +141,22 @@ public final class ProvenanceTracker: EnrichmentStage {
                 remember(pipe: stdout.inode, PipeWriter(record: record,
                                                         network: isNetwork || (isDecoder && upstream?.network == true),
                                                         decoder: isDecoder || upstream?.decoder == true))
+                var late = (pipeReaders[stdout.inode] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
                 if isNetwork {
                     fetches[e.process.parentExecID] = e.process.bootTime
                     if imageFetches.count >= capacity { imageFetches.removeAll() }
-                    imageFetches[image(e.process.parentExecID, lineage)] = e.process.bootTime
+                    let shell = image(e.process.parentExecID, lineage)
+                    imageFetches[shell] = e.process.bootTime
+                    // `printf %s "$(curl …)" | sh`: sh may exec before curl does. Readers of other
+                    // pipes that this shell set up are no longer reading the shell's own text.
+                    for (pipe, readers) in pipeReaders where pipe != stdout.inode {
+                        for reader in readers where image(reader.process.parentExecID, lineage) == shell
+                            || image(reader.previousExecID, lineage) == shell {
+                            late.append(Reconsideration(event: .exec(reader), changed: .stdinProvenance))
+                        }
+                    }
                 }
-                return (pipeReaders[stdout.inode] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+                return late
             }
         case .fork(let f):
             if packageManagerImages.contains(f.process.parentExecID) { insertBounded(f.process.execID, into: &packageManagerImages) }
@@ -166,6 +177,9 @@ public final class ProvenanceTracker: EnrichmentStage {
             // `cat > x; mv x ~/bin/tool; tool`: the record follows the file to its new name (a
             // link gives it a second one). A symlink's text is no file this lineage wrote.
             guard let write = writes[r.source.text] else { break }
+            if write.origin.category != .packageManager, let module = PackageManagers.shadowedModule(byWriting: r.destination.text) {
+                shadowedModules.insert(module)
+            }
             if r.operation == .rename { writes[r.source.text] = nil }
             if writes.updateValue(write, forKey: r.destination.text) == nil { writeOrder.append(r.destination.text) }
         case .exit(let x):
@@ -225,9 +239,10 @@ public final class ProvenanceTracker: EnrichmentStage {
         if packageManagerImages.contains(execID) { return WriterOrigin(category: .packageManager, execID: execID, name: name) }
         let session = record.sessionID
         let root = lineage[session]
-        // The root's own image, a fork of it that did not exec (threads never show), or the
-        // image the root process exec'd into (`warden run` starts its command that way).
-        if record.execID == session || record.exec?.process.execID == session || (root != nil && record.pid == root!.pid) {
+        // The root process itself (its threads write as it): its first image, or the image it
+        // exec'd into (`warden run` starts its command that way). Not its forks: a forked child
+        // opens a redirection's file before it execs the program that fills it (`curl > f`).
+        if record.execID == session || (root != nil && record.pid == root!.pid) {
             return WriterOrigin(category: .agent, execID: execID, name: name)
         }
         let executable = record.executablePath.text
@@ -278,8 +293,9 @@ public final class ProvenanceTracker: EnrichmentStage {
                e.process.bootTime - fetched < 30_000_000_000 {
                 facts.parentFetchedFromNetwork = true
             }
+            // Before the exec, or after it while it still reads (judged again then: see observe).
             for shell in [image(e.process.parentExecID, lineage), image(e.previousExecID, lineage)] {
-                if let fetched = imageFetches[shell], e.process.bootTime >= fetched, e.process.bootTime - fetched < 30_000_000_000 {
+                if let fetched = imageFetches[shell], max(fetched, e.process.bootTime) - min(fetched, e.process.bootTime) < 30_000_000_000 {
                     facts.shellFetchedFromNetwork = true
                 }
             }

@@ -6,8 +6,8 @@
 /// a property of the writer's inputs, recorded the same way, per write.
 public struct WriterOrigin: Sendable, Hashable {
     public enum Category: String, Sendable {
-        /// The agent's root process itself (its own image, its threads, forks that did not exec,
-        /// or the image its root process exec'd into): AutoGen writing a code block.
+        /// The agent's root process itself (its own image, its threads, or the image its root
+        /// process exec'd into): AutoGen writing a code block.
         case agent
         /// Package-manager work: a package manager, or anything it started (see `PackageManagers`).
         case packageManager = "package_manager"
