@@ -82,30 +82,49 @@ struct RealWorkIntegrationTests {
         try #require(process.terminationStatus == 0, "tar failed")
     }
 
-    @Test("python3 -m venv, pip installing an sdist with build isolation, pip install -e .: silent under --enforce")
-    func venvAndPip() throws {
-        try requireVenv()
-        let h = try WardenHarness()
-        try project(h, "wardendemo-0.1")
-        try tar(h, "wardendemo-0.1", into: "wardendemo-0.1.tar.gz")
-        try project(h, "editable")
-        let pip = ".venv/bin/pip install -q --disable-pip-version-check --no-cache-dir --no-index --find-links \(Self.wheelhouse)"
-        try shellAgent(h, [
-            "/usr/bin/python3 -m venv .venv",
-            "\(pip) ./wardendemo-0.1.tar.gz",
-            ".venv/bin/python -c 'import wardendemo; assert wardendemo.ANSWER == 42'",
-            ".venv/bin/pip uninstall -q -y wardendemo",
-            "\(pip) -e ./editable",
-            ".venv/bin/python -c 'import wardendemo, os; assert \"editable\" in wardendemo.__file__'",
-        ])
+    private func pip(_ arguments: String) -> String {
+        ".venv/bin/pip install -q --disable-pip-version-check --no-cache-dir --no-index --find-links \(Self.wheelhouse) \(arguments)"
+    }
+
+    /// Runs the agent under `--enforce` and checks that all of it ran, silently.
+    private func expectSilentRun(_ h: WardenHarness, _ check: (WardenHarness.Result) -> Void = { _ in }) throws {
         let result = try h.run(["/usr/bin/python3", "agent.py"], extra: ["--enforce"], timeout: 120)
         #expect(result.status == 0, "\(String(decoding: result.stdout, as: UTF8.self)) \(result.stderr.suffix(2000))")
         #expect(String(decoding: result.stdout, as: UTF8.self).contains("agent-done"))
         #expect(loud(result).isEmpty, "\(loud(result))")
         #expect(result.stderr.contains(" 0 killed"), "\(result.stderr.suffix(500))")
-        // What the pip runs were: build isolation and the build backend really ran under pip.
-        #expect(!result.events.execs { $0.contains { $0.hasSuffix("__pip-runner__.py") } }.isEmpty)
-        #expect(!result.events.execs { $0.contains { $0.hasSuffix("_in_process.py") } }.isEmpty)
+        check(result)
+    }
+
+    @Test("python3 -m venv, then pip installing an sdist (shipping .claude/, AGENTS.md) with build isolation: silent under --enforce")
+    func venvAndSdist() throws {
+        try requireVenv()
+        let h = try WardenHarness()
+        try project(h, "wardendemo-0.1")
+        try tar(h, "wardendemo-0.1", into: "wardendemo-0.1.tar.gz")
+        try shellAgent(h, [
+            "/usr/bin/python3 -m venv .venv",
+            pip("./wardendemo-0.1.tar.gz"),
+            ".venv/bin/python -c 'import wardendemo; assert wardendemo.ANSWER == 42'",
+        ])
+        try expectSilentRun(h) { result in
+            // Build isolation and the build backend really ran under pip.
+            #expect(!result.events.execs { $0.contains { $0.hasSuffix("__pip-runner__.py") } }.isEmpty)
+            #expect(!result.events.execs { $0.contains { $0.hasSuffix("_in_process.py") } }.isEmpty)
+        }
+    }
+
+    @Test("python3 -m venv, then pip install -e of a local pyproject project: silent under --enforce")
+    func venvAndEditable() throws {
+        try requireVenv()
+        let h = try WardenHarness()
+        try project(h, "editable")
+        try shellAgent(h, [
+            "/usr/bin/python3 -m venv .venv",
+            pip("-e ./editable"),
+            ".venv/bin/python -c 'import wardendemo; assert \"editable\" in wardendemo.__file__'",
+        ])
+        try expectSilentRun(h)
     }
 
     @Test("a .pth written by something that is not a package manager is still killed (user site, a planted `pip` launcher, pip/__main__.py)")
