@@ -7,7 +7,7 @@ import Testing
 /// DefaultAgent, heredocs, compiling into /tmp, make, git) must finish with status 0 and raise
 /// nothing at Warning or above; the same harnesses with an attack injected are still stopped.
 ///
-/// The frameworks come from the venv scripts/setup.sh builds (`WARDEN_TEST_VENV`, by default
+/// The frameworks come from the venv scripts/test-venv.sh builds (`WARDEN_TEST_VENV`, by default
 /// /var/cache/warden-test-venv), and pip installs offline from its wheelhouse.
 @Suite("Real work with the real tools on the real kernel", .serialized)
 struct RealWorkIntegrationTests {
@@ -19,7 +19,7 @@ struct RealWorkIntegrationTests {
 
     private func requireVenv() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.python),
-                     "no test venv at \(Self.venv): scripts/setup.sh builds it (scripts/test.sh runs setup)")
+                     "no test venv at \(Self.venv): scripts/test-venv.sh builds it (scripts/test.sh runs it)")
     }
 
     private func loud(_ result: WardenHarness.Result) -> [String] {
