@@ -2,7 +2,8 @@
 # Installs the system packages Warden builds against (Debian 12). Idempotent; needs root.
 set -euo pipefail
 # curl, git, make, python3: the kernel integration tests perform real agent work and attacks.
-packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config util-linux curl git make python3)
+# python3-venv, gcc (cc): real work the tests run (venvs, pip builds, compiling into /tmp).
+packages=(libbpf-dev libelf-dev zlib1g-dev pkg-config util-linux curl git make python3 python3-venv gcc libc6-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -15,3 +16,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found (expected in PATH or /opt/swift)" >&2; exit 1; }
+

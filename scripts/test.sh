@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "test: run as root (sudo $0): the kernel integration tests load BPF programs" >&2; exit 1; }
 source scripts/setup.sh
+scripts/test-venv.sh
 
 bpf/build.sh --check
 

@@ -59,6 +59,19 @@ struct AgentCatalogTests {
         #expect(table.agent(of: node) == 2)
     }
 
+    @Test("mini-swe-agent installed with pip into a project venv under a home is recognised by its launcher")
+    func miniSweAgentInProjectVenv() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("warden-mini-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        try FileManager.default.createDirectory(atPath: home + "/work/.venv/bin", withIntermediateDirectories: true)
+        // What pip writes for the console script (mini-swe-agent 2.4.6).
+        let launcher = "#!\(home)/work/.venv/bin/python3\nimport re\nimport sys\nfrom minisweagent.run.mini import app\n"
+        FileManager.default.createFile(atPath: home + "/work/.venv/bin/mini", contents: Data(launcher.utf8))
+        let catalog = try AgentCatalog.embeddedDefaults()
+        let id = try #require(catalog.id(of: "mini-swe-agent"))
+        #expect(AgentMatchTable(catalog: catalog, homes: [home]).paths[home + "/work/.venv/bin/mini"] == id)
+    }
+
     @Test("an --agents file adds to the embedded catalog; an agent of the same name replaces the embedded one in place")
     func merge() throws {
         var catalog = try AgentCatalog.embeddedDefaults()

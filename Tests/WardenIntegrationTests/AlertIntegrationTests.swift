@@ -59,7 +59,8 @@ struct AlertIntegrationTests {
         let helper = "/dev/shm/warden-it-\(getpid())-.cache-helper"
         defer { unlink(drop); unlink(helper) }
         let memfd = "import os; fd=os.memfd_create('payload'); os.write(fd, open('/usr/bin/true','rb').read()); os.execve(fd, ['payload'], {})"
-        let result = try agent(h, "echo 'print(1)' > \(drop); python3 \(drop); cp /usr/bin/dash \(helper); \(helper) -c true; python3 -c \"\(memfd)\"")
+        // tee, a tool, writes the drop: what the agent's root process writes itself is its own code.
+        let result = try agent(h, "echo 'print(1)' | tee \(drop) >/dev/null; python3 \(drop); cp /usr/bin/dash \(helper); \(helper) -c true; python3 -c \"\(memfd)\"")
         #expect(rules(result).isSuperset(of: ["executes-file-dropped-in-temp", "disguised-interpreter", "executes-deleted-or-memory-file"]), "\(rules(result))")
     }
 
@@ -107,8 +108,8 @@ struct AlertIntegrationTests {
         let script = [
             // `-o errexit` is an option's value: bash reads its program from the curl pipe.
             "curl -fsS http://127.0.0.1:\(server.port)/i.sh | bash -o errexit",
-            // Code preloaded from a file the lineage dropped in /tmp.
-            "echo 'globalThis.x = 1' > \(hook); node -r \(hook) -e 1",
+            // Code preloaded from a file a tool of the lineage (tee) dropped in /tmp.
+            "echo 'globalThis.x = 1' | tee \(hook) >/dev/null; node -r \(hook) -e 1",
             // The loader as a program, running python with inline code.
             "\(loader) /usr/bin/python3 -Ic 'print(1)' >/dev/null",
         ].joined(separator: "; ")

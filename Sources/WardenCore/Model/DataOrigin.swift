@@ -11,7 +11,7 @@ public struct DataOrigin: OptionSet, Sendable, Hashable {
     /// read its stdin from one or from network data, or was forked by such a process.
     public static let network = DataOrigin(rawValue: WARDEN_ORIGIN_NETWORK.rawValue)
     /// Downloaded by package-manager work (pip, npm, apt and what they run): user space relabels
-    /// the kernel's network origin when it sees who wrote (see `PackageManagerWork`).
+    /// the kernel's network origin when it sees who wrote (`proc.package_manager_work`, version control).
     public static let package = DataOrigin(rawValue: WARDEN_ORIGIN_PACKAGE.rawValue)
     /// Written by a decoder (`base64 -d`, `xxd -r`, `openssl enc -d`, `gunzip`, ...): user space
     /// marks it when it sees the decoder exec with its output, or open it for writing.

@@ -25,7 +25,7 @@ public final class EventProcessor {
     public init(_ configuration: ProcessorConfiguration) {
         let lineage = ProcessTable()
         self.lineage = lineage
-        provenance = ProvenanceTracker(homes: configuration.homes)
+        provenance = ProvenanceTracker(homes: configuration.homes, interpreters: configuration.interpreters)
         provenance.originTable = configuration.originTable
         stages = [provenance]
         interpreters = configuration.interpreters

@@ -134,6 +134,8 @@ public enum FieldRegistry {
         }
         add("proc.exe_deleted", .bool, nil, "the executable has no links: deleted, or a memfd") { .bool($0.exec.map { $0.executable.kind == .regular && $0.executable.links == 0 } ?? false) }
         add("proc.exe_memfd", .bool, nil, "the executable is a memfd (memfd_create + execveat)") { .bool($0.record?.executablePath.text.contains("memfd:") == true) }
+        add("proc.package_manager", .bool, nil, "the image runs a package manager, recognised by what runs: a package-manager binary (apt, dpkg, cargo, uv, ...), a script inside a package manager's own distribution (site-packages/pip/, node_modules/npm/) or its launcher in a bin directory, `python -m pip`/`-m ensurepip`; never a file this lineage wrote outside package-manager work") { .bool($0.facts.packageManager) }
+        add("proc.package_manager_work", .bool, nil, "the image, or an image above it since the session began, runs a package manager (pip's build isolation, build backends, install scripts, ensurepip's pip)") { .bool($0.facts.packageManagerWork) }
         add("proc.depth", .number, nil, "generations below the agent root (0 for the root)") { .number(Int64($0.ancestors.count)) }
 
         add("proc.pname", .string, nil, "parent image's executable file name") { fieldText($0.parent?.executablePath.lastPathComponent) }
@@ -225,6 +227,13 @@ public enum FieldRegistry {
         add("net.direction", .string, [.connect], "connect or accept") { c in
             guard case .connect(let n) = c.event else { return .string("") }
             return .string(n.isAccept ? "accept" : "connect")
+        }
+        add("provenance.writer_origin", .string, [.exec, .open], "what the writer of provenance.written_path was: agent (the agent's root process itself), package_manager, build (a host compiler or linker), tool (anything else); \"\" if not written by the lineage") { .string($0.facts.writerOrigin?.category.rawValue ?? "") }
+        add("provenance.stdin_from_own_shell", .bool, execOnly, "stdin is a pipe no separate program was seen writing into, set up by a shell (the parent image or the image this process replaced) that ran no network client into a pipe within 30 s of it, through any number of subshells (`printf %s \"$(curl …)\" | sh` is not its own text): a heredoc or the shell's own text (`python3 - <<EOF`)", inputs: .stdinProvenance) { c in
+            guard case .exec(let e) = c.event, e.stdio.first?.kind == .pipe, c.facts.stdinWriter == nil,
+                  !c.facts.parentFetchedFromNetwork, !c.facts.shellFetchedFromNetwork else { return .bool(false) }
+            let setUpBy = [c.parent?.exec, c.lineage[e.previousExecID]?.exec]
+            return .bool(setUpBy.contains { c.interpreter(of: $0)?.kind == .shell })
         }
         add("provenance.env_injected", .list, execOnly, "watched variables set or changed relative to the parent image") { .list($0.facts.injectedEnvironment) }
         return list

@@ -34,6 +34,17 @@ public struct ProvenanceFacts: Sendable {
     /// Open: the opened file is one the process's exec runs (its script, the loader's program,
     /// preloaded code): reading it is running it.
     public var openedProgram = false
+    /// What the writer was: the agent itself, package-manager work, a build tool or another tool.
+    public var writerOrigin: WriterOrigin?
+    /// The image is package-manager work: it, or an image above it since the session began, ran
+    /// a package manager (recognised by what runs, see `PackageManagers`).
+    public var packageManagerWork = false
+    /// The image itself runs a package manager (not only inherits the work from an ancestor).
+    public var packageManager = false
+    /// The shell image that set this exec up (its parent, or the image this process replaced)
+    /// ran a network client into a pipe within 30 s of this exec (before it, or while it reads),
+    /// through any number of subshells.
+    public var shellFetchedFromNetwork = false
     /// Watched environment variables whose value differs from the parent image's.
     public var injectedEnvironment: [String] = []
 
@@ -47,7 +58,10 @@ public struct ProvenanceFacts: Sendable {
         if stdinFromDecoder { items.append("stdin passes through a decoder") }
         if pipeFromNetwork { items.append("reads a pipe fed by a network client") }
         if parentFetchedFromNetwork { items.append("parent ran a network client into a pipe just before") }
-        if writtenByLineage { items.append("\(writtenPath) written by \(writer) in this lineage (\(writtenLocation.rawValue))") }
+        if writtenByLineage {
+            let origin = writerOrigin.map { " (\($0.category.rawValue))" } ?? ""
+            items.append("\(writtenPath) written by \(writer)\(origin) in this lineage (\(writtenLocation.rawValue))")
+        }
         if !writtenOrigin.isEmpty { items.append("written with \(writtenOrigin.name) origin") }
         if !fileOrigin.isEmpty { items.append("file of \(fileOrigin.name) origin") }
         if !stdinOrigin.isEmpty { items.append("stdin of \(stdinOrigin.name) origin") }
@@ -75,10 +89,12 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     private struct Write {
-        var writer: String
+        var origin: WriterOrigin
         var time: UInt64
-        /// The kernel's origin for the write, or package for package-manager work.
-        var origin: DataOrigin
+        /// The file written, by identity (device, inode).
+        var file: FileIdentity
+        /// What the kernel (and user space, for package and decoded data) knows of the content.
+        var content: DataOrigin
     }
 
     private struct FileKey: Hashable {
@@ -100,6 +116,9 @@ public final class ProvenanceTracker: EnrichmentStage {
     private var writeOrder: [String] = []
     /// Network clients writing into a pipe, by the exec id of the image that started them.
     private var fetches: [UInt64: (time: UInt64, pipe: UInt64)] = [:]
+    /// Network clients writing into any pipe, by the nearest exec'd image above them (a subshell
+    /// is its shell's image): the shell's pipes carry no text of its own for a while.
+    private var imageFetches: [UInt64: UInt64] = [:]
     /// Pipes some exec read on stdin: a network client writing into one of these feeds a
     /// pipeline (`curl | jq`), not a shell capturing its output (`$(curl …)`).
     private var pipesWithReaders: Set<UInt64> = []
@@ -109,13 +128,22 @@ public final class ProvenanceTracker: EnrichmentStage {
     private var decodedFiles: Set<FileKey> = []
     /// Images that decode (`DecodingCommand`), so their later writes are known as decoded.
     private var decodingImages: Set<UInt64> = []
+    /// Images that are package-manager work, by exec id; children inherit it at fork and exec.
+    private var packageManagerImages: Set<UInt64> = []
+    /// Images that run a package manager themselves.
+    private var packageManagerRoots: Set<UInt64> = []
+    /// Package-manager modules that something other than package-manager work wrote a file
+    /// for (`pip/__main__.py`): `python -m` of them no longer proves a package manager runs.
+    private var shadowedModules: Set<String> = []
+    private let interpreters: InterpreterCatalog?
     public var homes: [String]
     /// The kernel's origin table, told about package-manager writes; nil in replay and examples.
     public var originTable: OriginTable?
 
-    public init(capacity: Int = 16384, homes: [String] = []) {
+    public init(capacity: Int = 16384, homes: [String] = [], interpreters: InterpreterCatalog? = nil) {
         self.capacity = capacity
         self.homes = homes
+        self.interpreters = interpreters
     }
 
     /// Records what `event` tells about pipes and writes. Returns the execs reading the pipe a new
@@ -132,6 +160,7 @@ public final class ProvenanceTracker: EnrichmentStage {
                 if e.stdio[1].kind == .regular { rememberDecoded(e.stdio[1], writer: e.process.execID) }
             }
             guard let record = lineage[e.process.execID] else { return [] }
+            notePackageManagerWork(e)
             let name = record.name.text
             let stdout = e.stdio[1]
             // Registered before anything is returned: `curl | sh | tee log` with tee first must
@@ -154,27 +183,32 @@ public final class ProvenanceTracker: EnrichmentStage {
                 remember(pipe: stdout.inode, PipeWriter(record: record,
                                                         network: isNetwork || (isDecoder && upstream?.network == true),
                                                         decoder: isDecoder || upstream?.decoder == true))
-                if isNetwork { rememberFetch(e.process, pipe: stdout.inode, lineage: lineage) }
-                return (pipeReaders[stdout.inode] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+                var late = (pipeReaders[stdout.inode] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+                if isNetwork { late += networkWriter(e.process, pipe: stdout.inode, lineage: lineage) }
+                return late
             }
         case .connect(let c):
             return carriesNetworkData(c.process, lineage: lineage)
         case .open(let f) where f.succeeded && !f.isWrite && origin(of: f.file).contains(.network):
             // `cat download | sh`: the kernel now counts the reader as carrying network data.
             return carriesNetworkData(f.process, lineage: lineage)
+        case .fork(let f):
+            if packageManagerImages.contains(f.process.parentExecID) { insertBounded(f.process.execID, into: &packageManagerImages) }
         case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular:
-            let record = lineage[f.process.execID]
-            let writer = record?.name.text ?? "?"
-            var origin = f.file.origin
-            if origin.contains(.network), let record, PackageManagerWork.contains(record, lineage: lineage) {
-                origin = .package
+            let origin = writerOrigin(f.process.execID, lineage: lineage)
+            if origin.category != .packageManager, let module = PackageManagers.shadowedModule(byWriting: f.path.text) {
+                shadowedModules.insert(module)
+            }
+            var content = f.file.origin
+            if content.contains(.network), origin.category == .packageManager || fetchesSource(f.process.execID, lineage) {
+                content = .package
                 rememberPackageFile(f.file)
             }
             if decodingImages.contains(f.process.execID) {
-                origin.insert(.decoded)
+                content.insert(.decoded)
                 rememberDecoded(f.file, writer: f.process.execID)
             }
-            if writes.updateValue(Write(writer: writer, time: f.process.bootTime, origin: origin), forKey: f.path.text) == nil {
+            if writes.updateValue(Write(origin: origin, time: f.process.bootTime, file: f.file, content: content), forKey: f.path.text) == nil {
                 writeOrder.append(f.path.text)
                 if writeOrder.count > capacity {
                     let evicted = writeOrder.prefix(capacity / 4)
@@ -186,6 +220,9 @@ public final class ProvenanceTracker: EnrichmentStage {
             // `cat > x; mv x ~/bin/tool; tool`: the record follows the file to its new name (a
             // link gives it a second one). A symlink's text is no file this lineage wrote.
             guard let write = writes[r.source.text] else { break }
+            if write.origin.category != .packageManager, let module = PackageManagers.shadowedModule(byWriting: r.destination.text) {
+                shadowedModules.insert(module)
+            }
             if r.operation == .rename { writes[r.source.text] = nil }
             if writes.updateValue(write, forKey: r.destination.text) == nil { writeOrder.append(r.destination.text) }
         case .exit(let x):
@@ -205,21 +242,43 @@ public final class ProvenanceTracker: EnrichmentStage {
         guard let record = lineage[process.execID], let exec = record.exec,
               exec.process.execID == process.execID, exec.stdio[1].kind == .pipe else { return [] }
         let pipe = exec.stdio[1].inode
-        // pip and npm talk to their registries; what they print is not code someone runs.
-        if pipeWriters[pipe]?.network == true || PackageManagerWork.contains(record, lineage: lineage) { return [] }
+        // pip and git talk to their registries and servers; what they print is not code someone runs.
+        if pipeWriters[pipe]?.network == true || packageManagerImages.contains(process.execID)
+            || fetchesSource(process.execID, lineage) { return [] }
         let upstream = exec.stdio[0].kind == .pipe ? pipeWriters[exec.stdio[0].inode] : nil
         remember(pipe: pipe, PipeWriter(record: record, network: true, decoder: upstream?.decoder == true))
-        rememberFetch(process, pipe: pipe, lineage: lineage)
         return (pipeReaders[pipe] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+            + networkWriter(process, pipe: pipe, lineage: lineage)
     }
 
-    /// A network client writes into `pipe`: its parent image may be capturing the output
-    /// (`$(curl …)`). Not when the pipe is the parent's own stdout or stderr, which the client
-    /// inherited (the agent reading a tool call's output).
-    private func rememberFetch(_ process: ProcessRef, pipe: UInt64, lineage: ProcessTable) {
-        if let parentStdio = lineage[process.parentExecID]?.exec?.stdio,
-           parentStdio[1...].contains(where: { $0.kind == .pipe && $0.inode == pipe }) { return }
-        fetches[process.parentExecID] = (process.bootTime, pipe)
+    /// A network client writes into `pipe`. Its parent image may be capturing the output
+    /// (`$(curl …)`), unless the pipe is the parent's own stdout or stderr, which the client
+    /// inherited (the agent reading a tool call's output). And its shell's other pipes carry no
+    /// text of the shell's own for a while: `printf %s "$(curl …)" | sh` may exec sh before curl,
+    /// so readers of pipes that shell set up are judged again.
+    private func networkWriter(_ process: ProcessRef, pipe: UInt64, lineage: ProcessTable) -> [Reconsideration] {
+        let parentStdio = lineage[process.parentExecID]?.exec?.stdio ?? []
+        if !parentStdio.dropFirst().contains(where: { $0.kind == .pipe && $0.inode == pipe }) {
+            fetches[process.parentExecID] = (process.bootTime, pipe)
+        }
+        if imageFetches.count >= capacity { imageFetches.removeAll() }
+        let shell = image(process.parentExecID, lineage)
+        imageFetches[shell] = process.bootTime
+        var late: [Reconsideration] = []
+        for (other, readers) in pipeReaders where other != pipe {
+            for reader in readers where image(reader.process.parentExecID, lineage) == shell
+                || image(reader.previousExecID, lineage) == shell {
+                late.append(Reconsideration(event: .exec(reader), changed: .stdinProvenance))
+            }
+        }
+        return late
+    }
+
+    /// The image is a version-control client fetching source (git's transport helpers, hg, svn),
+    /// by its resolved executable, which the lineage did not write: a clone is the project's code.
+    private func fetchesSource(_ execID: UInt64, _ lineage: ProcessTable) -> Bool {
+        guard let executable = lineage[execID]?.executablePath.text else { return false }
+        return VersionControl.isClient(executablePath: executable) && writes[executable] == nil
     }
 
     private func rememberPackageFile(_ file: FileIdentity) {
@@ -241,6 +300,68 @@ public final class ProvenanceTracker: EnrichmentStage {
         var origin = packageFiles.contains(FileKey(file)) ? .package : file.origin
         if decodedFiles.contains(FileKey(file)) { origin.insert(.decoded) }
         return origin
+    }
+
+    /// The nearest exec'd image for `execID`: a fork that did not exec runs its parent's image.
+    private func image(_ execID: UInt64, _ lineage: ProcessTable) -> UInt64 {
+        lineage[execID]?.exec?.process.execID ?? execID
+    }
+
+    private func insertBounded(_ execID: UInt64, into set: inout Set<UInt64>) {
+        if set.count >= capacity * 4 { set.removeAll() }
+        set.insert(execID)
+    }
+
+    /// Package-manager work is inherited from the image a process replaced or was forked from,
+    /// and starts at an image that runs a package manager.
+    private func notePackageManagerWork(_ e: ExecEvent) {
+        if runsPackageManager(e) {
+            insertBounded(e.process.execID, into: &packageManagerRoots)
+            insertBounded(e.process.execID, into: &packageManagerImages)
+        } else if packageManagerImages.contains(e.previousExecID) || packageManagerImages.contains(e.process.parentExecID) {
+            insertBounded(e.process.execID, into: &packageManagerImages)
+        }
+    }
+
+    /// The exec runs a package manager: its executable, its script or the Python module it runs
+    /// is one (see `PackageManagers`), and that file is none this lineage wrote outside
+    /// package-manager work.
+    private func runsPackageManager(_ e: ExecEvent) -> Bool {
+        let executable = e.executablePath.text
+        if PackageManagers.isBinary(executable), !writtenOutsidePackageManagers(executable) { return true }
+        guard let match = interpreters?.match(e) else { return false }
+        if let script = InterpreterInvocation.script(of: e, interpreter: match) {
+            let path = PathJoin.lexical(base: e.cwd, relative: script).text
+            return PackageManagers.isScript(path) && !writtenOutsidePackageManagers(path)
+        }
+        guard match.kind == .python, !e.isScript,
+              case .module(let module) = InterpreterInvocation(argv: match.argv(of: e), kind: .python).source else { return false }
+        return PackageManagers.modules.contains(module.text) && !shadowedModules.contains(module.text)
+    }
+
+    private func writtenOutsidePackageManagers(_ path: String) -> Bool {
+        guard let write = writes[path] else { return false }
+        return write.origin.category != .packageManager
+    }
+
+    /// The origin category of the image `execID` as a writer.
+    private func writerOrigin(_ execID: UInt64, lineage: ProcessTable) -> WriterOrigin {
+        guard let record = lineage[execID] else { return WriterOrigin(category: .tool, execID: execID, name: "?") }
+        let name = record.name.text
+        if packageManagerImages.contains(execID) { return WriterOrigin(category: .packageManager, execID: execID, name: name) }
+        let session = record.sessionID
+        let root = lineage[session]
+        // The root process itself (its threads write as it): its first image, or the image it
+        // exec'd into (`warden run` starts its command that way). Not its forks: a forked child
+        // opens a redirection's file before it execs the program that fills it (`curl > f`).
+        if record.execID == session || (root != nil && record.pid == root!.pid) {
+            return WriterOrigin(category: .agent, execID: execID, name: name)
+        }
+        let executable = record.executablePath.text
+        if BuildTools.isBuildTool(executablePath: executable), writes[executable] == nil {
+            return WriterOrigin(category: .build, execID: execID, name: name)
+        }
+        return WriterOrigin(category: .tool, execID: execID, name: name)
     }
 
     /// An image that exec'd over or exited reads no pipe any more.
@@ -289,18 +410,29 @@ public final class ProvenanceTracker: EnrichmentStage {
             }
             facts.fileOrigin = origin(of: e.executable)
             facts.stdinOrigin = origin(of: e.stdio[0])
+            // Before the exec, or after it while it still reads (judged again then: see observe).
+            for shell in [image(e.process.parentExecID, lineage), image(e.previousExecID, lineage)] {
+                if let fetched = imageFetches[shell], max(fetched, e.process.bootTime) - min(fetched, e.process.bootTime) < 30_000_000_000 {
+                    facts.shellFetchedFromNetwork = true
+                }
+            }
+            facts.packageManagerWork = packageManagerImages.contains(e.process.execID)
+            facts.packageManager = packageManagerRoots.contains(e.process.execID)
             for candidate in executedFiles(e, interpreter: interpreter, loaderProgram: loaderProgram, preloaded: preloaded) {
                 if let write = writes[candidate] {
                     facts.writtenByLineage = true
                     facts.writtenPath = candidate
-                    facts.writer = write.writer
-                    facts.writtenOrigin = write.origin
+                    facts.writer = write.origin.name
+                    facts.writerOrigin = write.origin
+                    facts.writtenOrigin = write.content
                     facts.writtenLocation = location(of: candidate, lineage: lineage, sessionID: e.process.sessionID)
                     break
                 }
             }
             facts.injectedEnvironment = injected(e, lineage: lineage)
         case .open(let f):
+            facts.packageManagerWork = packageManagerImages.contains(f.process.execID)
+            facts.packageManager = packageManagerRoots.contains(f.process.execID)
             if f.file.kind == .pipe, let writer = pipeWriters[f.file.inode] {
                 facts.pipeFromNetwork = writer.network
             }
@@ -314,10 +446,14 @@ public final class ProvenanceTracker: EnrichmentStage {
             if let write = writes[f.path.text], !f.isWrite {
                 facts.writtenByLineage = true
                 facts.writtenPath = f.path.text
-                facts.writer = write.writer
-                facts.writtenOrigin = write.origin
+                facts.writer = write.origin.name
+                facts.writerOrigin = write.origin
+                facts.writtenOrigin = write.content
                 facts.writtenLocation = location(of: f.path.text, lineage: lineage, sessionID: f.process.sessionID)
             }
+        case .rename(let r):
+            facts.packageManagerWork = packageManagerImages.contains(r.process.execID)
+            facts.packageManager = packageManagerRoots.contains(r.process.execID)
         default:
             break
         }

@@ -42,6 +42,10 @@ public struct RuleExample: Sendable, Hashable {
     public var stdinWriter: [String]?
     public var stdinWriterLate = false
     public var written: [String] = []
+    /// Who wrote `written`: a process started by the parent (`{exe, argv}`), or `agent` for the
+    /// agent's root process itself; a process Warden never saw exec when absent.
+    public var writtenBy: Process?
+    public var writtenByAgent = false
     public var path: String?
     public var write = false
     public var source: String?
@@ -81,6 +85,8 @@ public struct RuleExample: Sendable, Hashable {
             case "stdin_writer": stdinWriter = try Self.strings(value, at)
             case "stdin_writer_late": stdinWriterLate = value.bool ?? false
             case "written": written = value.sequence != nil ? try Self.strings(value, at) : [value.string ?? ""]
+            case "written_by":
+                if value.string == "agent" { writtenByAgent = true } else { writtenBy = try Self.process(value, at) }
             case "path": path = value.string
             case "write": write = value.bool ?? false
             case "error": error = value.string

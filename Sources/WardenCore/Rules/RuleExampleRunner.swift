@@ -83,8 +83,11 @@ struct ExampleScenario {
         if let direct = example.parent {
             parent = exec(direct, parent: parent, cwd: example.cwd)
         }
+        var writer: UInt64?
+        if example.writtenByAgent { writer = sessionID }
+        if let process = example.writtenBy { writer = exec(process, parent: parent, cwd: example.cwd) }
         for path in example.written {
-            events.append(.open(FileEvent(process: ref(execID: allocate(), parent: parent), result: 3, flags: Self.writeFlags,
+            events.append(.open(FileEvent(process: ref(execID: writer ?? allocate(), parent: parent), result: 3, flags: Self.writeFlags,
                                           syscall: .openat,
                                           file: FileIdentity(kind: .regular, inode: 9, device: 1, origin: example.writtenOrigin),
                                           path: ByteString(path), requested: ByteString(path))))
