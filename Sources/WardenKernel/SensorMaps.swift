@@ -8,6 +8,7 @@ struct SensorMaps {
     let counters: BPFMap
     let held: BPFMap
     let guardedFiles: BPFMap
+    let guardedFilter: BPFMap
 
     /// The ring buffer's name, for sizing it before load.
     static let eventsName = "events"
@@ -20,5 +21,6 @@ struct SensorMaps {
         counters = try object.map(named: "counters")
         held = try object.map(named: "held")
         guardedFiles = try object.map(named: "guarded_files")
+        guardedFilter = try object.map(named: "guarded_filter")
     }
 }

@@ -10,16 +10,21 @@ public struct ProcessorConfiguration {
     public var interpreters: InterpreterCatalog
     /// Enforce mode's policy and the kernel side it acts through; nil: audit mode.
     public var enforcement: (policy: EnforcementPolicy, control: ProcessControl)?
+    /// The kernel's guarded table, filled in every mode; nil where events carry their guarded
+    /// files already (replay) or none (examples, benchmarks).
+    public var guardedStore: GuardedFileStore?
     /// `threshold:` rules count across events; rule examples test one event and turn this off.
     public var appliesThresholds: Bool
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
-                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil, appliesThresholds: Bool = true) {
+                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil,
+                guardedStore: GuardedFileStore? = nil, appliesThresholds: Bool = true) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
         self.interpreters = interpreters
         self.enforcement = enforcement
+        self.guardedStore = guardedStore
         self.appliesThresholds = appliesThresholds
     }
 }

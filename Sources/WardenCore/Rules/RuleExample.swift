@@ -15,7 +15,8 @@ import Yams
 /// execs after the example's process, as `sh` often starts before `curl` in `curl | sh`),
 /// `written` (a path the lineage wrote first); for opens: `path`, `write`, `error`, `by` (argv
 /// of the opener); for renames: `path` (the destination), `source`, `operation` (rename, link or
-/// symlink; default rename), `error`, `by`.
+/// symlink; default rename), `error`, `by`; for both: `guarded` (the canonical guarded path the
+/// file is by identity, as `file.guarded_path`) and `guarded_by` (file or directory; default file).
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
@@ -43,6 +44,8 @@ public struct RuleExample: Sendable, Hashable {
     public var source: String?
     public var operation = RenameOperation.rename
     public var error: String?
+    public var guarded: String?
+    public var guardedBy = GuardedFile.Match.file
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -75,6 +78,10 @@ public struct RuleExample: Sendable, Hashable {
             case "write": write = value.bool ?? false
             case "error": error = value.string
             case "source": source = value.string
+            case "guarded": guarded = value.string
+            case "guarded_by":
+                guard let m = value.string.flatMap(GuardedFile.Match.init(rawValue:)) else { throw RuleError(at, "`guarded_by` must be file or directory") }
+                guardedBy = m
             case "operation":
                 guard let o = value.string.flatMap(RenameOperation.init(rawValue:)) else { throw RuleError(at, "`operation` must be rename, link or symlink") }
                 operation = o

@@ -1,0 +1,166 @@
+import Foundation
+import WardenABI
+
+/// The guarded table: the identities (device + inode) of the files and directories `guarded_paths`
+/// names, each with an id the kernel reports on every open of that identity, mapped back here to
+/// the canonical path. Filled in every mode: audit mode alerts on the identity, enforce mode also
+/// holds the opens. Used from the processing thread only.
+///
+/// What one identity can be reached through is unbounded (hard links, symlinks, bind mounts,
+/// /proc/PID/root, /proc/PID/cwd); what it is, is not. So:
+/// - a guarded file is entered by the identity its path has at start-up (and at each new HOME);
+/// - a guarded directory is entered itself (the kernel matches the files directly in it by their
+///   directory, whenever they were made) and so are the regular files already in it (bounded), so
+///   that a hard link made elsewhere before Warden started is still the key it links to;
+/// - a file opened through a guarded directory, or renamed or linked into one, is entered when it
+///   is seen, so a link made elsewhere later still names it.
+public final class GuardedFiles {
+    private let store: GuardedFileStore
+    private var patterns: [String]
+    private var homes: Set<String> = []
+    /// Canonical path by id; id 0 is never used (the kernel's "none").
+    private var paths: [ByteString] = [ByteString([])]
+    private var idOfIdentity: [FileKey: UInt32] = [:]
+    private var directoryIDs: Set<UInt32> = []
+    private let capacity: Int
+
+    /// Bound on homes learnt from HOME at exec: a lineage cannot grow the table without end.
+    static let maximumHomes = 64
+    /// Files already in one guarded directory entered at start-up; the rest are still covered by
+    /// their directory, only not through a link elsewhere made before Warden started.
+    static let filesPerDirectory = 512
+    /// Room kept for the files learnt from events, so start-up cannot fill the table alone.
+    static let learntReserve = 1024
+
+    public init(store: GuardedFileStore, patterns: [String], homes: [String], capacity: Int = Int(WARDEN_MAX_GUARDED)) {
+        self.store = store
+        self.patterns = patterns
+        self.capacity = capacity
+        guardPatterns(patterns.filter { $0.hasPrefix("/") }, homes: [])
+        for home in homes { guardHome(home) }
+    }
+
+    /// Entries in the table (files and directories).
+    public var count: Int { paths.count - 1 }
+
+    /// The canonical path of entry `id`, nil for an id this table never gave.
+    public func path(of id: UInt32) -> ByteString? {
+        id > 0 && Int(id) < paths.count ? paths[Int(id)] : nil
+    }
+
+    /// Rules reloaded: the new list's files are guarded too. (Entries are only added; a path
+    /// removed from `guarded_paths` stays guarded until Warden restarts.)
+    public func update(patterns new: [String]) {
+        guard new != patterns else { return }
+        patterns = new
+        guardPatterns(new.filter { $0.hasPrefix("/") }, homes: [])
+        for home in homes { guardPatterns(new.filter { $0.hasPrefix("~") }, homes: [home]) }
+    }
+
+    /// `~` in the list stands for this home too.
+    public func guardHome(_ home: String) {
+        guard home.hasPrefix("/"), home != "/", homes.count < Self.maximumHomes, homes.insert(home).inserted else { return }
+        guardPatterns(patterns.filter { $0.hasPrefix("~") }, homes: [home])
+    }
+
+    /// The event with its guarded file resolved to the canonical path: the kernel's id for opens,
+    /// the destination's identity for renames. A new HOME on an exec is guarded before anything
+    /// it runs is let go.
+    public func annotate(_ event: Event) -> Event {
+        switch event {
+        case .exec(let e):
+            if let home = e.environment["HOME"] { guardHome(home.text) }
+            return event
+        case .open(let e):
+            guard let resolved = resolve(e) else { return event }
+            return .open(e.with(guarded: resolved))
+        case .execFailed(let e):
+            guard let resolved = resolve(e) else { return event }
+            return .execFailed(e.with(guarded: resolved))
+        case .rename(let e):
+            guard e.guarded == nil, e.succeeded, let found = destinationMatch(e) else { return event }
+            return .rename(e.with(guarded: found))
+        default:
+            return event
+        }
+    }
+
+    // MARK: Events
+
+    private func resolve(_ e: FileEvent) -> GuardedFile? {
+        guard var guarded = e.guarded ?? lateEntry(e), guarded.path.isEmpty, let base = path(of: guarded.id) else { return nil }
+        switch guarded.match {
+        case .file:
+            guarded.path = base
+        case .directory:
+            guarded.path = PathJoin.lexical(base: base, relative: e.path.lastPathComponent)
+            // A file made in a guarded directory after start-up: by its own identity from now on,
+            // so a hard link made elsewhere later is still this file.
+            if e.succeeded, e.file.kind == .regular { add(guarded.path, e.file) }
+        }
+        return guarded
+    }
+
+    /// An open the kernel saw before its file's entry existed (a HOME first seen on an exec that
+    /// audit mode did not hold, guarded while the lineage already ran): the identity the kernel
+    /// reported, looked up here.
+    private func lateEntry(_ e: FileEvent) -> GuardedFile? {
+        guard e.succeeded, e.file.kind != .none, let id = idOfIdentity[FileKey(e.file)] else { return nil }
+        return GuardedFile(id: id, match: .file)
+    }
+
+    /// The destination's parent directory first: a file renamed or linked into a guarded directory
+    /// is one of its files under the name it has there (an editor's atomic save is no new name).
+    /// Else the destination's own identity, symlinks followed: a link, symlink or rename made
+    /// elsewhere for a guarded file.
+    private func destinationMatch(_ e: RenameEvent) -> GuardedFile? {
+        let destination = e.destination.text
+        guard let identity = FileStat.identity(of: destination) else { return nil }
+        let parent = (destination as NSString).deletingLastPathComponent
+        if let directory = FileStat.identity(of: parent), let id = idOfIdentity[FileKey(directory)], directoryIDs.contains(id),
+           let base = path(of: id) {
+            let canonical = PathJoin.lexical(base: base, relative: e.destination.lastPathComponent)
+            if identity.kind == .regular { add(canonical, identity) }
+            return GuardedFile(id: id, match: .directory, path: canonical)
+        }
+        guard let id = idOfIdentity[FileKey(identity)], let base = path(of: id) else { return nil }
+        return GuardedFile(id: id, match: .file, path: base)
+    }
+
+    // MARK: Entries
+
+    private func guardPatterns(_ patterns: [String], homes: [String]) {
+        for path in patterns.flatMap({ PathGlob.expand($0, homes: homes) }) {
+            guard let identity = FileStat.identity(of: path) else { continue }
+            add(ByteString(path), identity, reserve: Self.learntReserve)
+            if identity.kind == .directory { addFiles(in: path) }
+        }
+    }
+
+    /// The regular files directly in a guarded directory, by their own identity (not following
+    /// symlinks: a symlink in ~/.ssh pointing elsewhere does not make its target a key).
+    private func addFiles(in directory: String) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        for name in names.prefix(Self.filesPerDirectory) {
+            let path = directory + "/" + name
+            var st = stat()
+            guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, let identity = FileStat.identity(of: path) else { continue }
+            add(ByteString(path), identity, reserve: Self.learntReserve)
+        }
+    }
+
+    /// The first path an identity is seen under stays its canonical path.
+    private func add(_ path: ByteString, _ identity: FileIdentity, reserve: Int = 0) {
+        let key = FileKey(identity)
+        guard idOfIdentity[key] == nil, count < capacity - reserve else { return }
+        let id = UInt32(paths.count)
+        // The kernel may report the id as soon as it is stored: the path is known first.
+        paths.append(path)
+        guard store.insert(identity, id: id) else {
+            paths.removeLast()
+            return
+        }
+        idOfIdentity[key] = id
+        if identity.kind == .directory { directoryIDs.insert(id) }
+    }
+}
