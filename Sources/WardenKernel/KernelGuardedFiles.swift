@@ -22,6 +22,11 @@ public final class KernelGuardedFiles: GuardedFileStore, @unchecked Sendable {
         return (try? filter.update(word, bits)) != nil
     }
 
+    /// The prefilter bit stays: other identities may share it, and a stale bit costs one lookup.
+    public func remove(_ file: FileIdentity) {
+        files.delete(warden_file_key(inode: file.inode, dev: file.device, pad: 0))
+    }
+
     /// The id the kernel would report for this identity (tests).
     public func id(of file: FileIdentity) -> UInt32? {
         files.lookup(warden_file_key(inode: file.inode, dev: file.device, pad: 0), as: UInt32.self)

@@ -13,6 +13,7 @@ struct GuardedFilesTests {
             entries[FileKey(file)] = id
             return true
         }
+        func remove(_ file: FileIdentity) { entries[FileKey(file)] = nil }
         func id(_ path: String) -> UInt32? { FileStat.identity(of: path).flatMap { entries[FileKey($0)] } }
     }
 
@@ -95,10 +96,11 @@ struct GuardedFilesTests {
         #expect(Self.guarded(table.annotate(try Self.open(home.earlyLink, guarded: nil)))?.path == ByteString(home.key))
         #expect(Self.guarded(table.annotate(try Self.open(home.workspace + "/readme.md", guarded: nil))) == nil)
 
-        // Replayed events arrive resolved and stay as they are; an unknown id is left alone.
+        // Replayed events arrive resolved and stay as they are; an id this table never gave is no
+        // guarded file (never one without its canonical path).
         let resolved = GuardedFile(id: 99, match: .file, path: ByteString("/elsewhere/.ssh/id_rsa"))
         #expect(Self.guarded(table.annotate(try Self.open(home.key, guarded: resolved))) == resolved)
-        #expect(Self.guarded(table.annotate(try Self.open(home.key, guarded: GuardedFile(id: 999, match: .file))))?.path.isEmpty == true)
+        #expect(Self.guarded(table.annotate(try Self.open(home.workspace + "/readme.md", guarded: GuardedFile(id: 999, match: .file)))) == nil)
     }
 
     @Test("a link, symlink or rename's destination is looked up by identity; into a guarded directory it is that directory's file")
@@ -128,6 +130,34 @@ struct GuardedFilesTests {
         #expect(found?.match == .directory)
         #expect(found?.path == ByteString(into))
         #expect(store.id(into) != nil)
+    }
+
+    @Test("an entry whose path no longer names its identity is retired (inode numbers are reused), and the new identity entered")
+    func staleEntries() throws {
+        let home = try Home()
+        let store = FakeStore()
+        let table = GuardedFiles(store: store, patterns: ["~/.bashrc"], homes: [home.root])
+        let old = try #require(FileStat.identity(of: home.bashrc))
+        let oldID = try #require(store.id(home.bashrc))
+        // An editor's atomic save: a new inode under the name; the old one is freed.
+        let staged = home.root + "/.bashrc.swp"
+        try "alias y=z".write(toFile: staged, atomically: false, encoding: .utf8)
+        #expect(Glibc.rename(staged, home.bashrc) == 0)
+        // Any file the kernel then reports with the old entry's id (the inode number reused) is not guarded.
+        let reused = table.annotate(try Self.open(home.workspace + "/readme.md", guarded: GuardedFile(id: oldID, match: .file)))
+        #expect(Self.guarded(reused) == nil)
+        #expect(store.entries[FileKey(old)] == nil)
+        let newID = try #require(store.id(home.bashrc), "the name's new identity is guarded")
+        #expect(newID != oldID && table.path(of: newID) == ByteString(home.bashrc))
+
+        // `sed -i ~/.bashrc` seen as a rename: the replaced identity goes at once, the new one is the file.
+        let current = try #require(FileStat.identity(of: home.bashrc))
+        try "alias q=r".write(toFile: staged, atomically: false, encoding: .utf8)
+        #expect(Glibc.rename(staged, home.bashrc) == 0)
+        let renamed = Self.guarded(table.annotate(Self.rename(staged, home.bashrc, .rename)))
+        #expect(store.entries[FileKey(current)] == nil)
+        #expect(renamed?.match == .file && renamed?.path == ByteString(home.bashrc))
+        #expect(store.id(home.bashrc) != nil && store.id(home.bashrc) != newID)
     }
 
     @Test("a HOME seen at exec is guarded, bounded")

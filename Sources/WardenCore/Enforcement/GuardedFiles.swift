@@ -14,6 +14,12 @@ import WardenABI
 ///   that a hard link made elsewhere before Warden started is still the key it links to;
 /// - a file opened through a guarded directory, or renamed or linked into one, is entered when it
 ///   is seen, so a link made elsewhere later still names it.
+///
+/// Inode numbers are reused once a file is gone: an entry whose canonical path no longer names
+/// its identity (the file was replaced by a rename, an editor's save, or deleted) is retired when
+/// an event reports it, and the identity the path has now, if any, is entered instead. A guarded
+/// file moved away under a new name is reported by the rename itself (`file.guarded` of the
+/// rename event), before that.
 public final class GuardedFiles {
     private let store: GuardedFileStore
     private var patterns: [String]
@@ -21,6 +27,9 @@ public final class GuardedFiles {
     /// Canonical path by id; id 0 is never used (the kernel's "none").
     private var paths: [ByteString] = [ByteString([])]
     private var idOfIdentity: [FileKey: UInt32] = [:]
+    private var identityOfID: [UInt32: FileIdentity] = [:]
+    /// The latest entry of each canonical path.
+    private var idOfPath: [ByteString: UInt32] = [:]
     private var directoryIDs: Set<UInt32> = []
     private let capacity: Int
 
@@ -72,11 +81,11 @@ public final class GuardedFiles {
             if let home = e.environment["HOME"] { guardHome(home.text) }
             return event
         case .open(let e):
-            guard let resolved = resolve(e) else { return event }
-            return .open(e.with(guarded: resolved))
+            let resolved = resolve(e)
+            return resolved == e.guarded ? event : .open(e.with(guarded: resolved))
         case .execFailed(let e):
-            guard let resolved = resolve(e) else { return event }
-            return .execFailed(e.with(guarded: resolved))
+            let resolved = resolve(e)
+            return resolved == e.guarded ? event : .execFailed(e.with(guarded: resolved))
         case .rename(let e):
             guard e.guarded == nil, e.succeeded, let found = destinationMatch(e) else { return event }
             return .rename(e.with(guarded: found))
@@ -87,8 +96,11 @@ public final class GuardedFiles {
 
     // MARK: Events
 
+    /// The event's guarded file with its canonical path; nil when the kernel's entry was stale.
     private func resolve(_ e: FileEvent) -> GuardedFile? {
-        guard var guarded = e.guarded ?? lateEntry(e), guarded.path.isEmpty, let base = path(of: guarded.id) else { return nil }
+        guard var guarded = e.guarded ?? lateEntry(e) else { return nil }
+        guard guarded.path.isEmpty else { return guarded }
+        guard let base = path(of: guarded.id), isCurrent(guarded.id) else { return nil }
         switch guarded.match {
         case .file:
             guarded.path = base
@@ -105,6 +117,7 @@ public final class GuardedFiles {
     /// audit mode did not hold, guarded while the lineage already ran): the identity the kernel
     /// reported, looked up here.
     private func lateEntry(_ e: FileEvent) -> GuardedFile? {
+        // (Replayed events without a guarded file stay without one: there is no table then.)
         guard e.succeeded, e.file.kind != .none, let id = idOfIdentity[FileKey(e.file)] else { return nil }
         return GuardedFile(id: id, match: .file)
     }
@@ -114,6 +127,9 @@ public final class GuardedFiles {
     /// Else the destination's own identity, symlinks followed: a link, symlink or rename made
     /// elsewhere for a guarded file.
     private func destinationMatch(_ e: RenameEvent) -> GuardedFile? {
+        // A rename onto a guarded name replaced the identity it had (`sed -i ~/.bashrc`, `mv k
+        // ~/.ssh/authorized_keys`): the old one is retired now, the new one entered.
+        if let replaced = idOfPath[e.destination] { _ = isCurrent(replaced) }
         let destination = e.destination.text
         guard let identity = FileStat.identity(of: destination) else { return nil }
         let parent = (destination as NSString).deletingLastPathComponent
@@ -123,11 +139,26 @@ public final class GuardedFiles {
             if identity.kind == .regular { add(canonical, identity) }
             return GuardedFile(id: id, match: .directory, path: canonical)
         }
-        guard let id = idOfIdentity[FileKey(identity)], let base = path(of: id) else { return nil }
+        guard let id = idOfIdentity[FileKey(identity)], let base = path(of: id), isCurrent(id) else { return nil }
         return GuardedFile(id: id, match: .file, path: base)
     }
 
     // MARK: Entries
+
+    /// Whether entry `id`'s canonical path still names the identity it was entered with. If not,
+    /// the entry is retired (its inode number may now be any new file's) and the path's present
+    /// identity entered.
+    private func isCurrent(_ id: UInt32) -> Bool {
+        guard let identity = identityOfID[id], let path = path(of: id) else { return false }
+        let now = FileStat.identity(of: path.text)
+        if let now, FileKey(now) == FileKey(identity) { return true }
+        store.remove(identity)
+        idOfIdentity[FileKey(identity)] = nil
+        identityOfID[id] = nil
+        directoryIDs.remove(id)
+        if let now { add(path, now) }
+        return false
+    }
 
     private func guardPatterns(_ patterns: [String], homes: [String]) {
         for path in patterns.flatMap({ PathGlob.expand($0, homes: homes) }) {
@@ -161,6 +192,8 @@ public final class GuardedFiles {
             return
         }
         idOfIdentity[key] = id
+        identityOfID[id] = identity
+        idOfPath[path] = id
         if identity.kind == .directory { directoryIDs.insert(id) }
     }
 }
