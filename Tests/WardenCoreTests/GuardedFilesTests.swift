@@ -160,6 +160,18 @@ struct GuardedFilesTests {
         #expect(store.id(home.bashrc) != nil && store.id(home.bashrc) != newID)
     }
 
+    @Test("canonical paths are resolved: a home reached through a symlink is not another name for its own files")
+    func symlinkedHome() throws {
+        let home = try Home()
+        let alias = home.root + "-alias"
+        #expect(symlink(home.root, alias) == 0)
+        defer { unlink(alias) }
+        let store = FakeStore()
+        let table = GuardedFiles(store: store, patterns: ["~/.ssh"], homes: [alias])
+        let keyID = try #require(store.id(home.key))
+        #expect(table.path(of: keyID) == ByteString(home.key))
+    }
+
     @Test("a HOME seen at exec is guarded, bounded")
     func homeAtExec() throws {
         let home = try Home()

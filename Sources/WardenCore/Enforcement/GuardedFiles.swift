@@ -161,8 +161,12 @@ public final class GuardedFiles {
     }
 
     private func guardPatterns(_ patterns: [String], homes: [String]) {
-        for path in patterns.flatMap({ PathGlob.expand($0, homes: homes) }) {
-            guard let identity = FileStat.identity(of: path) else { continue }
+        for expanded in patterns.flatMap({ PathGlob.expand($0, homes: homes) }) {
+            guard let identity = FileStat.identity(of: expanded) else { continue }
+            // The kernel reports the path it resolved: with a symlinked home (/home -> /data/home)
+            // the canonical path must be the resolved one too, or every open would look like
+            // another name for its own file.
+            let path = FileStat.realPath(expanded)
             add(ByteString(path), identity, reserve: Self.learntReserve)
             if identity.kind == .directory { addFiles(in: path) }
         }
