@@ -172,6 +172,50 @@ struct GuardedFilesTests {
         #expect(table.path(of: keyID) == ByteString(home.key))
     }
 
+    @Test("a link made from a file of a guarded directory that the table never entered is still a new name for it")
+    func linkFromGuardedDirectory() throws {
+        let home = try Home()
+        let store = FakeStore()
+        let table = GuardedFiles(store: store, patterns: ["~/.ssh"], homes: [home.root])
+        let newKey = home.root + "/.ssh/id_unseen"
+        try "UNSEEN".write(toFile: newKey, atomically: false, encoding: .utf8)
+        let out = home.workspace + "/out.txt"
+        #expect(link(newKey, out) == 0)
+        let found = Self.guarded(table.annotate(Self.rename(newKey, out, .link)))
+        #expect(found?.match == .file && found?.path == ByteString(newKey))
+        #expect(store.id(out) != nil, "entered: a later read of out.txt is the key")
+    }
+
+    @Test("a full table is swept of files that are gone before it refuses new ones")
+    func fullTable() throws {
+        let home = try Home()
+        let store = FakeStore()
+        let table = GuardedFiles(store: store, patterns: ["~/.ssh"], homes: [home.root], capacity: 16)
+        let directoryID = try #require(store.id(home.root + "/.ssh"))
+        func created(_ name: String) throws -> Event {
+            let path = home.root + "/.ssh/" + name
+            try "x".write(toFile: path, atomically: false, encoding: .utf8)
+            return try Self.open(path, guarded: GuardedFile(id: directoryID, match: .directory), write: true)
+        }
+        for index in 0..<20 {
+            _ = table.annotate(try created("tmp\(index)"))
+            unlink(home.root + "/.ssh/tmp\(index)")
+        }
+        #expect(table.count <= 16)
+        _ = table.annotate(try created("id_late"))
+        let lateID = try #require(store.id(home.root + "/.ssh/id_late"), "room was made by retiring the temporary files")
+        #expect(table.path(of: lateID) == ByteString(home.root + "/.ssh/id_late"), "not a retired file's entry whose inode number it reuses")
+    }
+
+    @Test("the directory of a path: absolute paths only, any bytes")
+    func directoryOfPath() {
+        #expect(GuardedFiles.directory(of: "/a/b/c") == "/a/b")
+        #expect(GuardedFiles.directory(of: "/c") == "/")
+        #expect(GuardedFiles.directory(of: "x") == nil)
+        #expect(GuardedFiles.directory(of: "") == nil)
+        #expect(GuardedFiles.directory(of: "../.ssh/id_rsa") == nil)
+    }
+
     @Test("a HOME seen at exec is guarded, bounded")
     func homeAtExec() throws {
         let home = try Home()

@@ -32,14 +32,19 @@ public final class GuardedFiles {
     private var idOfPath: [ByteString: UInt32] = [:]
     private var directoryIDs: Set<UInt32> = []
     private let capacity: Int
+    /// `paths.count` at the last sweep of stale entries.
+    private var lastSweep = 0
 
     /// Bound on homes learnt from HOME at exec: a lineage cannot grow the table without end.
     static let maximumHomes = 64
     /// Files already in one guarded directory entered at start-up; the rest are still covered by
     /// their directory, only not through a link elsewhere made before Warden started.
     static let filesPerDirectory = 512
-    /// Room kept for the files learnt from events, so start-up cannot fill the table alone.
-    static let learntReserve = 1024
+    /// Room kept for the files learnt from events, so start-up cannot fill the table alone
+    /// (1,024 of the kernel's 8,192).
+    private var learntReserve: Int { capacity / 8 }
+    /// New ids between two sweeps of a full table (256 of 8,192).
+    private var sweepInterval: Int { max(1, capacity / 32) }
 
     public init(store: GuardedFileStore, patterns: [String], homes: [String], capacity: Int = Int(WARDEN_MAX_GUARDED)) {
         self.store = store
@@ -49,8 +54,8 @@ public final class GuardedFiles {
         for home in homes { guardHome(home) }
     }
 
-    /// Entries in the table (files and directories).
-    public var count: Int { paths.count - 1 }
+    /// Live entries in the table (files and directories).
+    public var count: Int { identityOfID.count }
 
     /// The canonical path of entry `id`, nil for an id this table never gave.
     public func path(of id: UInt32) -> ByteString? {
@@ -117,8 +122,9 @@ public final class GuardedFiles {
     /// audit mode did not hold, guarded while the lineage already ran): the identity the kernel
     /// reported, looked up here.
     private func lateEntry(_ e: FileEvent) -> GuardedFile? {
-        // (Replayed events without a guarded file stay without one: there is no table then.)
-        guard e.succeeded, e.file.kind != .none, let id = idOfIdentity[FileKey(e.file)] else { return nil }
+        // Tracked processes only, as in the kernel. (Replayed events without a guarded file stay
+        // without one: there is no table then.)
+        guard e.succeeded, e.process.sessionID != 0, e.file.kind != .none, let id = idOfIdentity[FileKey(e.file)] else { return nil }
         return GuardedFile(id: id, match: .file)
     }
 
@@ -132,15 +138,31 @@ public final class GuardedFiles {
         if let replaced = idOfPath[e.destination] { _ = isCurrent(replaced) }
         let destination = e.destination.text
         guard let identity = FileStat.identity(of: destination) else { return nil }
-        let parent = (destination as NSString).deletingLastPathComponent
-        if let directory = FileStat.identity(of: parent), let id = idOfIdentity[FileKey(directory)], directoryIDs.contains(id),
+        if let parent = Self.directory(of: destination), let directory = FileStat.identity(of: parent), let id = idOfIdentity[FileKey(directory)], directoryIDs.contains(id),
            let base = path(of: id) {
             let canonical = PathJoin.lexical(base: base, relative: e.destination.lastPathComponent)
             if identity.kind == .regular { add(canonical, identity) }
             return GuardedFile(id: id, match: .directory, path: canonical)
         }
-        guard let id = idOfIdentity[FileKey(identity)], let base = path(of: id), isCurrent(id) else { return nil }
-        return GuardedFile(id: id, match: .file, path: base)
+        if let id = idOfIdentity[FileKey(identity)], let base = path(of: id), isCurrent(id) {
+            return GuardedFile(id: id, match: .file, path: base)
+        }
+        // A link or rename whose source is a file of a guarded directory Warden has not entered
+        // by itself (made after start-up while the table was full, or by a process it does not see).
+        guard e.operation != .symlink, identity.kind == .regular else { return nil }
+        guard let sourceDirectory = Self.directory(of: e.source.text), let directory = FileStat.identity(of: sourceDirectory), let id = idOfIdentity[FileKey(directory)],
+              directoryIDs.contains(id), let base = path(of: id) else { return nil }
+        let canonical = PathJoin.lexical(base: base, relative: e.source.lastPathComponent)
+        add(canonical, identity)
+        return GuardedFile(id: idOfIdentity[FileKey(identity)] ?? id, match: .file, path: canonical)
+    }
+
+    /// The directory part of an absolute path; nil for anything else. (Not NSString's
+    /// deletingLastPathComponent: Foundation on Linux traps on a name without a slash, and a
+    /// rename's source is whatever the process passed.)
+    static func directory(of path: String) -> String? {
+        guard path.hasPrefix("/"), let slash = path.lastIndex(of: "/") else { return nil }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     // MARK: Entries
@@ -160,6 +182,15 @@ public final class GuardedFiles {
         return false
     }
 
+    /// A full table (files learnt in guarded directories pile up: editors' temporary files) is
+    /// swept of entries whose paths no longer name them; at most once per `sweepInterval` new ids,
+    /// so a table that is full of live entries is not swept at every event.
+    private func retireStale() {
+        guard paths.count - lastSweep >= sweepInterval else { return }
+        lastSweep = paths.count
+        for id in identityOfID.keys.sorted() { _ = isCurrent(id) }
+    }
+
     private func guardPatterns(_ patterns: [String], homes: [String]) {
         for expanded in patterns.flatMap({ PathGlob.expand($0, homes: homes) }) {
             guard let identity = FileStat.identity(of: expanded) else { continue }
@@ -167,7 +198,7 @@ public final class GuardedFiles {
             // the canonical path must be the resolved one too, or every open would look like
             // another name for its own file.
             let path = FileStat.realPath(expanded)
-            add(ByteString(path), identity, reserve: Self.learntReserve)
+            add(ByteString(path), identity, reserve: learntReserve)
             if identity.kind == .directory { addFiles(in: path) }
         }
     }
@@ -180,14 +211,17 @@ public final class GuardedFiles {
             let path = directory + "/" + name
             var st = stat()
             guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, let identity = FileStat.identity(of: path) else { continue }
-            add(ByteString(path), identity, reserve: Self.learntReserve)
+            add(ByteString(path), identity, reserve: learntReserve)
         }
     }
 
-    /// The first path an identity is seen under stays its canonical path.
+    /// The first path an identity is seen under stays its canonical path, while that path still
+    /// names it (else the inode number was reused, and the old entry goes).
     private func add(_ path: ByteString, _ identity: FileIdentity, reserve: Int = 0) {
         let key = FileKey(identity)
-        guard idOfIdentity[key] == nil, count < capacity - reserve else { return }
+        if let existing = idOfIdentity[key], isCurrent(existing) { return }
+        if count >= capacity - reserve { retireStale() }
+        guard count < capacity - reserve else { return }
         let id = UInt32(paths.count)
         // The kernel may report the id as soon as it is stored: the path is known first.
         paths.append(path)
