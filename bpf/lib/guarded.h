@@ -40,21 +40,21 @@ static __always_inline __u32 guarded_lookup(const struct warden_file_key *key, _
 	return 1;
 }
 
-/* Sets *id to the matched entry's value; returns an enum warden_guarded_match. */
-static __always_inline __u32 guarded_match(struct file *f, __u32 *id)
+/* `file` is the identity already read from f's inode. Sets *id to the matched entry's value;
+ * returns an enum warden_guarded_match. */
+static __always_inline __u32 guarded_match(struct file *f, const struct warden_file_identity *file, __u32 *id)
 {
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	struct inode *directory = BPF_CORE_READ(f, f_path.dentry, d_parent, d_inode);
+	/* A dentry's parent is on the same superblock (a mount's root is its own parent), so the
+	 * directory's device is the file's: only its inode number is read. */
 	struct warden_file_key key = {
-		.inode = BPF_CORE_READ(inode, i_ino),
-		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
+		.inode = file->inode,
+		.dev = file->dev,
 	};
 
 	*id = 0;
 	if (guarded_lookup(&key, id))
 		return WARDEN_GUARDED_FILE;
-	key.inode = BPF_CORE_READ(directory, i_ino);
-	key.dev = BPF_CORE_READ(directory, i_sb, s_dev);
+	key.inode = BPF_CORE_READ(f, f_path.dentry, d_parent, d_inode, i_ino);
 	if (guarded_lookup(&key, id))
 		return WARDEN_GUARDED_DIRECTORY;
 	return WARDEN_GUARDED_NONE;

@@ -81,7 +81,7 @@ static __always_inline __u32 describe_opened(struct task_struct *task, long fd, 
 	read_identity(BPF_CORE_READ(f, f_inode), &e->file);
 	len = resolve_path(ps, &f->f_path, dst, flags);
 	if (!(proc->flags & WARDEN_FLAG_UNTRACKED))
-		e->guarded_match = guarded_match(f, &e->guarded_id);
+		e->guarded_match = guarded_match(f, &e->file, &e->guarded_id);
 	*hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && e->guarded_match != WARDEN_GUARDED_NONE;
 	return len;
 }
