@@ -3,8 +3,8 @@ import Glibc
 import Testing
 
 /// Issue #10, class 4: a guarded file read through another name (a hard link made in the session
-/// or before Warden started, a symlink, /proc/self/root, a key made later in ~/.ssh and linked
-/// out), against the real kernel with the default rule pack. HOME is a fake home in the test
+/// or before Warden started, a symlink, /proc/self/root, a bind mount, /proc/PID/cwd, a key made
+/// later in ~/.ssh and linked out), against the real kernel with the default rule pack. HOME is a fake home in the test
 /// directory, so the key is a test file; each shape is one tool call of an agent.
 @Suite("Guarded files by identity on the real kernel", .serialized)
 struct IdentityIntegrationTests {
@@ -32,6 +32,11 @@ struct IdentityIntegrationTests {
               outputNames: ["k.lnk", "KEY"], tool: "ln -s \"$HOME/.ssh/id_ed25519\" k.lnk\ncat k.lnk\n"),
         Shape(name: "/proc/self/root path", rule: "credential-file-read",
               outputNames: ["KEY"], tool: "cat \"/proc/self/root$HOME/.ssh/id_ed25519\"\n"),
+        Shape(name: "bind mount of ~/.ssh in a private mount namespace", rule: "credential-read-through-another-name",
+              outputNames: ["mnt/id_ed25519", "KEY"],
+              tool: "mkdir -p mnt\nunshare -m --propagation private sh -c 'mount --bind \"$HOME/.ssh\" mnt && cat mnt/id_ed25519'\n"),
+        Shape(name: "/proc/PID/cwd of a process sitting in ~/.ssh", rule: "credential-file-read", outputNames: ["KEY"],
+              tool: "(cd \"$HOME/.ssh\" && exec sleep 5) & p=$!\nsleep 0.3\ncat /proc/$p/cwd/id_ed25519\ns=$?\nkill $p\nexit $s\n"),
         Shape(name: "a key made later in ~/.ssh, then linked out", rule: "credential-read-through-another-name",
               outputNames: ["late.txt", "home/.ssh/id_late"],
               tool: "echo SECRET > \"$HOME/.ssh/id_late\"\nln \"$HOME/.ssh/id_late\" late.txt\ncat late.txt\n"),
