@@ -172,6 +172,29 @@ struct GuardedFilesTests {
         #expect(table.path(of: keyID) == ByteString(home.key))
     }
 
+    @Test("a key moved away is a new name for it, and reads of the new name are still the key; an inode number reused is not")
+    func movedAway() throws {
+        let home = try Home()
+        let store = FakeStore()
+        let table = GuardedFiles(store: store, patterns: ["~/.ssh"], homes: [home.root])
+        let keyID = try #require(store.id(home.key))
+        let notes = home.workspace + "/notes.txt"
+        #expect(Glibc.rename(home.key, notes) == 0)
+        let moved = Self.guarded(table.annotate(Self.rename(home.key, notes, .rename)))
+        #expect(moved == GuardedFile(id: keyID, match: .file, path: ByteString(home.key)))
+        let read = Self.guarded(table.annotate(try Self.open(notes, guarded: GuardedFile(id: keyID, match: .file))))
+        #expect(read?.path == ByteString(home.key), "still the key under its new name")
+
+        // The moved key deleted: its inode number may go to any new file, which is not the key.
+        unlink(notes)
+        let other = home.workspace + "/other"
+        try "x".write(toFile: other, atomically: false, encoding: .utf8)
+        #expect(Self.guarded(table.annotate(try Self.open(other, guarded: GuardedFile(id: keyID, match: .file)))) == nil)
+        // Renaming a file that reuses a retired entry's number from a name the entry never had
+        // does not revive it.
+        #expect(Self.guarded(table.annotate(Self.rename(other, home.workspace + "/o2", .rename))) == nil)
+    }
+
     @Test("a link made from a file of a guarded directory that the table never entered is still a new name for it")
     func linkFromGuardedDirectory() throws {
         let home = try Home()

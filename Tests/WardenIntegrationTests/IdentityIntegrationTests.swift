@@ -37,6 +37,8 @@ struct IdentityIntegrationTests {
               tool: "mkdir -p mnt\nunshare -m --propagation private sh -c 'mount --bind \"$HOME/.ssh\" mnt && cat mnt/id_ed25519'\n"),
         Shape(name: "/proc/PID/cwd of a process sitting in ~/.ssh", rule: "credential-file-read", outputNames: ["KEY"],
               tool: "(cd \"$HOME/.ssh\" && exec sleep 5) & p=$!\nsleep 0.3\ncat /proc/$p/cwd/id_ed25519\ns=$?\nkill $p\nexit $s\n"),
+        Shape(name: "the key moved out of ~/.ssh, then read", rule: "credential-read-through-another-name",
+              outputNames: ["moved.txt", "KEY"], tool: "mv \"$HOME/.ssh/id_ed25519\" moved.txt\ncat moved.txt\n"),
         Shape(name: "a key made later in ~/.ssh, then linked out", rule: "credential-read-through-another-name",
               outputNames: ["late.txt", "home/.ssh/id_late"],
               tool: "echo SECRET > \"$HOME/.ssh/id_late\"\nln \"$HOME/.ssh/id_late\" late.txt\ncat late.txt\n"),

@@ -18,8 +18,8 @@ import WardenABI
 /// Inode numbers are reused once a file is gone: an entry whose canonical path no longer names
 /// its identity (the file was replaced by a rename, an editor's save, or deleted) is retired when
 /// an event reports it, and the identity the path has now, if any, is entered instead. A guarded
-/// file moved away under a new name is reported by the rename itself (`file.guarded` of the
-/// rename event), before that.
+/// file moved or linked away from a name the entry is known by, by an event Warden saw, stays that
+/// file under its new name (`mv ~/.ssh/id_ed25519 notes.txt; cat notes.txt`).
 public final class GuardedFiles {
     private let store: GuardedFileStore
     private var patterns: [String]
@@ -30,6 +30,11 @@ public final class GuardedFiles {
     private var identityOfID: [UInt32: FileIdentity] = [:]
     /// The latest entry of each canonical path.
     private var idOfPath: [ByteString: UInt32] = [:]
+    /// Other names an entry's file was given by a link or rename Warden saw from one of its known
+    /// names (`mv ~/.ssh/id_ed25519 notes.txt`): while one of them names the identity, the entry
+    /// is that file even when its canonical path is gone. A few per entry.
+    private var otherPaths: [UInt32: [ByteString]] = [:]
+    private static let otherPathsPerEntry = 4
     private var directoryIDs: Set<UInt32> = []
     private let capacity: Int
     /// `paths.count` at the last sweep of stale entries.
@@ -144,8 +149,13 @@ public final class GuardedFiles {
             if identity.kind == .regular { add(canonical, identity) }
             return GuardedFile(id: id, match: .directory, path: canonical)
         }
-        if let id = idOfIdentity[FileKey(identity)], let base = path(of: id), isCurrent(id) {
-            return GuardedFile(id: id, match: .file, path: base)
+        if let id = idOfIdentity[FileKey(identity)], let base = path(of: id) {
+            // Moved or linked from a name the entry is known by: the destination is that file too
+            // (only then: an inode number reused by another file must not inherit the entry).
+            if e.operation != .symlink, e.source == base || otherPaths[id]?.contains(e.source) == true {
+                otherPaths[id] = Array(((otherPaths[id] ?? []) + [e.destination]).suffix(Self.otherPathsPerEntry))
+            }
+            if isCurrent(id) { return GuardedFile(id: id, match: .file, path: base) }
         }
         // A link or rename whose source is a file of a guarded directory Warden has not entered
         // by itself (made after start-up while the table was full, or by a process it does not see).
@@ -167,13 +177,16 @@ public final class GuardedFiles {
 
     // MARK: Entries
 
-    /// Whether entry `id`'s canonical path still names the identity it was entered with. If not,
-    /// the entry is retired (its inode number may now be any new file's) and the path's present
-    /// identity entered.
+    /// Whether entry `id`'s canonical path, or a name Warden saw it moved or linked to, still names
+    /// the identity it was entered with. If not, the entry is retired (its inode number may now be
+    /// any new file's) and the canonical path's present identity entered.
     private func isCurrent(_ id: UInt32) -> Bool {
         guard let identity = identityOfID[id], let path = path(of: id) else { return false }
+        let key = FileKey(identity)
         let now = FileStat.identity(of: path.text)
-        if let now, FileKey(now) == FileKey(identity) { return true }
+        if let now, FileKey(now) == key { return true }
+        if otherPaths[id]?.contains(where: { FileStat.identity(of: $0.text).map(FileKey.init) == key }) == true { return true }
+        otherPaths[id] = nil
         store.remove(identity)
         idOfIdentity[FileKey(identity)] = nil
         identityOfID[id] = nil
