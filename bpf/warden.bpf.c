@@ -32,6 +32,7 @@
 #include "lib/strings.h"
 #include "lib/paths.h"
 #include "lib/identity.h"
+#include "lib/guarded.h"
 #include "lib/lineage.h"
 #include "lib/submit.h"
 #include "lib/holds.h"

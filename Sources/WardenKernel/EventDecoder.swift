@@ -95,8 +95,18 @@ public enum EventDecoder {
             path: path, requested: requested,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
             requestUnreadable: flags & WARDEN_FLAG_REQUEST_UNREADABLE.rawValue != 0,
-            isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0
+            isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0,
+            guarded: guarded(id: e.guarded_id, match: e.guarded_match)
         )
+    }
+
+    /// The kernel's id only: user space's guarded table knows the canonical path (`GuardedFiles`).
+    private static func guarded(id: UInt32, match: UInt32) -> GuardedFile? {
+        switch match {
+        case WARDEN_GUARDED_FILE.rawValue: return GuardedFile(id: id, match: .file)
+        case WARDEN_GUARDED_DIRECTORY.rawValue: return GuardedFile(id: id, match: .directory)
+        default: return nil
+        }
     }
 
     private static func decodeRename(_ record: UnsafeRawBufferPointer, _ header: warden_event_header) throws(Failure) -> RenameEvent {

@@ -3,19 +3,17 @@ import Glibc
 import WardenABI
 import WardenCore
 
-/// Enforce mode's hands in the kernel: the hold table, the process table and the guarded files,
-/// and signals through pidfds. Every signal is checked against the kernel's own tables after the
+/// Enforce mode's hands in the kernel: the hold table and the process table, and signals through
+/// pidfds. Every signal is checked against the kernel's own tables after the
 /// pidfd exists, so a pid that was reused is never signalled.
 public final class KernelProcessControl: ProcessControl, Sendable {
     private let held: BPFMap
     private let processes: BPFMap
-    private let guardedFiles: BPFMap
     private let ticksPerSecond = sysconf(Int32(_SC_CLK_TCK))
 
-    init(held: BPFMap, processes: BPFMap, guardedFiles: BPFMap) {
+    init(held: BPFMap, processes: BPFMap) {
         self.held = held
         self.processes = processes
-        self.guardedFiles = guardedFiles
     }
 
     public func resume(pid: UInt32, execID: UInt64) -> SignalOutcome {
@@ -42,13 +40,6 @@ public final class KernelProcessControl: ProcessControl, Sendable {
 
     public func isHeld(pid: UInt32, execID: UInt64) -> Bool {
         held.lookup(pid, as: warden_hold.self)?.exec_id == execID
-    }
-
-    public func guardFiles(_ files: [FileIdentity]) {
-        for file in files {
-            // A full table leaves the rest unguarded: their opens are still judged, after the fact.
-            try? guardedFiles.update(warden_file_key(inode: file.inode, dev: file.device, pad: 0), UInt32(1))
-        }
     }
 
     public func writesToPipe(pid: UInt32, pipeInode: UInt64) -> Bool {

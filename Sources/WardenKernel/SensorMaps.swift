@@ -9,6 +9,7 @@ struct SensorMaps {
     let held: BPFMap
     let guardedFiles: BPFMap
     let fileOrigins: BPFMap
+    let guardedFilter: BPFMap
 
     /// The ring buffer's name, for sizing it before load.
     static let eventsName = "events"
@@ -22,5 +23,6 @@ struct SensorMaps {
         held = try object.map(named: "held")
         guardedFiles = try object.map(named: "guarded_files")
         fileOrigins = try object.map(named: "file_origins")
+        guardedFilter = try object.map(named: "guarded_filter")
     }
 }

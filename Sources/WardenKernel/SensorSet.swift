@@ -28,10 +28,12 @@ public final class SensorSet: @unchecked Sendable {
     public let agents: KernelAgentTables
     public let lineage: KernelLineage
     public let counters: KernelCounters
-    /// Enforce mode's access to holds, guarded files and signals (usable in any mode).
+    /// Enforce mode's access to holds and signals (usable in any mode).
     public let processControl: KernelProcessControl
     /// Where files got their content, for the corrections user space makes.
     public let originTable: KernelOriginTable
+    /// The guarded table, filled in every mode: opens say which guarded file they are.
+    public let guardedFiles: KernelGuardedFiles
     private let object: BPFObject
     private let events: BPFMap
     private let guardian: EnforceGuardian?
@@ -54,7 +56,8 @@ public final class SensorSet: @unchecked Sendable {
         agents = KernelAgentTables(executables: maps.agentExecutables, paths: maps.agentPaths)
         lineage = KernelLineage(processes: maps.processes)
         counters = KernelCounters(map: maps.counters)
-        processControl = KernelProcessControl(held: maps.held, processes: maps.processes, guardedFiles: maps.guardedFiles)
+        processControl = KernelProcessControl(held: maps.held, processes: maps.processes)
+        guardedFiles = KernelGuardedFiles(files: maps.guardedFiles, filter: maps.guardedFilter)
         originTable = KernelOriginTable(origins: maps.fileOrigins)
         guardian = options.enforce ? try EnforceGuardian(held: maps.held, failClosed: options.failClosed) : nil
         links = try object.attachAll()

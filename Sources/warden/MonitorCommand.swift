@@ -12,8 +12,10 @@ struct MonitorCommand: ParsableCommand {
     func run() throws {
         let signals = SignalWaiter()
         let session = try MonitorSession(options: stream)
+        // Read before the polling thread owns the pipeline.
+        let guarded = session.pipeline.processor.guardedFiles?.count ?? 0
         session.startPolling()
-        FileHandleStderr.write("warden: monitoring (\(session.sensors.attachedPrograms.count) sensors attached in \(String(format: "%.0f", session.sensors.loadSeconds * 1000)) ms); Ctrl-C to stop")
+        FileHandleStderr.write("warden: monitoring (\(session.sensors.attachedPrograms.count) sensors attached in \(String(format: "%.0f", session.sensors.loadSeconds * 1000)) ms; \(guarded) guarded files and directories known by identity); Ctrl-C to stop")
         while true {
             let signal = signals.wait(timeoutMilliseconds: 500)
             if signal == SIGHUP { session.reloadRules() }

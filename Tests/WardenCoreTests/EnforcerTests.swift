@@ -11,7 +11,7 @@ struct EnforcerTests {
     private let second = Self.second
 
     private func enforcer(_ world: EnforcerWorld, _ policy: EnforcementPolicy = EnforcementPolicy()) -> Enforcer {
-        Enforcer(policy: policy, control: world.control, lineage: world.table, guardedPaths: [], homes: [])
+        Enforcer(policy: policy, control: world.control, lineage: world.table, )
     }
 
     /// Has `enforcer` act on `event` with one `kill` rule matching it; returns the alert's outcome.

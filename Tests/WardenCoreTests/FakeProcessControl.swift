@@ -23,7 +23,6 @@ final class FakeProcessControl: ProcessControl {
     var holds: [UInt32: HeldProcess] = [:]
     /// Pipe inodes each pid has open for writing.
     var pipeWriters: [UInt32: Set<UInt64>] = [:]
-    private(set) var guarded: [FileIdentity] = []
 
     func resume(pid: UInt32, execID: UInt64) -> SignalOutcome {
         guard holds[pid]?.execID == execID else { return .gone }
@@ -47,10 +46,6 @@ final class FakeProcessControl: ProcessControl {
 
     func isHeld(pid: UInt32, execID: UInt64) -> Bool {
         holds[pid]?.execID == execID
-    }
-
-    func guardFiles(_ files: [FileIdentity]) {
-        guarded += files
     }
 
     func writesToPipe(pid: UInt32, pipeInode: UInt64) -> Bool {

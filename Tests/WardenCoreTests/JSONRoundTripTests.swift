@@ -39,7 +39,8 @@ struct JSONRoundTripTests {
         case .open:
             return .open(FileEvent(process: process(903), result: 7, flags: 0o2101101, mode: 0o644, syscall: .openat2,
                                    file: file, path: hostile, requested: ByteString("../x"), pathTruncated: true,
-                                   requestUnreadable: true, isHeld: true))
+                                   requestUnreadable: true, isHeld: true,
+                                   guarded: GuardedFile(id: 7, match: .directory, path: hostile)))
         case .execFailed:
             return .execFailed(FileEvent(process: process(904), result: -13, syscall: .execveat, path: ByteString("/a/b"),
                                          requested: hostile, pathTruncated: false, requestUnreadable: false))
@@ -47,7 +48,8 @@ struct JSONRoundTripTests {
             return .rename(RenameEvent(process: process(905), result: -18, syscall: .renameat2, operation: .link, flags: 0x400,
                                        source: hostile, destination: ByteString("/h/.ssh/authorized_keys"),
                                        sourceRequested: ByteString("../k"), destinationRequested: hostile,
-                                       pathTruncated: true, requestUnreadable: true, isHeld: true))
+                                       pathTruncated: true, requestUnreadable: true, isHeld: true,
+                                       guarded: GuardedFile(id: 9, match: .file, path: ByteString("/h/.ssh/id_ed25519"))))
         case .connect:
             return .connect(ConnectEvent(process: process(906), result: -115, syscall: .connect, family: 10, port: 8443,
                                          address: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]))

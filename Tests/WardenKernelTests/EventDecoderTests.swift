@@ -9,7 +9,7 @@ struct EventDecoderTests {
     func layout() {
         #expect(MemoryLayout<warden_event_header>.size == 56)
         #expect(MemoryLayout<warden_exec_event>.size == 328)
-        #expect(MemoryLayout<warden_file_event>.size == 136)
+        #expect(MemoryLayout<warden_file_event>.size == 144)
         #expect(MemoryLayout<warden_connect_event>.size == 88)
         #expect(MemoryLayout<warden_file_identity>.size == 48)
         #expect(MemoryLayout<warden_fork_event>.size == 64)
@@ -138,6 +138,30 @@ struct EventDecoderTests {
         #expect(open.syscall == .openat2)
         #expect(open.isWrite && open.openFlags.contains(.create))
         #expect(open.file.inode == 77 && open.file.size == 5_000_000_123)
+        #expect(open.guarded == nil)
+    }
+
+    @Test("a file record says which guarded entry the kernel matched, by the file or by its directory")
+    func decodeGuarded() throws {
+        for (match, expected) in [(WARDEN_GUARDED_FILE, GuardedFile.Match.file), (WARDEN_GUARDED_DIRECTORY, .directory)] {
+            var e = warden_file_event()
+            e.header.kind = UInt16(WARDEN_EVENT_OPEN.rawValue)
+            e.result = 3
+            e.guarded_id = 42
+            e.guarded_match = match.rawValue
+            e.path = warden_string(offset: 0, length: 6)
+            let bytes = record(e, data: Array("/tmp/x".utf8))
+            let event = try bytes.withUnsafeBytes { try EventDecoder.decode($0) }
+            guard case .open(let open) = event else { Issue.record("not an open"); return }
+            #expect(open.guarded == GuardedFile(id: 42, match: expected))
+        }
+    }
+
+    @Test("the guarded prefilter slot is the same function on both sides, spread over the whole filter")
+    func guardedFilterSlot() {
+        let slots = Set((0..<4096).map { warden_guarded_filter_slot(UInt64(1_000_000 + $0), 259 << 20 | 3) })
+        #expect(slots.allSatisfy { $0 < WARDEN_GUARDED_FILTER_WORDS * 64 })
+        #expect(slots.count > 3500, "\(slots.count) distinct slots for 4096 neighbouring inodes")
     }
 
     @Test("exec records carry the executable's and stdio files' sizes")

@@ -30,22 +30,6 @@ static __always_inline bool enforced(const struct warden_process *proc)
 	return config.enforce && !(proc->flags & WARDEN_FLAG_UNTRACKED);
 }
 
-static __always_inline bool is_guarded(struct file *f)
-{
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	struct inode *directory = BPF_CORE_READ(f, f_path.dentry, d_parent, d_inode);
-	struct warden_file_key key = {
-		.inode = BPF_CORE_READ(inode, i_ino),
-		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
-	};
-
-	if (bpf_map_lookup_elem(&guarded_files, &key))
-		return true;
-	key.inode = BPF_CORE_READ(directory, i_ino);
-	key.dev = BPF_CORE_READ(directory, i_sb, s_dev);
-	return bpf_map_lookup_elem(&guarded_files, &key) != NULL;
-}
-
 static __always_inline bool begin_hold(struct task_struct *task, const struct warden_process *proc, __u32 kind)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);

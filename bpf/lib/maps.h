@@ -57,8 +57,10 @@ struct {
 	__type(value, struct warden_hold);
 } held SEC(".maps");
 
-/* Enforce mode: files, and directories (for the files directly in them), whose opens by a tool
- * process are held for the rule engine. By identity, so links and relative paths change nothing. */
+/* Guarded files, and directories (for the files directly in them), by identity, so links and
+ * other paths change nothing; the value is the id user space maps back to the canonical path.
+ * Filled in every mode: every open event says which entry its file is (bpf/lib/guarded.h), and
+ * enforce mode holds those opens by tool processes for the rule engine. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, WARDEN_MAX_GUARDED);
@@ -74,6 +76,15 @@ struct {
 	__type(key, struct warden_file_key);
 	__type(value, struct warden_file_origin);
 } file_origins SEC(".maps");
+
+/* One bit per guarded identity (warden_guarded_filter_slot), set by user space after the entry:
+ * a clear bit spares the hash lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARDEN_GUARDED_FILTER_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} guarded_filter SEC(".maps");
 
 /*
  * Per-CPU scratch space: events are assembled here and copied into the ring buffer at their real

@@ -67,9 +67,10 @@ static __always_inline bool decode_request(struct pt_regs *regs, enum warden_sys
 }
 
 /* A successful open: the kernel's own file object is the truth, whatever the argument said.
- * Writes its path at dst and returns the length; sets *hold when enforce mode guards the file. */
+ * Writes its path at dst and returns the length; says which guarded entry the file is, and sets
+ * *hold when enforce mode holds the open. */
 static __always_inline __u32 describe_opened(struct task_struct *task, long fd, const struct warden_process *proc,
-					     struct path_scratch *ps, struct warden_file_identity *id, __u8 *dst,
+					     struct path_scratch *ps, struct warden_file_event *e, __u8 *dst,
 					     __u16 *flags, bool *hold)
 {
 	struct file *f = file_of_fd(task, fd);
@@ -77,9 +78,11 @@ static __always_inline __u32 describe_opened(struct task_struct *task, long fd, 
 
 	if (!f)
 		return 0;
-	read_identity(BPF_CORE_READ(f, f_inode), id);
+	read_identity(BPF_CORE_READ(f, f_inode), &e->file);
 	len = resolve_path(ps, &f->f_path, dst, flags);
-	*hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && is_guarded(f);
+	if (!(proc->flags & WARDEN_FLAG_UNTRACKED))
+		e->guarded_match = guarded_match(f, &e->file, &e->guarded_id);
+	*hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && e->guarded_match != WARDEN_GUARDED_NONE;
 	return len;
 }
 
@@ -160,8 +163,10 @@ static __always_inline void emit_file_event(struct warden_process *proc, const s
 	offset = copy_string(&s->file.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags);
 	set_string(&e->requested, 0, offset);
 	__builtin_memset(&e->file, 0, sizeof(e->file));
+	e->guarded_id = 0;
+	e->guarded_match = WARDEN_GUARDED_NONE;
 	if (ret >= 0 && !req->is_exec) {
-		len = describe_opened(task, ret, proc, ps, &e->file, &s->file.data[offset], &flags, &hold);
+		len = describe_opened(task, ret, proc, ps, e, &s->file.data[offset], &flags, &hold);
 		hold |= record_origin(task, proc, req, ret, &e->file);
 	}
 	else if (offset == 0 || s->file.data[0] != '/')

@@ -31,6 +31,7 @@
 #define WARDEN_MAX_HELD 4096u     /* processes stopped at once, waiting for Warden's decision */
 #define WARDEN_MAX_GUARDED 8192u  /* files and directories whose opens enforce mode holds */
 #define WARDEN_MAX_ORIGINS 65536u /* files and pipes whose origin is remembered (least recently used go first) */
+#define WARDEN_GUARDED_FILTER_WORDS 1024u /* 64-bit words of the guarded table's prefilter (65,536 bits) */
 
 /* The kinds of ring-buffer records: the one list. Swift derives its event kinds (their order, names
  * and bits) from this enum and warden_event_kind_name(); a new kind is added here first, with its
@@ -256,6 +257,8 @@ struct warden_file_event {
 	struct warden_file_identity file; /* the opened file; kind NONE when the call failed */
 	struct warden_string path;      /* kernel-resolved path of the opened file, or the request joined to its directory */
 	struct warden_string requested; /* the path argument exactly as the process passed it */
+	__u32 guarded_id;    /* the guarded table's value for this file (see warden_guarded_filter_slot); 0: not guarded */
+	__u32 guarded_match; /* enum warden_guarded_match */
 	__u8 data[];
 };
 
@@ -324,6 +327,28 @@ struct warden_file_key {
 	__u32 pad;
 };
 
+/*
+ * The guarded table (key: struct warden_file_key, value: an id user space maps back to the
+ * canonical path it resolved). An open of a tracked process says which entry its file matched:
+ * the file's own identity, or the identity of the directory it is in (a guarded directory covers
+ * the files directly inside it, including ones created later).
+ */
+enum warden_guarded_match {
+	WARDEN_GUARDED_NONE = 0,
+	WARDEN_GUARDED_FILE = 1,
+	WARDEN_GUARDED_DIRECTORY = 2,
+};
+
+/* The bit of the guarded table's prefilter (an array map of WARDEN_GUARDED_FILTER_WORDS words)
+ * that an identity sets: an open whose file and directory bits are clear costs no hash lookup.
+ * Both sides compute it with this function. */
+static inline __u32 warden_guarded_filter_slot(__u64 inode, __u32 dev)
+{
+	__u64 mixed = (inode ^ ((__u64)dev << 40)) * 0x9E3779B97F4A7C15ull;
+
+	return (__u32)(mixed >> 48) & (WARDEN_GUARDED_FILTER_WORDS * 64u - 1u);
+}
+
 /* Key of the agent path table: an exact path as passed to execve (scripts with a shebang). */
 struct warden_path_key {
 	char path[WARDEN_AGENT_PATH_KEY];
@@ -367,7 +392,8 @@ _Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 48 + 16 + 6 * 4
 _Static_assert(__builtin_offsetof(struct warden_exec_event, data) == sizeof(struct warden_exec_event), "exec data follows the fixed part");
 _Static_assert(sizeof(struct warden_fork_event) == 64, "fork event layout");
 _Static_assert(sizeof(struct warden_exit_event) == 64, "exit event layout");
-_Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 48 + 8, "file event layout");
+_Static_assert(sizeof(struct warden_file_event) == 56 + 24 + 48 + 8 + 8, "file event layout");
+_Static_assert(__builtin_offsetof(struct warden_file_event, data) == sizeof(struct warden_file_event), "file data follows the fixed part");
 _Static_assert(sizeof(struct warden_rename_event) == 56 + 24 + 16, "rename event layout");
 _Static_assert(__builtin_offsetof(struct warden_rename_event, data) == sizeof(struct warden_rename_event), "rename data follows the fixed part");
 _Static_assert(sizeof(struct warden_counters) == 40 + 8 * WARDEN_KIND_SLOTS, "counters layout");

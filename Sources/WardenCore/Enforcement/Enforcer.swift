@@ -10,31 +10,15 @@ public final class Enforcer {
     public private(set) var statistics = EnforcementStatistics()
     private let control: ProcessControl
     private let lineage: ProcessTable
-    private var guardedPatterns: [String]
-    private var guardedHomes: Set<String> = []
     /// Held interpreters reading their program from a pipe that a writer may still exec into, by exec id.
     private var awaitingWriter: [UInt64: (event: ExecEvent, deadline: UInt64)] = [:]
     private var lastStaleCheck: UInt64 = 0
-    /// Bound on homes learnt from HOME at exec: a lineage cannot grow the guarded table without end.
-    private static let maximumHomes = 64
 
-    public init(policy: EnforcementPolicy, control: ProcessControl, lineage: ProcessTable,
-                guardedPaths: [String], homes: [String]) {
+    /// (The guarded table, whose opens the kernel holds, is `GuardedFiles`': filled in every mode.)
+    public init(policy: EnforcementPolicy, control: ProcessControl, lineage: ProcessTable) {
         self.policy = policy
         self.control = control
         self.lineage = lineage
-        self.guardedPatterns = guardedPaths
-        guardAbsolutePaths()
-        for home in homes { guardHome(home) }
-    }
-
-    /// Rules reloaded: guard what the new list names too. (Entries are only added; a path removed
-    /// from `guarded_paths` stays guarded until Warden restarts.)
-    public func updateGuardedPaths(_ patterns: [String]) {
-        guard patterns != guardedPatterns else { return }
-        guardedPatterns = patterns
-        guardAbsolutePaths()
-        for home in guardedHomes { control.guardFiles(identities(of: patterns, homes: [home])) }
     }
 
     /// Acts on one judged event. `late`: the event is an exec judged again now that its stdin
@@ -42,10 +26,6 @@ public final class Enforcer {
     /// stays held while a writer may still exec (see `tick`).
     public func act(on event: Event, alerts: inout [Alert], readsProgramFromPipe: Bool, late: Bool = false, now: UInt64) {
         guard let process = event.process else { return }
-        if case .exec(let e) = event, !late, let home = e.environment["HOME"] {
-            // Before the process runs: the files under the home it will use are guarded first.
-            guardHome(home.text)
-        }
         let held = late ? awaitingWriter[process.execID] != nil : event.isHeld
         let killing = alerts.indices.filter { alerts[$0].action == .kill }
         if !killing.isEmpty {
@@ -176,22 +156,6 @@ public final class Enforcer {
         // the agent's shell writes the tool call's status and forks the next tool call, which Warden,
         // stopping once the agent is gone, no longer holds.
         return records.map { ($0, lineage.ancestors(of: $0.execID).count) }.sorted { $0.1 < $1.1 }.map(\.0)
-    }
-
-    // MARK: Guarded files
-
-    private func guardAbsolutePaths() {
-        control.guardFiles(identities(of: guardedPatterns.filter { $0.hasPrefix("/") }, homes: []))
-    }
-
-    private func guardHome(_ home: String) {
-        guard home.hasPrefix("/"), home != "/", guardedHomes.count < Self.maximumHomes,
-              guardedHomes.insert(home).inserted else { return }
-        control.guardFiles(identities(of: guardedPatterns.filter { $0.hasPrefix("~") }, homes: [home]))
-    }
-
-    private func identities(of patterns: [String], homes: [String]) -> [FileIdentity] {
-        patterns.flatMap { PathGlob.expand($0, homes: homes) }.compactMap { FileStat.identity(of: $0) }
     }
 }
 

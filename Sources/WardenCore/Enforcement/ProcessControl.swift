@@ -11,8 +11,6 @@ public protocol ProcessControl: AnyObject {
     /// Whether the kernel still holds image `execID` under `pid` (a hold can be let go by the
     /// fail mode before its event is judged).
     func isHeld(pid: UInt32, execID: UInt64) -> Bool
-    /// Makes opens of these files (and of the files directly inside these directories) holds.
-    func guardFiles(_ files: [FileIdentity])
     /// Whether process `pid` holds the pipe with this inode open for writing.
     func writesToPipe(pid: UInt32, pipeInode: UInt64) -> Bool
 }

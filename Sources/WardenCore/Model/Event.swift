@@ -154,10 +154,13 @@ public final class FileEvent: Sendable {
     public let requestUnreadable: Bool
     /// Enforce mode: the kernel stopped the process before the call returned; it waits for Warden.
     public let isHeld: Bool
+    /// The guarded file this file is by identity, whatever name reached it; nil when it is none.
+    public let guarded: GuardedFile?
 
     public init(process: ProcessRef, result: Int64, flags: UInt64 = 0, mode: UInt32 = 0, syscall: Syscall,
                 file: FileIdentity = .none, path: ByteString, requested: ByteString,
-                pathTruncated: Bool = false, requestUnreadable: Bool = false, isHeld: Bool = false) {
+                pathTruncated: Bool = false, requestUnreadable: Bool = false, isHeld: Bool = false,
+                guarded: GuardedFile? = nil) {
         self.process = process
         self.result = result
         self.flags = flags
@@ -169,6 +172,14 @@ public final class FileEvent: Sendable {
         self.pathTruncated = pathTruncated
         self.requestUnreadable = requestUnreadable
         self.isHeld = isHeld
+        self.guarded = guarded
+    }
+
+    /// The same event with its guarded file resolved.
+    public func with(guarded: GuardedFile?) -> FileEvent {
+        FileEvent(process: process, result: result, flags: flags, mode: mode, syscall: syscall, file: file, path: path,
+                  requested: requested, pathTruncated: pathTruncated, requestUnreadable: requestUnreadable, isHeld: isHeld,
+                  guarded: guarded)
     }
 
     public var succeeded: Bool { result >= 0 }
@@ -216,7 +227,8 @@ public final class RenameEvent: Sendable {
 
     public init(process: ProcessRef, result: Int64, syscall: Syscall, operation: RenameOperation, flags: UInt32 = 0,
                 source: ByteString, destination: ByteString, sourceRequested: ByteString, destinationRequested: ByteString,
-                pathTruncated: Bool = false, requestUnreadable: Bool = false, isHeld: Bool = false) {
+                pathTruncated: Bool = false, requestUnreadable: Bool = false, isHeld: Bool = false,
+                guarded: GuardedFile? = nil) {
         self.process = process
         self.result = result
         self.syscall = syscall
@@ -231,7 +243,20 @@ public final class RenameEvent: Sendable {
         self.isHeld = isHeld
         destinationWrite = FileEvent(process: process, result: result, flags: OpenFlags.writeOnly.rawValue | OpenFlags.create.rawValue,
                                      syscall: syscall, path: destination, requested: destinationRequested,
-                                     pathTruncated: pathTruncated, requestUnreadable: requestUnreadable, isHeld: isHeld)
+                                     pathTruncated: pathTruncated, requestUnreadable: requestUnreadable, isHeld: isHeld,
+                                     guarded: guarded)
+    }
+
+    /// The guarded file the destination now names, by identity (the destination's `stat`, made by
+    /// Warden after the call: the kernel cannot look a path up at syscall exit). A symlink is
+    /// followed, so a new link to a key is the key.
+    public var guarded: GuardedFile? { destinationWrite.guarded }
+
+    /// The same event with the destination's guarded file resolved.
+    public func with(guarded: GuardedFile?) -> RenameEvent {
+        RenameEvent(process: process, result: result, syscall: syscall, operation: operation, flags: flags, source: source,
+                    destination: destination, sourceRequested: sourceRequested, destinationRequested: destinationRequested,
+                    pathTruncated: pathTruncated, requestUnreadable: requestUnreadable, isHeld: isHeld, guarded: guarded)
     }
 
     public var succeeded: Bool { result == 0 }

@@ -158,6 +158,18 @@ public struct EventJSONEncoder {
         json.key("path_truncated"); json.bool(e.pathTruncated)
         json.key("request_unreadable"); json.bool(e.requestUnreadable)
         json.key("held"); json.bool(e.isHeld)
+        guarded(&json, e.guarded)
+    }
+
+    /// Which guarded file the event's file is by identity, or null.
+    private func guarded(_ json: inout JSONLineBuilder, _ g: GuardedFile?) {
+        json.key("guarded")
+        guard let g else { json.null(); return }
+        json.beginObject()
+        json.key("id"); json.number(g.id)
+        json.key("match"); json.string(g.match.rawValue)
+        json.bytesField("path", g.path)
+        json.endObject()
     }
 
     private func encodeFile(_ json: inout JSONLineBuilder, _ e: FileEvent) {
@@ -175,6 +187,7 @@ public struct EventJSONEncoder {
         json.key("held"); json.bool(e.isHeld)
         json.key("file")
         if e.file.kind == .none { json.null() } else { identity(&json, e.file) }
+        guarded(&json, e.guarded)
     }
 
     private func identity(_ json: inout JSONLineBuilder, _ id: FileIdentity) {

@@ -9,6 +9,8 @@ public final class EventProcessor {
     public let lineage: ProcessTable
     /// Enforce mode; nil in audit mode.
     public let enforcer: Enforcer?
+    /// The guarded table, live monitoring only (replay and examples carry resolved events).
+    public let guardedFiles: GuardedFiles?
     private let provenance: ProvenanceTracker
     /// In order; each sees an event after the lineage table and the stages before it.
     private let stages: [EnrichmentStage]
@@ -32,9 +34,11 @@ public final class EventProcessor {
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
                                     catalog: configuration.catalog)
         engine = RuleEngine(ruleSet: configuration.rules, context: context, appliesThresholds: configuration.appliesThresholds)
+        guardedFiles = configuration.guardedStore.map {
+            GuardedFiles(store: $0, patterns: configuration.rules.guardedPaths, homes: configuration.homes)
+        }
         enforcer = configuration.enforcement.map { policy, control in
-            Enforcer(policy: policy, control: control, lineage: lineage, guardedPaths: configuration.rules.guardedPaths,
-                     homes: configuration.homes)
+            Enforcer(policy: policy, control: control, lineage: lineage)
         }
     }
 
@@ -44,6 +48,9 @@ public final class EventProcessor {
     /// returns (it waits for the decision, never for the output), unless its judgement must wait
     /// for its executable's identity.
     public func process(_ event: Event, now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult {
+        // Which guarded file the event's file is, by identity; a new HOME is guarded before its
+        // exec is let go.
+        let event = guardedFiles?.annotate(event) ?? event
         // Arrays are only combined when there is something to combine: most events raise nothing,
         // and building empty arrays per event was a tenth of the spine's own cost (callgrind).
         let settled = awaitingIdentity.isEmpty ? [] : judgeSettledIdentities(now: now)
@@ -103,10 +110,10 @@ public final class EventProcessor {
         lineage.insert(record)
     }
 
-    /// New rules (SIGHUP): thresholds restart; enforce mode guards the new list's files too.
+    /// New rules (SIGHUP): thresholds restart; the new list's files are guarded too.
     public func replaceRules(_ rules: RuleSet) {
         engine.replace(rules)
-        enforcer?.updateGuardedPaths(rules.guardedPaths)
+        guardedFiles?.update(patterns: rules.guardedPaths)
     }
 
     /// Agents added after start-up (`warden run`, `--agent-pid`) need names in alerts.

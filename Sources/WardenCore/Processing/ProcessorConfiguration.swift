@@ -10,19 +10,23 @@ public struct ProcessorConfiguration {
     public var interpreters: InterpreterCatalog
     /// Enforce mode's policy and the kernel side it acts through; nil: audit mode.
     public var enforcement: (policy: EnforcementPolicy, control: ProcessControl)?
+    /// The kernel's guarded table, filled in every mode; nil where events carry their guarded
+    /// files already (replay) or none (examples, benchmarks).
+    public var guardedStore: GuardedFileStore?
     /// `threshold:` rules count across events; rule examples test one event and turn this off.
     public var appliesThresholds: Bool
     /// The kernel's origin table, for the corrections provenance makes; nil without a kernel.
     public var originTable: OriginTable?
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
-                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil, appliesThresholds: Bool = true,
-                originTable: OriginTable? = nil) {
+                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil,
+                guardedStore: GuardedFileStore? = nil, appliesThresholds: Bool = true, originTable: OriginTable? = nil) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
         self.interpreters = interpreters
         self.enforcement = enforcement
+        self.guardedStore = guardedStore
         self.appliesThresholds = appliesThresholds
         self.originTable = originTable
     }

@@ -67,7 +67,8 @@ public final class EventJSONDecoder {
                 syscall: Syscall(rawValue: object["syscall"] as? String ?? "") ?? .unknown,
                 file: identity(object["file"] ?? NSNull()), path: bytes(object, "path"), requested: bytes(object, "requested"),
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
-                requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false)
+                requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false,
+                guarded: guarded(object["guarded"]))
             return kind == .open ? .open(file) : .execFailed(file)
         case .rename:
             return .rename(RenameEvent(
@@ -78,7 +79,8 @@ public final class EventJSONDecoder {
                 source: bytes(object, "source"), destination: bytes(object, "path"),
                 sourceRequested: bytes(object, "source_requested"), destinationRequested: bytes(object, "requested"),
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
-                requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false))
+                requestUnreadable: object["request_unreadable"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false,
+                guarded: guarded(object["guarded"])))
         case .connect:
             return .connect(ConnectEvent(
                 process: p, result: (object["result"] as? NSNumber)?.int64Value ?? 0,
@@ -126,6 +128,11 @@ public final class EventJSONDecoder {
             return encoded.map { ByteString(Array(Data(base64Encoded: $0) ?? Data())) }
         }
         return (o[key] as? [String] ?? []).map { ByteString($0) }
+    }
+
+    private func guarded(_ value: Any?) -> GuardedFile? {
+        guard let o = value as? [String: Any], let match = GuardedFile.Match(rawValue: o["match"] as? String ?? "") else { return nil }
+        return GuardedFile(id: uint(o["id"]), match: match, path: bytes(o, "path"))
     }
 
     private func identity(_ value: Any) -> FileIdentity {

@@ -188,6 +188,13 @@ public enum FieldRegistry {
             guard case .rename(let r) = c.event else { return .string("") }
             return .string(r.operation.rawValue)
         }
+        add("file.guarded", .bool, fileKinds, "the file is a guarded file (`guarded_paths`) by identity (device + inode), whatever name reached it: a hard link, symlink, bind mount or /proc/PID/root path; for rename, the file the destination now names") { .bool($0.file?.guarded != nil) }
+        add("file.guarded_path", .string, fileKinds, "the canonical guarded path of that identity (for a file in a guarded directory, the directory joined with its name); \"\" when not guarded") { fieldText($0.file?.guarded?.path) }
+        add("file.guarded_by", .string, fileKinds, "file (its own identity is in the guarded table) or directory (it is directly in a guarded directory); \"\" when not guarded") { .string($0.file?.guarded?.match.rawValue ?? "") }
+        add("file.guarded_alias", .bool, fileKinds, "the file is guarded by identity but file.path is not its canonical path: it was reached, or a rename or link named it, through another name (a hard link, bind mount, renamed copy)") { c in
+            guard let guarded = c.file?.guarded else { return .bool(false) }
+            return .bool(guarded.path != c.file?.path)
+        }
         add("file.location", .string, fileKinds, "temp, workspace, home, system or other") { c in
             .string(c.provenance.location(of: c.file?.path.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
         }

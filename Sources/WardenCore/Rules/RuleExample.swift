@@ -16,10 +16,12 @@ import Yams
 /// `written` (a path the lineage wrote first); for opens: `path`, `write`, `error`, `by` (argv
 /// of the opener); for renames: `path` (the destination), `source`, `operation` (rename, link or
 /// symlink; default rename), `error`, `by`. Origins (docs/rules.md): `tainted` (true: the process
-/// is network-tainted; for an exec, the image that called it), `origin` (network or package: the
+/// is network-tainted; for an exec, the image that called it), `origin` (network, package or decoded: the
 /// executable's, or the opened file's), `stdin_origin` (stdin's, with `stdin: file` or `pipe`),
 /// `written_origin` (the origin the `written` files were written with).
-/// For connects (`type: connect`): `address`, `port`, `by`.
+/// For connects (`type: connect`): `address`, `port`, `by`. For opens and renames: `guarded` (the
+/// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
+/// or directory; default file).
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
@@ -57,6 +59,8 @@ public struct RuleExample: Sendable, Hashable {
     public var writtenOrigin: DataOrigin = []
     public var address = "93.184.216.34"
     public var port: UInt16 = 443
+    public var guarded: String?
+    public var guardedBy = GuardedFile.Match.file
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -99,6 +103,10 @@ public struct RuleExample: Sendable, Hashable {
             case "port":
                 guard let number = value.int.flatMap(UInt16.init(exactly:)) else { throw RuleError(at, "`port` must be a number 0-65535") }
                 port = number
+            case "guarded": guarded = value.string
+            case "guarded_by":
+                guard let m = value.string.flatMap(GuardedFile.Match.init(rawValue:)) else { throw RuleError(at, "`guarded_by` must be file or directory") }
+                guardedBy = m
             case "operation":
                 guard let o = value.string.flatMap(RenameOperation.init(rawValue:)) else { throw RuleError(at, "`operation` must be rename, link or symlink") }
                 operation = o

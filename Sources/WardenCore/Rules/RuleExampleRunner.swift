@@ -101,6 +101,7 @@ struct ExampleScenario {
         if !example.stdinWriterLate { execWriter(&self) }
         var stdin = Self.kind(example.stdin)
         if example.stdin == "pipe" { stdin = Self.pipe(example.stdinWriter != nil ? pipe : 31337) }
+        let guarded = example.guarded.map { GuardedFile(id: 1, match: example.guardedBy, path: ByteString($0)) }
         stdin.origin = example.stdinOrigin
         tainted = example.tainted
         subjectOrigin = example.origin
@@ -118,7 +119,7 @@ struct ExampleScenario {
             events.append(.rename(RenameEvent(process: ref(execID: renamer, parent: parent), result: errno, syscall: syscall,
                                               operation: example.operation, source: ByteString(source),
                                               destination: ByteString(example.path ?? "/"), sourceRequested: ByteString(source),
-                                              destinationRequested: ByteString(example.path ?? "/"))))
+                                              destinationRequested: ByteString(example.path ?? "/"), guarded: guarded)))
         } else if example.type == "open" {
             let opener = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let failed = example.error != nil
@@ -126,7 +127,8 @@ struct ExampleScenario {
             events.append(.open(FileEvent(process: ref(execID: opener, parent: parent, tainted: example.tainted), result: errno,
                                           flags: example.write ? Self.writeFlags : 0, syscall: .openat,
                                           file: failed ? .none : FileIdentity(kind: .regular, inode: 77, device: 1, origin: example.origin),
-                                          path: ByteString(example.path ?? "/"), requested: ByteString(example.path ?? "/"))))
+                                          path: ByteString(example.path ?? "/"), requested: ByteString(example.path ?? "/"),
+                                          guarded: guarded)))
         } else {
             var process = example.process
             if process.exe == nil { process.exe = "/usr/bin/\(process.argv.first.map { String($0.split(separator: "/").last ?? "") } ?? "true")" }
