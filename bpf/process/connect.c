@@ -23,6 +23,22 @@ static __always_inline int connected_fd(struct pt_regs *regs, enum warden_syscal
 	}
 }
 
+/* 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104; the address in network byte order. */
+static __always_inline bool loopback_peer(__u16 family, const __u8 *a)
+{
+	bool zero80 = true, zero120 = true;
+
+	if (family == AF_INET)
+		return a[0] == 127;
+	for (int i = 0; i < 10; i++)
+		zero80 &= a[i] == 0;
+	for (int i = 10; i < 15; i++)
+		zero120 &= a[i] == 0;
+	if (zero80 && zero120 && a[15] == 1)
+		return true;
+	return zero80 && a[10] == 0xff && a[11] == 0xff && a[12] == 127;
+}
+
 static __always_inline bool is_connect_syscall(enum warden_syscall syscall)
 {
 	return syscall == WARDEN_SYSCALL_CONNECT || syscall == WARDEN_SYSCALL_ACCEPT || syscall == WARDEN_SYSCALL_ACCEPT4;
@@ -49,7 +65,6 @@ static __always_inline void on_connect(struct warden_process *proc, struct pt_re
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	taint_process(task, proc, WARDEN_PROCESS_NETWORK_TAINT);
 	e.result = ret;
 	e.syscall = syscall;
 	e.family = family;
@@ -61,6 +76,11 @@ static __always_inline void on_connect(struct warden_process *proc, struct pt_re
 	} else {
 		BPF_CORE_READ_INTO(&e.address, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
 	}
+	/* A server reached from loopback is local plumbing (a notebook kernel, a test server, a
+	 * language server): it is reported, but only a connect, or an accept from another host,
+	 * taints. */
+	if (syscall == WARDEN_SYSCALL_CONNECT || !loopback_peer(family, e.address))
+		taint_process(task, proc, WARDEN_PROCESS_NETWORK_TAINT);
 	fill_header(&e.header, WARDEN_EVENT_CONNECT, sizeof(e), proc);
 	submit(&e, sizeof(e));
 }
