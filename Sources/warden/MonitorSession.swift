@@ -45,7 +45,8 @@ final class MonitorSession: @unchecked Sendable {
         let sensors = self.sensors
         let processor = EventProcessor(ProcessorConfiguration(
             rules: try options.rules.load(), catalog: catalog, homes: PathGlob.homeDirectories(),
-            interpreters: InterpreterCatalog.scanHost(), enforcement: policy.map { ($0, sensors.processControl) }))
+            interpreters: InterpreterCatalog.scanHost(), enforcement: policy.map { ($0, sensors.processControl) },
+            scripts: HostScriptReader()))
         let context = OutputContext(catalog: catalog)
         var sinks = [options.format.sink(writer: FDWriter(fd: 1), showEvents: options.events,
                                          minimumPriority: Priority(name: options.minPriority) ?? .debug,

@@ -12,14 +12,20 @@ public struct ProcessorConfiguration {
     public var enforcement: (policy: EnforcementPolicy, control: ProcessControl)?
     /// `threshold:` rules count across events; rule examples test one event and turn this off.
     public var appliesThresholds: Bool
+    /// Where the code of scripts run by interpreters is read (`HostScriptReader` live; given text
+    /// in rule examples); nil: scripts are not inspected (replay, benchmarks) and
+    /// `proc.script_code_status` says `uninspected`.
+    public var scripts: ScriptSource?
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
-                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil, appliesThresholds: Bool = true) {
+                enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil, appliesThresholds: Bool = true,
+                scripts: ScriptSource? = nil) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
         self.interpreters = interpreters
         self.enforcement = enforcement
         self.appliesThresholds = appliesThresholds
+        self.scripts = scripts
     }
 }

@@ -15,7 +15,9 @@ import Yams
 /// execs after the example's process, as `sh` often starts before `curl` in `curl | sh`),
 /// `written` (a path the lineage wrote first); for opens: `path`, `write`, `error`, `by` (argv
 /// of the opener); for renames: `path` (the destination), `source`, `operation` (rename, link or
-/// symlink; default rename), `error`, `by`.
+/// symlink; default rename), `error`, `by`; `script_code` (the content of the script the exec's
+/// interpreter runs, as `proc.script_code` sees it) and `script_truncated` (true: the script was
+/// longer than Warden reads).
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
@@ -43,6 +45,9 @@ public struct RuleExample: Sendable, Hashable {
     public var source: String?
     public var operation = RenameOperation.rename
     public var error: String?
+    /// The script's content, given to the spine as if read from the file.
+    public var scriptCode: String?
+    public var scriptTruncated = false
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -75,6 +80,8 @@ public struct RuleExample: Sendable, Hashable {
             case "write": write = value.bool ?? false
             case "error": error = value.string
             case "source": source = value.string
+            case "script_code": scriptCode = value.string
+            case "script_truncated": scriptTruncated = value.bool ?? false
             case "operation":
                 guard let o = value.string.flatMap(RenameOperation.init(rawValue:)) else { throw RuleError(at, "`operation` must be rename, link or symlink") }
                 operation = o
@@ -83,6 +90,7 @@ public struct RuleExample: Sendable, Hashable {
             }
         }
         if type == "open" || type == "rename", path == nil { throw RuleError(location, "an \(type) example needs `path:`") }
+        if scriptTruncated, scriptCode == nil { throw RuleError(location, "`script_truncated` needs `script_code:`") }
         if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
     }
 
