@@ -34,7 +34,7 @@ struct ScriptInspectionTests {
         sleeper.arguments = ["30"]
         sleeper.currentDirectoryURL = URL(fileURLWithPath: dir)
         try sleeper.run()
-        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
         let code = reader.read(Self.request("./s.py", cwd: "/elsewhere", pid: UInt32(sleeper.processIdentifier)))
         #expect(code.status == .read)
         #expect(code.bytes == Array(bytes.dropLast(2)) + [0x20, 0x41], "NUL reads as a space, other bytes unchanged")
