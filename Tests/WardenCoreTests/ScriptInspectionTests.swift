@@ -40,6 +40,25 @@ struct ScriptInspectionTests {
         #expect(code.bytes == Array(bytes.dropLast(2)) + [0x20, 0x41], "NUL reads as a space, other bytes unchanged")
     }
 
+    @Test("a program on stdin is read through the process's fd 0, only while it is the exec's stdin file")
+    func readsStdinFile() throws {
+        let dir = try Self.directory()
+        try "print('stdin')\n".write(toFile: dir + "/job.txt", atomically: true, encoding: .utf8)
+        let reader = HostScriptReader()
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        sleeper.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir + "/job.txt"))
+        try sleeper.run()
+        defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
+        let identity = try #require(FileStat.identity(of: dir + "/job.txt"))
+        var request = Self.request("/dev/stdin", pid: UInt32(sleeper.processIdentifier))
+        request.stdin = identity
+        #expect(reader.read(request).bytes == Array("print('stdin')\n".utf8))
+        request.stdin = FileIdentity(kind: .regular, inode: identity.inode + 1, device: identity.device)
+        #expect(reader.read(request).status == .missing, "another file than the exec's stdin is not read")
+    }
+
     @Test("a process that is gone: the path is resolved against the exec's cwd")
     func processGoneFallsBackToCwd() throws {
         let dir = try Self.directory()
@@ -162,6 +181,25 @@ struct ScriptInspectionTests {
         #expect(judged.alerts.first?.output == "read L2: os.system('RUN')")
     }
 
+    @Test("an interpreter reading its program from a regular file on stdin has that file read; a pipe is not")
+    func stdinFileIsInspected() throws {
+        let source = SlowSource()
+        let processor = try Self.processor(source)
+        func exec(_ argv: [String], stdin: FileIdentity, id: UInt64) -> Event {
+            guard case .exec(let e) = Self.exec(argv, id: id) else { fatalError() }
+            return .exec(ExecEvent(process: e.process, ppid: 1, comm: e.comm, filename: e.filename, interpreter: e.interpreter,
+                                   executablePath: e.executablePath, executable: e.executable, cwd: e.cwd, argv: e.argv,
+                                   stdio: [stdin, .none, .none]))
+        }
+        let file = FileIdentity(kind: .regular, inode: 77, device: 3)
+        #expect(processor.process(exec(["python3"], stdin: file, id: 20), now: 0).alerts.isEmpty)
+        #expect(source.asked.withLock { $0.map(\.stdin) } == [file])
+        #expect(processor.process(exec(["sh", "-s"], stdin: FileIdentity(kind: .pipe, inode: 5, device: 12), id: 21), now: 0).alerts.map(\.ruleID) == ["any-exec"])
+        #expect(source.asked.withLock { $0.count } == 1, "a pipe is judged by provenance, never read")
+        source.answer(20, "RUN")
+        #expect(try #require(processor.tick(now: 1)).alerts.map(\.ruleID) == ["code-runs", "any-exec"])
+    }
+
     @Test("past the wait the exec is judged without its code, and again when the code arrives")
     func lateCodeIsJudgedAgain() throws {
         let source = SlowSource()
@@ -170,6 +208,10 @@ struct ScriptInspectionTests {
         let timedOut = try #require(processor.tick(now: 3_000_000_000))
         #expect(timedOut.alerts.map(\.ruleID) == ["any-exec"])
         #expect(timedOut.alerts.first?.output == "timeout")
+        // While a read stays unanswered past the wait the worker is stuck: nothing waits on it.
+        let next = processor.process(Self.exec(["node", "y.js"], id: 9), now: 3_050_000_000)
+        #expect(next.alerts.map(\.output) == ["timeout"])
+        #expect(source.asked.withLock { $0.count } == 1)
         source.answer(8, "RUN()")
         let late = try #require(processor.tick(now: 3_100_000_000))
         #expect(late.alerts.map(\.ruleID) == ["code-runs"], "only the rules reading the code are judged again")

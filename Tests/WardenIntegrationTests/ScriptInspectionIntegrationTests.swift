@@ -37,6 +37,11 @@ struct ScriptInspectionIntegrationTests {
             try h.write("x.js", "const cp = require('child_process');\ncp.execSync(Buffer.from('\(command)', 'base64').toString());\n")
             return "node x.js"
         },
+        Shape(name: "python3 reading a decoding payload from a file on stdin", rule: "script-decodes-and-executes", evidence: "b64decode") { h, _ in
+            let payload = Data("open('\(h.path("MARKERS"))', 'a').write('pwned\\n')".utf8).base64EncodedString()
+            try h.write("job.txt", "import base64\nexec(base64.b64decode('\(payload)'))\n")
+            return "/usr/bin/python3 < job.txt"
+        },
     ]
 
     private func run(_ shape: Shape, mode: [String]) throws -> (h: WardenHarness, result: WardenHarness.Result) {
@@ -121,7 +126,7 @@ struct ScriptInspectionIntegrationTests {
         #expect(loud.isEmpty, "\(loud.map { "\($0.string("rule") ?? ""): \($0.string("output") ?? "")" })")
         // The scripts were read whole (script-inspected is Debug context).
         let inspected = result.events.ofType("alert").filter { $0.string("rule") == "script-inspected" }.compactMap { $0.string("output") }
-        for name in ["tmp_code_3f2a9c.py (python): read", "coding/tmp_code_77b1.sh (shell): read", "coding/tmp_code_aa01.js (node): read"] {
+        for name in ["tmp_code_3f2a9c.py (python): script read", "coding/tmp_code_77b1.sh (shell): script read", "coding/tmp_code_aa01.js (node): script read"] {
             #expect(inspected.contains { $0.contains(" " + name) }, "\(inspected)")
         }
     }
@@ -146,6 +151,6 @@ struct ScriptInspectionIntegrationTests {
         #expect(stdout.contains("agent-done"))
         #expect(Date().timeIntervalSince(start) < 15)
         let inspected = result.events.ofType("alert").filter { $0.string("rule") == "script-inspected" }.compactMap { $0.string("output") }
-        #expect(inspected.contains { $0.contains(" pipe.py (python): not-regular") }, "\(inspected)")
+        #expect(inspected.contains { $0.contains(" pipe.py (python): script not-regular") }, "\(inspected)")
     }
 }

@@ -47,12 +47,16 @@ public struct ScriptRequest: Sendable {
     public var pid: UInt32
     public var path: ByteString
     public var cwd: ByteString
+    /// Set when the program is the regular file on the process's stdin (`python3 < x.py`): it is
+    /// read through /proc/PID/fd/0, and only if it is still this file.
+    public var stdin: FileIdentity?
 
-    public init(execID: UInt64, pid: UInt32, path: ByteString, cwd: ByteString) {
+    public init(execID: UInt64, pid: UInt32, path: ByteString, cwd: ByteString, stdin: FileIdentity? = nil) {
         self.execID = execID
         self.pid = pid
         self.path = path
         self.cwd = cwd
+        self.stdin = stdin
     }
 }
 
@@ -70,7 +74,8 @@ public protocol ScriptSource: AnyObject, Sendable {
 /// Reads scripts from the host on a worker of its own, safely and bounded:
 ///
 /// - the path is resolved as the process sees it: through `/proc/PID/cwd` (relative) or
-///   `/proc/PID/root` (absolute) while the process exists, else against the exec's cwd;
+///   `/proc/PID/root` (absolute) while the process exists, else against the exec's cwd; a
+///   program on stdin is read through `/proc/PID/fd/0`, if it is still the exec's stdin file;
 /// - the file is first opened with `O_PATH` (which never blocks and has no effect on devices or
 ///   FIFOs) and checked with `fstat`: only a regular file is then opened for reading, through
 ///   `/proc/self/fd/N`, so what is read is the very file that was checked (no swap between the
@@ -126,6 +131,7 @@ public final class HostScriptReader: ScriptSource {
 
     /// The paths to try, most faithful first: the process's own view, then the exec's cwd.
     func candidatePaths(_ request: ScriptRequest) -> [[UInt8]] {
+        if request.stdin != nil { return [Array("\(procRoot)/\(request.pid)/fd/0".utf8)] }
         let relative = !request.path.hasPrefix("/")
         let process = Array("\(procRoot)/\(request.pid)/\(relative ? "cwd/" : "root")".utf8)
         let viaProcess = process + request.path.bytes
@@ -154,16 +160,21 @@ public final class HostScriptReader: ScriptSource {
                 continue
             }
             defer { close(fd) }
-            return readOpened(fd)
+            return readOpened(fd, expected: request.stdin)
         }
         return last
     }
 
     /// Reads the regular file behind an `O_PATH` descriptor.
-    private func readOpened(_ pathFD: Int32) -> ScriptCode {
+    private func readOpened(_ pathFD: Int32, expected: FileIdentity?) -> ScriptCode {
         var st = stat()
         guard fstat(pathFD, &st) == 0 else { return ScriptCode(bytes: [], status: .unreadable) }
         guard st.st_mode & S_IFMT == S_IFREG else { return ScriptCode(bytes: [], status: .notRegular) }
+        if let expected, UInt64(st.st_ino) != expected.inode
+            || FileIdentity.kernelDevice(fromStatDevice: UInt64(st.st_dev)) != expected.device {
+            // Not the file the exec had on stdin any more.
+            return ScriptCode(bytes: [], status: .missing)
+        }
         let version = FileVersion(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
                                   mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec)
         if let cached = cache.withLock({ $0.entries[version] }) { return cached }

@@ -58,7 +58,7 @@ public final class EventProcessor {
             if !found.isEmpty { reconsiderations += found }
         }
         var alerts: [Alert] = []
-        if case .exec(let e) = event, mustWait(e) {
+        if case .exec(let e) = event, mustWait(e, now: now) {
             awaiting[e.process.execID] = (e, now)
         } else {
             alerts = judge(event, now: now)
@@ -92,10 +92,10 @@ public final class EventProcessor {
 
     /// The exec's judgement must wait: its executable may be a copy of an interpreter the detector
     /// is comparing, or it is an interpreter about to run a script whose code is being read.
-    private func mustWait(_ e: ExecEvent) -> Bool {
+    private func mustWait(_ e: ExecEvent, now: UInt64) -> Bool {
         if interpreters.mayBeCopy(e), interpreters.recognise(e) == .pending { return true }
         guard scripts.source != nil, case .known(let match) = interpreters.recognise(e), match != nil else { return false }
-        return scripts.begin(e, interpreter: match)
+        return scripts.begin(e, interpreter: match, now: now, wait: Self.waitNanoseconds)
     }
 
     private var mayHaveSettled: Bool { !awaiting.isEmpty || !scripts.judgedWithoutCode.isEmpty }
@@ -115,7 +115,7 @@ public final class EventProcessor {
                 } else {
                     // Nothing new for this one: it keeps waiting.
                     guard identities.contains(FileKey(e.executable)) || codeArrived.contains(execID) else { continue }
-                    if mustWait(e) { continue }
+                    if mustWait(e, now: now) { continue }
                 }
                 awaiting[execID] = nil
                 alerts += judge(.exec(e), now: now)

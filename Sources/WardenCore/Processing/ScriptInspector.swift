@@ -3,15 +3,17 @@
 /// for the rules. Nothing here touches the host: the source reads on its own worker, and the
 /// spine parks the exec until the answer arrives (see `EventProcessor`).
 ///
-/// Only execs of a recognised interpreter with a script (a shebang script, or a script argument
-/// read with the interpreter's own grammar) are inspected; every other event costs nothing.
+/// Only execs of a recognised interpreter with a program file (a shebang script, a script
+/// argument read with the interpreter's own grammar, or a regular file on stdin) are inspected;
+/// every other event costs nothing.
 final class ScriptInspector {
     let source: ScriptSource?
     /// Answers by exec id, for the rules judging the exec (and judging it again).
     @exclusivity(unchecked) private var codeByExec: [UInt64: ScriptCode] = [:]
     /// Insertion order of `codeByExec`, to forget the oldest first.
     @exclusivity(unchecked) private var order: [UInt64] = []
-    @exclusivity(unchecked) private var pending: Set<UInt64> = []
+    /// Reads asked and not answered, by exec id: when they were asked.
+    @exclusivity(unchecked) private var pending: [UInt64: UInt64] = [:]
     /// Execs judged without their code (the answer was late): judged again when it comes.
     @exclusivity(unchecked) private(set) var judgedWithoutCode: [UInt64: ExecEvent] = [:]
     /// 256 answers of at most 64 KiB each; the reader's cache shares the bytes of a hot script.
@@ -21,35 +23,56 @@ final class ScriptInspector {
         self.source = source
     }
 
-    /// The script file an exec's interpreter runs, if the code should be read: a shebang script,
-    /// or the script argument of a recognised interpreter (not `-`, /dev/stdin: stdin is judged
-    /// by provenance).
-    static func scriptPath(of exec: ExecEvent, interpreter: InterpreterCatalog.Match?) -> ByteString? {
-        guard interpreter != nil, let path = InterpreterInvocation.script(of: exec, interpreter: interpreter),
-              !path.isEmpty else { return nil }
-        if !exec.isScript, InterpreterInvocation(source: .script(path)).readsStdin { return nil }
-        return path
+    /// Where the code an exec's interpreter runs can be read from.
+    enum Target: Equatable {
+        /// A shebang script, or the script argument of a recognised interpreter.
+        case file(ByteString)
+        /// The interpreter reads its program from stdin, and stdin is a regular file
+        /// (`python3 < helper.py`, `sh -s < setup.sh`): that file, through the process's fd 0.
+        case stdin(FileIdentity)
+    }
+
+    /// What to read for an exec, if anything: only a recognised interpreter's program file. A
+    /// pipe on stdin is judged by provenance, never read.
+    static func target(of exec: ExecEvent, interpreter: InterpreterCatalog.Match?) -> Target? {
+        guard let interpreter else { return nil }
+        if exec.isScript { return exec.filename.isEmpty ? nil : .file(exec.filename) }
+        let invocation = InterpreterInvocation(argv: interpreter.argv(of: exec), kind: interpreter.kind)
+        if let path = invocation.scriptArgument, !path.isEmpty, !invocation.readsStdin { return .file(path) }
+        guard invocation.readsStdin, let stdin = exec.stdio.first, stdin.kind == .regular else { return nil }
+        return .stdin(stdin)
     }
 
     /// Starts reading the exec's script if it has one. True while the answer is awaited.
-    func begin(_ exec: ExecEvent, interpreter: InterpreterCatalog.Match?) -> Bool {
+    func begin(_ exec: ExecEvent, interpreter: InterpreterCatalog.Match?, now: UInt64, wait: UInt64) -> Bool {
         guard let source else { return false }
         let id = exec.process.execID
-        if pending.contains(id) { return true }
+        if pending[id] != nil { return codeByExec[id] == nil }
         if codeByExec[id] != nil { return false }
-        guard let path = Self.scriptPath(of: exec, interpreter: interpreter) else { return false }
-        pending.insert(id)
-        source.ask(ScriptRequest(execID: id, pid: exec.process.pid, path: path, cwd: exec.cwd))
+        guard let target = Self.target(of: exec, interpreter: interpreter) else { return false }
+        // A read unanswered past the wait means the worker is stuck (a hung network or FUSE
+        // file): later execs are judged at once, without their code, until it answers.
+        if pending.values.contains(where: { now &- $0 > wait }) {
+            remember(.timeout, for: id)
+            return false
+        }
+        pending[id] = now
+        switch target {
+        case .file(let path):
+            source.ask(ScriptRequest(execID: id, pid: exec.process.pid, path: path, cwd: exec.cwd))
+        case .stdin(let identity):
+            source.ask(ScriptRequest(execID: id, pid: exec.process.pid, path: ByteString("/dev/stdin"), cwd: exec.cwd, stdin: identity))
+        }
         // A source may answer at once (rule examples): then nothing waits.
         _ = absorb()
-        return pending.contains(id)
+        return pending[id] != nil
     }
 
     /// Takes in the answers that arrived; returns the exec ids they settled.
     func absorb() -> [UInt64] {
         guard let answers = source?.takeAnswers(), !answers.isEmpty else { return [] }
         for answer in answers {
-            pending.remove(answer.execID)
+            pending[answer.execID] = nil
             remember(answer.code, for: answer.execID)
         }
         return answers.map(\.execID)
@@ -58,7 +81,7 @@ final class ScriptInspector {
     /// The exec is judged without its code (its wait ran out).
     func abandon(_ exec: ExecEvent) {
         let id = exec.process.execID
-        guard pending.contains(id) else { return }
+        guard pending[id] != nil, codeByExec[id] == nil else { return }
         remember(.timeout, for: id)
         if judgedWithoutCode.count >= Self.capacity { judgedWithoutCode.removeAll() }
         judgedWithoutCode[id] = exec

@@ -6,7 +6,7 @@ extension EvaluationContext {
     /// (or the event is not an exec). `uninspected` when nothing reads scripts here.
     var scriptCode: ScriptCode? {
         guard case .exec(let e) = event,
-              ScriptInspector.scriptPath(of: e, interpreter: interpreter) != nil else { return nil }
+              ScriptInspector.target(of: e, interpreter: interpreter) != nil else { return nil }
         return scripts.code(for: e.process.execID) ?? .uninspected
     }
 
