@@ -139,7 +139,14 @@ struct ScriptInspectionTests {
     final class SlowSource: ScriptSource, @unchecked Sendable {
         let asked = Mutex<[ScriptRequest]>([])
         let ready = Mutex<[(execID: UInt64, code: ScriptCode)]>([])
-        func ask(_ request: ScriptRequest) { asked.withLock { $0.append(request) } }
+        var answerOnNextAsk: (UInt64, String)?
+        func ask(_ request: ScriptRequest) {
+            asked.withLock { $0.append(request) }
+            if let late = answerOnNextAsk {
+                answer(late.0, late.1)
+                answerOnNextAsk = nil
+            }
+        }
         func takeAnswers() -> [(execID: UInt64, code: ScriptCode)] { ready.withLock { r in defer { r.removeAll() }; return r } }
         func waitForAnswers() {}
         func answer(_ id: UInt64, _ text: String) { ready.withLock { $0.append((id, ScriptCode(bytes: Array(text.utf8), status: .read))) } }
@@ -198,6 +205,19 @@ struct ScriptInspectionTests {
         #expect(source.asked.withLock { $0.count } == 1, "a pipe is judged by provenance, never read")
         source.answer(20, "RUN")
         #expect(try #require(processor.tick(now: 1)).alerts.map(\.ruleID) == ["code-runs", "any-exec"])
+    }
+
+    @Test("an answer taken in while another read starts still wakes its exec")
+    func answerTakenByAnotherReadWakesItsExec() throws {
+        let source = SlowSource()
+        let processor = try Self.processor(source)
+        #expect(processor.process(Self.exec(["python3", "a.py"], id: 30), now: 0).alerts.isEmpty)
+        // The answer for a.py arrives while c.py's exec is processed: after the spine looked for
+        // answers, before c.py's read is asked (which takes in what has arrived).
+        source.answerOnNextAsk = (30, "RUN")
+        #expect(processor.process(Self.exec(["python3", "c.py"], id: 31), now: 1).alerts.isEmpty)
+        let woken = try #require(processor.tick(now: 2))
+        #expect(woken.alerts.map(\.ruleID) == ["code-runs", "any-exec"], "judged now, not after the 2 s wait")
     }
 
     @Test("past the wait the exec is judged without its code, and again when the code arrives")

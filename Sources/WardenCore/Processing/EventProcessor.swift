@@ -104,7 +104,7 @@ public final class EventProcessor {
     /// with the rules reading script code, execs whose code arrived after they were judged.
     private func judgeSettled(now: UInt64) -> [Alert] {
         let identities = Set(interpreters.absorbAnswers())
-        let codes = scripts.absorb()
+        let codes = scripts.takeSettled()
         var alerts: [Alert] = []
         if !awaiting.isEmpty {
             let codeArrived = Set(codes)

@@ -14,6 +14,9 @@ final class ScriptInspector {
     @exclusivity(unchecked) private var order: [UInt64] = []
     /// Reads asked and not answered, by exec id: when they were asked.
     @exclusivity(unchecked) private var pending: [UInt64: UInt64] = [:]
+    /// Exec ids whose answers were taken in since the spine last asked (`takeSettled`): answers
+    /// taken in while starting another read must still wake their waiting exec.
+    @exclusivity(unchecked) private var settled: [UInt64] = []
     /// Execs judged without their code (the answer was late): judged again when it comes.
     @exclusivity(unchecked) private(set) var judgedWithoutCode: [UInt64: ExecEvent] = [:]
     /// 256 answers of at most 64 KiB each; the reader's cache shares the bytes of a hot script.
@@ -64,18 +67,27 @@ final class ScriptInspector {
             source.ask(ScriptRequest(execID: id, pid: exec.process.pid, path: ByteString("/dev/stdin"), cwd: exec.cwd, stdin: identity))
         }
         // A source may answer at once (rule examples): then nothing waits.
-        _ = absorb()
+        absorb()
         return pending[id] != nil
     }
 
-    /// Takes in the answers that arrived; returns the exec ids they settled.
-    func absorb() -> [UInt64] {
-        guard let answers = source?.takeAnswers(), !answers.isEmpty else { return [] }
+    /// Takes in the answers that arrived.
+    func absorb() {
+        guard let answers = source?.takeAnswers(), !answers.isEmpty else { return }
         for answer in answers {
             pending[answer.execID] = nil
             remember(answer.code, for: answer.execID)
+            settled.append(answer.execID)
         }
-        return answers.map(\.execID)
+        // Only a spine with waiting execs drains these; nothing else needs them.
+        if settled.count > 4 * Self.capacity { settled.removeFirst(settled.count - Self.capacity) }
+    }
+
+    /// Takes in the answers that arrived; returns the exec ids settled since the last call.
+    func takeSettled() -> [UInt64] {
+        absorb()
+        defer { settled.removeAll() }
+        return settled
     }
 
     /// The exec is judged without its code (its wait ran out).
