@@ -237,6 +237,17 @@ struct ScriptInspectionTests {
         #expect(late.alerts.map(\.ruleID) == ["code-runs"], "only the rules reading the code are judged again")
     }
 
+    @Test("a rule pack that reads no script code reads no script and keeps no exec waiting")
+    func noRuleReadsScripts() throws {
+        let source = SlowSource()
+        let set = try RuleSet(sources: [RuleSource(yaml: "- rule: any\n  condition: evt.type = exec\n  output: x\n  priority: Debug\n", file: "t.yaml")],
+                              names: ["t.yaml"])
+        let processor = EventProcessor(ProcessorConfiguration(rules: set, catalog: AgentCatalog(), homes: [],
+                                                              interpreters: InterpreterCatalog(), scripts: source))
+        #expect(processor.process(Self.exec(["python3", "x.py"], id: 40), now: 0).alerts.map(\.ruleID) == ["any"])
+        #expect(source.asked.withLock { $0.isEmpty })
+    }
+
     @Test("without a script source (replay, benchmarks) nothing waits and the status says so")
     func uninspected() throws {
         let processor = try Self.processor(nil)

@@ -25,6 +25,8 @@ public final class EventProcessor {
     /// (below enforce mode's 3 s stale-hold bound, after which the fail mode decides).
     private static let waitNanoseconds: UInt64 = 2_000_000_000
     private let scripts: ScriptInspector
+    /// Some rule reads script code: without one, nothing is read and no exec waits for it.
+    private var rulesReadScripts: Bool
 
     public init(_ configuration: ProcessorConfiguration) {
         let lineage = ProcessTable()
@@ -33,6 +35,7 @@ public final class EventProcessor {
         stages = [provenance]
         interpreters = configuration.interpreters
         scripts = ScriptInspector(source: configuration.scripts)
+        rulesReadScripts = Self.readsScripts(configuration.rules)
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
                                     catalog: configuration.catalog, scripts: scripts)
         engine = RuleEngine(ruleSet: configuration.rules, context: context, appliesThresholds: configuration.appliesThresholds)
@@ -71,7 +74,12 @@ public final class EventProcessor {
             decide(reconsideration.event, &late, readsProgramFromPipe: false, late: true, now: now)
             if !late.isEmpty { alerts += late }
         }
-        return ProcessingResult(event: event, alerts: alerts)
+        return ProcessingResult(event: event, alerts: alerts, scripts: takeScriptsRead())
+    }
+
+    /// Scripts read since the last result, for the export.
+    private func takeScriptsRead() -> [ScriptRecord] {
+        scripts.takeRead()
     }
 
     private func judge(_ event: Event, now: UInt64) -> [Alert] {
@@ -94,8 +102,12 @@ public final class EventProcessor {
     /// is comparing, or it is an interpreter about to run a script whose code is being read.
     private func mustWait(_ e: ExecEvent, now: UInt64) -> Bool {
         if interpreters.mayBeCopy(e), interpreters.recognise(e) == .pending { return true }
-        guard scripts.source != nil, case .known(let match) = interpreters.recognise(e), match != nil else { return false }
+        guard rulesReadScripts, scripts.source != nil, case .known(let match) = interpreters.recognise(e), match != nil else { return false }
         return scripts.begin(e, interpreter: match, now: now, wait: Self.waitNanoseconds)
+    }
+
+    private static func readsScripts(_ rules: RuleSet) -> Bool {
+        rules.rules.contains { !$0.inputs.isDisjoint(with: .scriptCode) }
     }
 
     private var mayHaveSettled: Bool { !awaiting.isEmpty || !scripts.judgedWithoutCode.isEmpty }
@@ -137,6 +149,7 @@ public final class EventProcessor {
     /// New rules (SIGHUP): thresholds restart; enforce mode guards the new list's files too.
     public func replaceRules(_ rules: RuleSet) {
         engine.replace(rules)
+        rulesReadScripts = Self.readsScripts(rules)
         enforcer?.updateGuardedPaths(rules.guardedPaths)
     }
 
@@ -150,16 +163,19 @@ public final class EventProcessor {
     public func tick(now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult? {
         let alerts = mayHaveSettled ? judgeSettled(now: now) : []
         enforcer?.tick(now: now)
-        return alerts.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts)
+        let read = takeScriptsRead()
+        return alerts.isEmpty && read.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts, scripts: read)
     }
 
     /// Replay and tests: waits until every pending identity is settled and judges what waited.
     public func finish(now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult? {
         interpreters.waitForAnswers()
         // A copy settled now may start a script read: that one is waited for too.
-        var alerts = tick(now: now)?.alerts ?? []
+        let first = tick(now: now)
         scripts.waitForAnswers()
-        alerts += tick(now: now)?.alerts ?? []
-        return alerts.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts)
+        let second = tick(now: now)
+        let alerts = (first?.alerts ?? []) + (second?.alerts ?? [])
+        let read = (first?.scripts ?? []) + (second?.scripts ?? [])
+        return alerts.isEmpty && read.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts, scripts: read)
     }
 }

@@ -17,6 +17,8 @@ final class ScriptInspector {
     /// Exec ids whose answers were taken in since the spine last asked (`takeSettled`): answers
     /// taken in while starting another read must still wake their waiting exec.
     @exclusivity(unchecked) private var settled: [UInt64] = []
+    /// Every answer taken in, for the export (`takeRead`), wherever it was taken in.
+    @exclusivity(unchecked) private var read: [ScriptRecord] = []
     /// Execs judged without their code (the answer was late): judged again when it comes.
     @exclusivity(unchecked) private(set) var judgedWithoutCode: [UInt64: ExecEvent] = [:]
     /// 256 answers of at most 64 KiB each; the reader's cache shares the bytes of a hot script.
@@ -78,7 +80,9 @@ final class ScriptInspector {
             pending[answer.execID] = nil
             remember(answer.code, for: answer.execID)
             settled.append(answer.execID)
+            read.append(ScriptRecord(execID: answer.execID, code: answer.code))
         }
+        if read.count > 4 * Self.capacity { read.removeFirst(read.count - Self.capacity) }
         // Only a spine with waiting execs drains these; nothing else needs them.
         if settled.count > 4 * Self.capacity { settled.removeFirst(settled.count - Self.capacity) }
     }
@@ -88,6 +92,13 @@ final class ScriptInspector {
         absorb()
         defer { settled.removeAll() }
         return settled
+    }
+
+    /// The answers taken in since the last call (each result carries them to the export).
+    func takeRead() -> [ScriptRecord] {
+        guard !read.isEmpty else { return [] }
+        defer { read.removeAll() }
+        return read
     }
 
     /// The exec is judged without its code (its wait ran out).
