@@ -46,7 +46,7 @@ struct RenameIntegrationTests {
             i=0
             while [ $i -lt \(Self.runs) ]; do
               i=$((i+1))
-              sh tool.sh >> tool-output 2>&1
+              sh -c "$(cat tool.sh)" >> tool-output 2>&1
               echo $? >> statuses
             done
             echo agent-done

@@ -92,6 +92,9 @@ struct RuleToolingIntegrationTests {
         let first = try replayed(), second = try replayed()
         #expect(first == second)
         #expect(first.sorted() == live.events.ofType("alert").compactMap(Self.identify).sorted())
+        // The scripts the live run read are in the export, and the replay judged the same code.
+        #expect(!live.events.ofType("script").isEmpty)
+        #expect(first.contains { $0.hasPrefix("script-inspected ") })
         #expect(first.contains { $0.hasPrefix("decoded-data-piped-to-interpreter ") })
         // The late judgement: the alert names the sh that exec'd before its writer did.
         let shExec = try #require(live.events.execs(argv: ["sh"]).last?.string("exec_id"))

@@ -34,6 +34,24 @@ public final class JSONLinesSink: ResultSink {
             encoder.encode(event, into: &line)
             writer.writeLine(line.bytes)
         }
+        // The export (events) records what was read of scripts, so that a replay judges the same code.
+        if selection.events {
+            for script in result.scripts {
+                line.reset()
+                line.beginObject()
+                line.key("type")
+                line.string("script")
+                line.key("exec_id")
+                line.id(script.execID)
+                line.key("status")
+                line.string(script.code.status.rawValue)
+                line.key("size")
+                line.number(script.code.size)
+                line.bytesField("code", ByteString(script.code.bytes))
+                line.endObject()
+                writer.writeLine(line.bytes)
+            }
+        }
         for alert in result.alerts where alert.priority >= selection.minimumPriority {
             line.reset()
             alerts.json(alert, hostname: hostname, into: &line)

@@ -17,12 +17,18 @@ public final class EventProcessor {
     private let interpreters: InterpreterCatalog
     private let context: EvaluationContext
     private let engine: RuleEngine
-    /// Execs whose executable may be a renamed copy of an interpreter, waiting for the copy
-    /// detector, by exec id: judged (and, when held, decided) once it answers. Touched only on
-    /// the processing thread: no dynamic exclusivity checks (they were 2% of the spine's cost).
-    @exclusivity(unchecked) private var awaitingIdentity: [UInt64: (exec: ExecEvent, since: UInt64)] = [:]
-    /// The detector answers within milliseconds; past this an exec is judged with what is known.
-    private static let identityWaitNanoseconds: UInt64 = 2_000_000_000
+    /// Execs whose judgement waits for a worker, by exec id: for the copy detector (the executable
+    /// may be a renamed copy of an interpreter), then for the script reader (an interpreter about
+    /// to run a script file). Judged (and, when held, decided) once every answer is in, or when
+    /// the wait runs out. Touched only on the processing thread: no dynamic exclusivity checks
+    /// (they were 2% of the spine's cost).
+    @exclusivity(unchecked) private var awaiting: [UInt64: (exec: ExecEvent, since: UInt64)] = [:]
+    /// The workers answer within milliseconds; past this an exec is judged with what is known
+    /// (below enforce mode's 3 s stale-hold bound, after which the fail mode decides).
+    private static let waitNanoseconds: UInt64 = 2_000_000_000
+    private let scripts: ScriptInspector
+    /// Some rule reads script code: without one, nothing is read and no exec waits for it.
+    private var rulesReadScripts: Bool
 
     public init(_ configuration: ProcessorConfiguration) {
         let lineage = ProcessTable()
@@ -31,8 +37,10 @@ public final class EventProcessor {
         provenance.originTable = configuration.originTable
         stages = [provenance]
         interpreters = configuration.interpreters
+        scripts = ScriptInspector(source: configuration.scripts)
+        rulesReadScripts = Self.readsScripts(configuration.rules)
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
-                                    catalog: configuration.catalog)
+                                    catalog: configuration.catalog, scripts: scripts)
         engine = RuleEngine(ruleSet: configuration.rules, context: context, appliesThresholds: configuration.appliesThresholds)
         guardedFiles = configuration.guardedStore.map {
             GuardedFiles(store: $0, patterns: configuration.rules.guardedPaths, homes: configuration.homes)
@@ -53,7 +61,7 @@ public final class EventProcessor {
         let event = guardedFiles?.annotate(event) ?? event
         // Arrays are only combined when there is something to combine: most events raise nothing,
         // and building empty arrays per event was a tenth of the spine's own cost (callgrind).
-        let settled = awaitingIdentity.isEmpty ? [] : judgeSettledIdentities(now: now)
+        let settled = mayHaveSettled ? judgeSettled(now: now) : []
         lineage.apply(event)
         var reconsiderations: [Reconsideration] = []
         for stage in stages {
@@ -61,20 +69,25 @@ public final class EventProcessor {
             if !found.isEmpty { reconsiderations += found }
         }
         var alerts: [Alert] = []
-        if case .exec(let e) = event, interpreters.mayBeCopy(e), interpreters.recognise(e) == .pending {
-            awaitingIdentity[e.process.execID] = (e, now)
+        if case .exec(let e) = event, mustWait(e, now: now) {
+            awaiting[e.process.execID] = (e, now)
         } else {
             alerts = judge(event, now: now)
         }
         if !settled.isEmpty { alerts = settled + alerts }
         for reconsideration in reconsiderations {
-            // One still waiting for its identity is judged whole, with these facts, later.
-            if let id = reconsideration.event.process?.execID, awaitingIdentity[id] != nil { continue }
+            // One still waiting for a worker is judged whole, with these facts, later.
+            if let id = reconsideration.event.process?.execID, awaiting[id] != nil { continue }
             var late = engine.judge(reconsideration.event, reading: reconsideration.changed).alerts
             decide(reconsideration.event, &late, readsProgramFromPipe: false, late: true, now: now)
             if !late.isEmpty { alerts += late }
         }
-        return ProcessingResult(event: event, alerts: alerts)
+        return ProcessingResult(event: event, alerts: alerts, scripts: takeScriptsRead())
+    }
+
+    /// Scripts read since the last result, for the export.
+    private func takeScriptsRead() -> [ScriptRecord] {
+        scripts.takeRead()
     }
 
     private func judge(_ event: Event, now: UInt64) -> [Alert] {
@@ -93,14 +106,45 @@ public final class EventProcessor {
         enforcer.act(on: event, alerts: &alerts, readsProgramFromPipe: readsProgramFromPipe, late: late, now: now)
     }
 
-    /// Judges the execs whose identity the detector settled, and those that waited too long.
-    private func judgeSettledIdentities(now: UInt64) -> [Alert] {
-        let settled = Set(interpreters.absorbAnswers())
+    /// The exec's judgement must wait: its executable may be a copy of an interpreter the detector
+    /// is comparing, or it is an interpreter about to run a script whose code is being read.
+    private func mustWait(_ e: ExecEvent, now: UInt64) -> Bool {
+        if interpreters.mayBeCopy(e), interpreters.recognise(e) == .pending { return true }
+        guard rulesReadScripts, scripts.source != nil, case .known(let match) = interpreters.recognise(e), match != nil else { return false }
+        return scripts.begin(e, interpreter: match, now: now, wait: Self.waitNanoseconds)
+    }
+
+    private static func readsScripts(_ rules: RuleSet) -> Bool {
+        rules.rules.contains { !$0.inputs.isDisjoint(with: .scriptCode) }
+    }
+
+    private var mayHaveSettled: Bool { !awaiting.isEmpty || !scripts.judgedWithoutCode.isEmpty }
+
+    /// Judges the execs whose workers answered, and those that waited too long; judges again,
+    /// with the rules reading script code, execs whose code arrived after they were judged.
+    private func judgeSettled(now: UInt64) -> [Alert] {
+        let identities = Set(interpreters.absorbAnswers())
+        let codes = scripts.takeSettled()
         var alerts: [Alert] = []
-        for (execID, waiting) in awaitingIdentity.sorted(by: { $0.value.since < $1.value.since })
-        where settled.contains(FileKey(waiting.exec.executable)) || now &- waiting.since > Self.identityWaitNanoseconds {
-            awaitingIdentity[execID] = nil
-            alerts += judge(.exec(waiting.exec), now: now)
+        if !awaiting.isEmpty {
+            let codeArrived = Set(codes)
+            for (execID, waiting) in awaiting.sorted(by: { $0.value.since < $1.value.since }) {
+                let e = waiting.exec
+                if now &- waiting.since > Self.waitNanoseconds {
+                    scripts.abandon(e)
+                } else {
+                    // Nothing new for this one: it keeps waiting.
+                    guard identities.contains(FileKey(e.executable)) || codeArrived.contains(execID) else { continue }
+                    if mustWait(e, now: now) { continue }
+                }
+                awaiting[execID] = nil
+                alerts += judge(.exec(e), now: now)
+            }
+        }
+        for late in scripts.lateArrivals(among: codes) {
+            var found = engine.judge(.exec(late), reading: .scriptCode).alerts
+            decide(.exec(late), &found, readsProgramFromPipe: false, late: true, now: now)
+            alerts += found
         }
         return alerts
     }
@@ -113,6 +157,7 @@ public final class EventProcessor {
     /// New rules (SIGHUP): thresholds restart; the new list's files are guarded too.
     public func replaceRules(_ rules: RuleSet) {
         engine.replace(rules)
+        rulesReadScripts = Self.readsScripts(rules)
         guardedFiles?.update(patterns: rules.guardedPaths)
     }
 
@@ -124,14 +169,21 @@ public final class EventProcessor {
     /// Time passes with no event: judgements that waited are made, and enforce mode lets go of,
     /// or applies the fail mode to, what waits. The result carries no event.
     public func tick(now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult? {
-        let alerts = awaitingIdentity.isEmpty ? [] : judgeSettledIdentities(now: now)
+        let alerts = mayHaveSettled ? judgeSettled(now: now) : []
         enforcer?.tick(now: now)
-        return alerts.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts)
+        let read = takeScriptsRead()
+        return alerts.isEmpty && read.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts, scripts: read)
     }
 
     /// Replay and tests: waits until every pending identity is settled and judges what waited.
     public func finish(now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult? {
         interpreters.waitForAnswers()
-        return tick(now: now)
+        // A copy settled now may start a script read: that one is waited for too.
+        let first = tick(now: now)
+        scripts.waitForAnswers()
+        let second = tick(now: now)
+        let alerts = (first?.alerts ?? []) + (second?.alerts ?? [])
+        let read = (first?.scripts ?? []) + (second?.scripts ?? [])
+        return alerts.isEmpty && read.isEmpty ? nil : ProcessingResult(event: nil, alerts: alerts, scripts: read)
     }
 }

@@ -17,10 +17,15 @@ public struct ProcessorConfiguration {
     public var appliesThresholds: Bool
     /// The kernel's origin table, for the corrections provenance makes; nil without a kernel.
     public var originTable: OriginTable?
+    /// Where the code of scripts run by interpreters is read (`HostScriptReader` live; given text
+    /// in rule examples); nil: scripts are not inspected (replay, benchmarks) and
+    /// `proc.script_code_status` says `uninspected`.
+    public var scripts: ScriptSource?
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
                 enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil,
-                guardedStore: GuardedFileStore? = nil, appliesThresholds: Bool = true, originTable: OriginTable? = nil) {
+                guardedStore: GuardedFileStore? = nil, appliesThresholds: Bool = true, originTable: OriginTable? = nil,
+                scripts: ScriptSource? = nil) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
@@ -29,5 +34,6 @@ public struct ProcessorConfiguration {
         self.guardedStore = guardedStore
         self.appliesThresholds = appliesThresholds
         self.originTable = originTable
+        self.scripts = scripts
     }
 }

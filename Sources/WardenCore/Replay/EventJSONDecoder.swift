@@ -13,6 +13,8 @@ public final class EventJSONDecoder {
     public let clock: WallClock
     /// Agents named in the file, in order of appearance.
     public private(set) var catalog = AgentCatalog()
+    /// What live inspection read of scripts (`script` records), by exec id.
+    public private(set) var scripts: [UInt64: ScriptCode] = [:]
 
     public init(clock: WallClock = WallClock(offset: 0)) {
         self.clock = clock
@@ -37,6 +39,12 @@ public final class EventJSONDecoder {
             return .loss(LossReport(bootTime: bootTime(unix), ringBufferDrops: (object["ringbuf_drops"] as? NSNumber)?.uint64Value ?? 0,
                                     processTableFull: (object["process_table_full"] as? NSNumber)?.uint64Value ?? 0,
                                     droppedByKind: EventKind.allCases.map { byKind[$0.name]?.uint64Value ?? 0 }))
+        }
+        if type == "script" {
+            let code = bytes(object, "code").bytes
+            let status = (object["status"] as? String).flatMap(ScriptCode.Status.init(rawValue:)) ?? .uninspected
+            scripts[id(object["exec_id"])] = ScriptCode(bytes: code, status: status, size: (object["size"] as? NSNumber)?.uint64Value ?? 0)
+            return nil
         }
         guard let kind = EventKind(name: type) else { return nil }
         let p = try process(object, number)

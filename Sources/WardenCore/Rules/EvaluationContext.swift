@@ -14,7 +14,7 @@ public final class EvaluationContext {
     /// Field values of the loaded event, valid while their generation equals `generation`: a new
     /// event bumps the generation instead of clearing every slot.
     @exclusivity(unchecked) private var cache: [(generation: UInt64, value: FieldValue)]
-    @exclusivity(unchecked) private var generation: UInt64 = 1
+    @exclusivity(unchecked) private(set) var generation: UInt64 = 1
     /// `EventKind.bit` of the loaded event (0 for loss reports): kind tests read it, not the event.
     @exclusivity(unchecked) private(set) var kindBit: UInt32 = 0
     /// Macro results of the loaded event, by the slot the rule compiler gave each macro.
@@ -29,10 +29,16 @@ public final class EvaluationContext {
     @exclusivity(unchecked) private var invocationGeneration: UInt64 = 0
     @exclusivity(unchecked) private var loaderCache: DynamicLoaderInvocation?
     @exclusivity(unchecked) private var loaderGeneration: UInt64 = 0
+    /// Script code the spine read for execs (see `ScriptInspector`, EvaluationContext+Code.swift).
+    let scripts: ScriptInspector
+    @exclusivity(unchecked) var codeCache: ByteString?
+    @exclusivity(unchecked) var codeGeneration: UInt64 = 0
 
     /// Built by `EventProcessor` only: one context per spine, reading the spine's own stages.
-    init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog) {
+    init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog,
+         scripts: ScriptInspector = ScriptInspector(source: nil)) {
         self.lineage = lineage
+        self.scripts = scripts
         self.provenance = provenance
         self.interpreters = interpreters
         self.catalog = catalog

@@ -6,6 +6,9 @@ public struct FieldInputs: OptionSet, Sendable, Hashable {
 
     /// Who writes into the process's stdin pipe: the writer may exec after the reader did.
     public static let stdinProvenance = FieldInputs(rawValue: 1 << 0)
+    /// The code of the script an interpreter runs: read on a worker; when it arrives after the
+    /// exec was judged (the wait ran out), the exec is judged again by the rules reading it.
+    public static let scriptCode = FieldInputs(rawValue: 1 << 4)
 }
 
 /// A field the rule compiler treats specially, because its value is known before evaluation.
@@ -95,6 +98,12 @@ public enum FieldRegistry {
         add("proc.interpreter_disguised", .bool, nil, "an interpreter whose file name does not say so (a renamed copy or link)") { .bool($0.interpreter?.disguised == true) }
         add("proc.inline_code", .string, nil, "code given on an interpreter's command line (sh -c, python -c, node -e/-p, perl/ruby/lua -e pieces joined by newlines, php -r), read with the interpreter's option grammar; all arguments when the argv does not parse; \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
         add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.bytes.count ?? 0)) }
+        add("proc.script_code", .string, execOnly, "the first 64 KiB of the program file an interpreter runs (a shebang script, its script argument, or a regular file on stdin), read while the exec waits (held, in enforce mode); bytes as they are; \"\" if none or unread (see proc.script_code_status)", inputs: .scriptCode) { .bytes(ByteString($0.scriptCode?.bytes ?? [])) }
+        add("proc.script_code_status", .string, execOnly, "how reading the script went: read, truncated (longer than 64 KiB), not-regular (FIFO, device, directory: never opened), missing, unreadable, timeout, uninspected (nothing reads scripts: replay, benchmarks); \"\" if no script", inputs: .scriptCode) { .string($0.scriptCode?.status.rawValue ?? "") }
+        add("proc.script_code_truncated", .bool, execOnly, "the script is longer than what was read (64 KiB)", inputs: .scriptCode) { .bool($0.scriptCode?.status == .truncated) }
+        add("proc.code", .string, execOnly, "the code an interpreter runs, from its command line or its script: proc.inline_code and proc.script_code, joined by a newline if both; one condition covers `python3 -c CODE` and `python3 file.py` holding CODE", inputs: .scriptCode) { .bytes($0.code) }
+        add("proc.code_length", .number, execOnly, "bytes of proc.code", inputs: .scriptCode) { .number(Int64($0.code.bytes.count)) }
+        add("proc.code_evidence", .string, execOnly, "for alerts: up to 4 numbered lines of proc.code holding calls the code rules look for (exec, eval, decoding, downloads, sockets, ...)", inputs: .scriptCode) { .bytes($0.codeEvidence) }
         add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
             .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
         }

@@ -21,7 +21,9 @@ import Yams
 /// `written_origin` (the origin the `written` files were written with).
 /// For connects (`type: connect`): `address`, `port`, `by`. For opens and renames: `guarded` (the
 /// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
-/// or directory; default file).
+/// or directory; default file). `script_code` (the content of the script the exec's interpreter
+/// runs, as `proc.script_code` sees it) and `script_truncated` (true: the script was longer than
+/// Warden reads).
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
@@ -61,6 +63,9 @@ public struct RuleExample: Sendable, Hashable {
     public var port: UInt16 = 443
     public var guarded: String?
     public var guardedBy = GuardedFile.Match.file
+    /// The script's content, given to the spine as if read from the file.
+    public var scriptCode: String?
+    public var scriptTruncated = false
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -107,6 +112,8 @@ public struct RuleExample: Sendable, Hashable {
             case "guarded_by":
                 guard let m = value.string.flatMap(GuardedFile.Match.init(rawValue:)) else { throw RuleError(at, "`guarded_by` must be file or directory") }
                 guardedBy = m
+            case "script_code": scriptCode = value.string
+            case "script_truncated": scriptTruncated = value.bool ?? false
             case "operation":
                 guard let o = value.string.flatMap(RenameOperation.init(rawValue:)) else { throw RuleError(at, "`operation` must be rename, link or symlink") }
                 operation = o
@@ -115,6 +122,7 @@ public struct RuleExample: Sendable, Hashable {
             }
         }
         if type == "open" || type == "rename", path == nil { throw RuleError(location, "an \(type) example needs `path:`") }
+        if scriptTruncated, scriptCode == nil { throw RuleError(location, "`script_truncated` needs `script_code:`") }
         if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
     }
 

@@ -44,7 +44,11 @@ public struct RuleExampleRunner {
         var catalog = AgentCatalog()
         _ = catalog.add(AgentDefinition(name: example.agent, interpreters: example.agentInterpreters.compactMap(InterpreterKind.init(rawValue:))))
         let processor = EventProcessor(ProcessorConfiguration(rules: ruleSet, catalog: catalog, homes: ["/home/dev", "/root"],
-                                                              interpreters: InterpreterCatalog(), appliesThresholds: false))
+                                                              interpreters: InterpreterCatalog(), appliesThresholds: false,
+                                                              scripts: example.scriptCode.map { code in
+                                                                  GivenScriptSource(ScriptCode(bytes: Array(code.utf8),
+                                                                                               status: example.scriptTruncated ? .truncated : .read))
+                                                              }))
         var ids: [String] = []
         for (index, event) in scenario.events.enumerated() {
             guard index >= scenario.subject else {
