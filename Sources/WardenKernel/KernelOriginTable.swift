@@ -18,6 +18,11 @@ public final class KernelOriginTable: OriginTable, Sendable {
         try? origins.update(key, value, flags: UInt64(BPF_EXIST))
     }
 
+    public func origin(of file: FileIdentity) -> DataOrigin? {
+        origins.lookup(warden_file_key(inode: file.inode, dev: file.device, pad: 0), as: warden_file_origin.self)
+            .map { DataOrigin(rawValue: $0.origin) }
+    }
+
     public func add(_ origin: DataOrigin, to file: FileIdentity, writtenBy execID: UInt64) {
         let key = warden_file_key(inode: file.inode, dev: file.device, pad: 0)
         var value = origins.lookup(key, as: warden_file_origin.self) ?? warden_file_origin(origin: 0, pad: 0, exec_id: execID)

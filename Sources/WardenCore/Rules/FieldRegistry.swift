@@ -219,7 +219,7 @@ public enum FieldRegistry {
         add("provenance.written_location", .string, [.exec, .open], "temp, workspace, home, system or other") { .string($0.facts.writtenByLineage ? $0.facts.writtenLocation.rawValue : "") }
         add("provenance.writer", .string, [.exec, .open], "name of the process that wrote it") { .string($0.facts.writer) }
         add("proc.network_tainted", .bool, nil, "the process held network data (it connected or accepted an internet socket, read its stdin from network data, or its parent had); for an exec, the image that called it, which made argv and env. Never an agent root") { .bool($0.event.process?.networkTainted == true) }
-        add("proc.exe_origin", .list, execOnly, "where the executable's content came from: network, package, decoded (empty when unknown)") { .list($0.facts.fileOrigin.names) }
+        add("proc.exe_origin", .list, execOnly, "where the executable's content came from, or the script's when the lineage's write of it was not seen: network, package, decoded (empty when unknown)") { .list($0.facts.fileOrigin.names) }
         add("proc.stdin_origin", .list, execOnly, "where stdin's content came from (a file or pipe whose writing was seen): network, package, decoded") { .list($0.facts.stdinOrigin.names) }
         add("file.origin", .list, [.open], "where the opened file's content came from, by its identity (follows renames and links): network, package, decoded") { .list($0.facts.fileOrigin.names) }
         add("provenance.written_origin", .list, [.exec, .open], "the origin of the lineage's write of provenance.written_path: network, package, decoded") { .list($0.facts.writtenOrigin.names) }

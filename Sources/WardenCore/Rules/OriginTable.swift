@@ -7,6 +7,8 @@ public protocol OriginTable: AnyObject {
     func relabel(_ file: FileIdentity, as origin: DataOrigin)
     /// Adds `origin` to what the kernel records for `file`, written by image `execID`.
     func add(_ origin: DataOrigin, to file: FileIdentity, writtenBy execID: UInt64)
+    /// What the kernel records for `file` now; nil when it records nothing.
+    func origin(of file: FileIdentity) -> DataOrigin?
 }
 
 /// Version-control clients, by the file name of the executable the kernel runs: what they fetch

@@ -338,6 +338,15 @@ public final class ProvenanceTracker: EnrichmentStage {
         originTable?.add(.decoded, to: file, writtenBy: writer)
     }
 
+    /// The origin of a file an exec runs, as known now: what user space recorded and what the
+    /// kernel's table says, which may have learned more since the write (a process that opened
+    /// its output and connected after). Live only; a lookup in the kernel's map each.
+    private func currentOrigin(of file: FileIdentity) -> DataOrigin {
+        var known = origin(of: file)
+        if let kernel = originTable?.origin(of: file), !packageFiles.contains(FileKey(file)) { known.formUnion(kernel) }
+        return known
+    }
+
     /// The origin rules see: the kernel's, with package-manager work's writes as package, and
     /// decoders' output as decoded.
     func origin(of file: FileIdentity) -> DataOrigin {
@@ -471,9 +480,18 @@ public final class ProvenanceTracker: EnrichmentStage {
                     facts.writtenPath = candidate
                     facts.writer = write.origin.name
                     facts.writerOrigin = write.origin
-                    facts.writtenOrigin = write.content.union(origin(of: write.file))
+                    facts.writtenOrigin = write.content.union(currentOrigin(of: write.file))
                     facts.writtenLocation = location(of: candidate, lineage: lineage, sessionID: e.process.sessionID)
                     break
+                }
+            }
+            // A script whose write Warden did not see (an open dropped under load in audit mode, a
+            // file written before): its identity now, and what is known of it.
+            if !facts.writtenByLineage, originTable != nil {
+                for candidate in executedFiles(e, interpreter: interpreter, loaderProgram: loaderProgram, preloaded: preloaded).dropFirst() {
+                    if let file = FileStat.identity(of: candidate), file.kind == .regular {
+                        facts.fileOrigin.formUnion(currentOrigin(of: file))
+                    }
                 }
             }
             facts.injectedEnvironment = injected(e, lineage: lineage)
