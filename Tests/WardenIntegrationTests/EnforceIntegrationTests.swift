@@ -24,10 +24,10 @@ struct EnforceIntegrationTests {
             return "curl -fsS http://127.0.0.1:\(port)/i.sh | sh\n"
         },
         // What a tool writes itself is its own code (a Warning); what it decodes is not.
-        Threat(name: "a script decoded by the lineage into a temp dir, then executed", rule: "runs-code-of-network-origin") { h, _ in
-            let drop = "/dev/shm/warden-it-\(getpid())-drop-$$.sh"
+        Threat(name: "a script decoded by the lineage, then executed", rule: "runs-code-of-network-origin") { h, _ in
+            let drop = h.path("drop-$$.sh")
             let script = Data("#!/bin/sh\necho pwned >> \(h.path("MARKERS"))\n".utf8).base64EncodedString()
-            return "echo \(script) | base64 -d > \(drop)\nchmod +x \(drop)\n\(drop)\nstatus=$?\nrm -f \(drop)\nexit $status\n"
+            return "echo \(script) | base64 -d > \(drop)\nchmod +x \(drop)\n\(drop)\n"
         },
         Threat(name: "an inline-code interpreter", rule: "inline-code-decodes-and-executes") { h, _ in
             let payload = Data("open('\(h.path("MARKERS"))', 'a').write('pwned\\n')".utf8).base64EncodedString()

@@ -43,19 +43,26 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
 /*
  * Never lose what decides. Records nobody waits on come in floods an agent can make cheaply:
  * opens, and failed execs (no fork needed, as fast as opens). Each may fill the ring only up to
- * its share, in eighths: opens 4/8, failed execs 5/8; past that they are dropped (and counted, by
- * kind). The other 3/8 are kept for execs, forks, exits, renames and held events, which lineage
- * and enforcement depend on and which cost a flooder a fork or a hold each. Why 3/8: the reader
- * works through the ring in order, so a record waits behind up to 5/8 of a ring of flood, and what
- * the agents exec meanwhile must fit in the rest. With 1/8, a reader short of CPU (2 cores, two
- * flooders) lost 4 execs of a 300-exec loop in CI; 3/8 gives 3.6 times the margin.
+ * its share, in eighths: reading opens 4/8, failed execs 5/8, opens that may write 6/8 (fewer, and
+ * what provenance needs: a file written and then run); past that they are dropped (and counted, by
+ * kind). The rest is kept for execs, forks, exits, renames and held events, which lineage and
+ * enforcement depend on and which cost a flooder a fork or a hold each: 3/8 under floods of reads
+ * and failed execs, 2/8 under a flood of writes. Why so much: the reader works through the ring in
+ * order, so a record waits behind the flood, and what the agents exec meanwhile must fit in the
+ * rest. With 1/8, a reader short of CPU (2 cores, two flooders) lost 4 execs of a 300-exec loop in
+ * CI; 3/8 gives 3.6 times the margin.
  */
+static __always_inline bool open_may_write(const struct warden_file_event *e)
+{
+	return (e->flags & WARDEN_O_ACCMODE) != WARDEN_O_RDONLY || (e->flags & (WARDEN_O_CREAT | WARDEN_O_TRUNC));
+}
+
 static __always_inline __u32 share_in_eighths(const struct warden_event_header *h, bool urgent)
 {
 	if (urgent)
 		return 8;
 	switch (h->kind) {
-	case WARDEN_EVENT_OPEN: return 4;
+	case WARDEN_EVENT_OPEN: return open_may_write((const struct warden_file_event *)h) ? 6 : 4;
 	case WARDEN_EVENT_EXEC_FAILED: return 5;
 	}
 	return 8;
