@@ -229,8 +229,10 @@ struct RealWorkIntegrationTests {
                                  system_template="test", instance_template="{{task}}", step_limit=50, cost_limit=1000.0)
             agent.run("demo")
             codes = [m.get("extra", {}).get("returncode") for m in agent.messages if m.get("role") in ("user", "tool")]
-            print("returncodes", [c for c in codes if c is not None], flush=True)
-            print("exit", agent.messages[-1].get("extra", {}).get("exit_status"), flush=True)
+            # One write(2) each: Warden prints its events on the same stdout, and a line written in
+            # pieces can be interleaved with one of them.
+            os.write(1, f"returncodes {[c for c in codes if c is not None]}\n".encode())
+            os.write(1, f"exit {agent.messages[-1].get('extra', {}).get('exit_status')}\n".encode())
             """)
     }
 
