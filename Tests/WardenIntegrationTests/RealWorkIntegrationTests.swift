@@ -231,8 +231,8 @@ struct RealWorkIntegrationTests {
             codes = [m.get("extra", {}).get("returncode") for m in agent.messages if m.get("role") in ("user", "tool")]
             # One write(2) each: Warden prints its events on the same stdout, and a line written in
             # pieces can be interleaved with one of them.
-            os.write(1, f"returncodes {[c for c in codes if c is not None]}\n".encode())
-            os.write(1, f"exit {agent.messages[-1].get('extra', {}).get('exit_status')}\n".encode())
+            os.write(1, f"returncodes {[c for c in codes if c is not None]}\\n".encode())
+            os.write(1, f"exit {agent.messages[-1].get('extra', {}).get('exit_status')}\\n".encode())
             """)
     }
 
