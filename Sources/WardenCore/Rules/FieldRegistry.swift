@@ -221,7 +221,11 @@ public enum FieldRegistry {
         add("proc.network_tainted", .bool, nil, "the process held network data (it connected or accepted an internet socket, read its stdin from network data, or its parent had); for an exec, the image that called it, which made argv and env. Never an agent root") { .bool($0.event.process?.networkTainted == true) }
         add("proc.exe_origin", .list, execOnly, "where the executable's content came from, or the script's when the lineage's write of it was not seen: network, package, decoded (empty when unknown)") { .list($0.facts.fileOrigin.names) }
         add("proc.stdin_origin", .list, execOnly, "where stdin's content came from (a file or pipe whose writing was seen): network, package, decoded") { .list($0.facts.stdinOrigin.names) }
-        add("file.origin", .list, [.open], "where the opened file's content came from, by its identity (follows renames and links): network, package, decoded") { .list($0.facts.fileOrigin.names) }
+        // Read for every open: straight from the tracker, not through the whole provenance facts.
+        add("file.origin", .list, [.open], "where the opened file's content came from, by its identity (follows renames and links): network, package, decoded") { c in
+            guard let file = c.file?.file, file.kind == .regular || file.kind == .pipe else { return .list([]) }
+            return .list(c.provenance.origin(of: file).names)
+        }
         add("provenance.written_origin", .list, [.exec, .open], "the origin of the lineage's write of provenance.written_path: network, package, decoded") { .list($0.facts.writtenOrigin.names) }
         add("provenance.opened_program", .bool, [.open], "the opened file is one the process's exec runs (its script, the loader's program, preloaded code): reading it is running it") { .bool($0.facts.openedProgram) }
         add("net.address", .string, [.connect], "the peer's address (93.184.216.34, 2001:db8::1)") { c in
