@@ -18,11 +18,12 @@ public enum DecodingCommand {
 
     public static func decodes(_ exec: ExecEvent) -> Bool {
         let name = exec.executablePath.lastPathComponent.text
-        let arguments = exec.argv.dropFirst().map(\.text)
         if decoders.contains(name) { return true }
-        if let flags = decodeFlags[name] { return arguments.contains(where: flags.contains) }
-        // openssl enc -d / openssl base64 -d / openssl enc -base64 -d
-        if name == "openssl" { return arguments.first.map { ["enc", "base64"].contains($0) || $0.hasPrefix("-") } == true && arguments.contains("-d") }
-        return false
+        // Every exec passes here: the arguments are read only for the few programs that need them.
+        if let flags = decodeFlags[name] { return exec.argv.dropFirst().contains { flags.contains($0.text) } }
+        guard name == "openssl" else { return false }
+        // openssl enc -d, openssl base64 -d, openssl enc -base64 -d
+        let arguments = exec.argv.dropFirst().map(\.text)
+        return arguments.first.map { ["enc", "base64"].contains($0) || $0.hasPrefix("-") } == true && arguments.contains("-d")
     }
 }
