@@ -39,7 +39,7 @@ struct ReplayCommand: ParsableCommand {
         // The same spine as the live monitor, in audit mode, with this host's interpreters.
         let processor = EventProcessor(ProcessorConfiguration(
             rules: ruleSet, catalog: decoder.catalog, homes: PathGlob.homeDirectories(), interpreters: InterpreterCatalog.scanHost(),
-            scripts: RecordedScriptSource(decoder.scripts)))
+            scripts: KnownScriptSource(decoder.scripts)))
         let stdout = format.sink(writer: FDWriter(fd: 1), showEvents: false, minimumPriority: .debug, colour: isatty(1) == 1,
                                  context: OutputContext(catalog: decoder.catalog, clock: decoder.clock), lineage: processor.lineage)
         var alerts = 0

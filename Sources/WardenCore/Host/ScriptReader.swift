@@ -214,41 +214,21 @@ public final class HostScriptReader: ScriptSource {
     }
 }
 
-/// Replay: the scripts the live run read (the export's `script` records), answered at once;
-/// a script the recording does not hold is `uninspected`.
-public final class RecordedScriptSource: ScriptSource {
+/// Scripts known in advance, answered at once: replay gives the scripts the live run read (the
+/// export's `script` records; one the recording does not hold is `uninspected`), rule examples
+/// give every script the example's `script_code`.
+public final class KnownScriptSource: ScriptSource {
     private let scripts: [UInt64: ScriptCode]
+    private let otherwise: ScriptCode
     private let answers = Mutex<[(execID: UInt64, code: ScriptCode)]>([])
 
-    public init(_ scripts: [UInt64: ScriptCode]) {
+    public init(_ scripts: [UInt64: ScriptCode] = [:], otherwise: ScriptCode = .uninspected) {
         self.scripts = scripts
+        self.otherwise = otherwise
     }
 
     public func ask(_ request: ScriptRequest) {
-        let code = scripts[request.execID] ?? .uninspected
-        answers.withLock { $0.append((request.execID, code)) }
-    }
-
-    public func takeAnswers() -> [(execID: UInt64, code: ScriptCode)] {
-        answers.withLock { pending in
-            defer { pending.removeAll() }
-            return pending
-        }
-    }
-
-    public func waitForAnswers() {}
-}
-
-/// Rule examples: every script is the example's `script_code`, answered at once.
-public final class GivenScriptSource: ScriptSource {
-    private let code: ScriptCode
-    private let answers = Mutex<[(execID: UInt64, code: ScriptCode)]>([])
-
-    public init(_ code: ScriptCode) {
-        self.code = code
-    }
-
-    public func ask(_ request: ScriptRequest) {
+        let code = scripts[request.execID] ?? otherwise
         answers.withLock { $0.append((request.execID, code)) }
     }
 

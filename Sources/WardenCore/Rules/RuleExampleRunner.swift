@@ -46,7 +46,7 @@ public struct RuleExampleRunner {
         let processor = EventProcessor(ProcessorConfiguration(rules: ruleSet, catalog: catalog, homes: ["/home/dev", "/root"],
                                                               interpreters: InterpreterCatalog(), appliesThresholds: false,
                                                               scripts: example.scriptCode.map { code in
-                                                                  GivenScriptSource(ScriptCode(bytes: Array(code.utf8),
+                                                                  KnownScriptSource(otherwise: ScriptCode(bytes: Array(code.utf8),
                                                                                                status: example.scriptTruncated ? .truncated : .read))
                                                               }))
         var ids: [String] = []
