@@ -163,6 +163,7 @@ public enum EventDecoder {
         }
         return FileIdentity(kind: kind, inode: id.inode, device: id.dev, rdev: id.rdev, links: id.nlink, mode: id.mode,
                             socketFamily: id.socket_family, size: id.size,
-                            origin: DataOrigin(rawValue: id.origin), originExecID: id.origin_exec_id)
+                            origin: DataOrigin(rawValue: id.origin), originExecID: id.origin_exec_id,
+                            changeStamp: id.change_stamp)
     }
 }

@@ -5,13 +5,20 @@ import WardenCore
 
 /// Consumes Warden's BPF ring buffer and hands each decoded record to a sink.
 /// Polling happens on whichever thread calls `poll`; Warden gives it a dedicated thread.
+///
+/// The thread sleeps in poll(2) on the ring buffer's epoll descriptor (readable when the kernel
+/// wakes it) and the doorbell: the kernel's wakeup (a held process) and a worker's answer (an
+/// exec waiting for it, perhaps held) both end the wait at once.
 final class RingBuffer {
     private var ring: OpaquePointer?
     private let sink: EventSink
+    private let doorbell: Doorbell?
+    private var waitOn: [pollfd] = []
     private(set) var decodeFailures: UInt64 = 0
 
-    init(map: BPFMap, sink: EventSink) throws {
+    init(map: BPFMap, sink: EventSink, doorbell: Doorbell? = nil) throws {
         self.sink = sink
+        self.doorbell = doorbell
         let context = Unmanaged.passUnretained(self).toOpaque()
         // libbpf calls this for every record; `self` outlives the ring (freed in deinit).
         let callback: ring_buffer_sample_fn = { context, data, size in
@@ -24,6 +31,9 @@ final class RingBuffer {
             throw KernelError("creating the ring buffer reader", errno: errno)
         }
         self.ring = ring
+        waitOn = ([ring_buffer__epoll_fd(ring)] + (doorbell.map { [$0.fd] } ?? []))
+            .filter { $0 >= 0 }
+            .map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
     }
 
     deinit {
@@ -56,10 +66,11 @@ final class RingBuffer {
     /// Records are mostly submitted without a wakeup (bpf/lib/submit.h), and epoll reports the
     /// buffer only on one, so the buffer is read after every wait, woken or timed out.
     private func poll(timeoutMilliseconds: Int32) throws {
-        let result = ring_buffer__poll(ring, timeoutMilliseconds)
-        if result < 0 && result != -EINTR {
-            throw KernelError("polling the ring buffer", errno: -result)
+        let result = Glibc.poll(&waitOn, nfds_t(waitOn.count), timeoutMilliseconds)
+        if result < 0 && errno != EINTR {
+            throw KernelError("waiting on the ring buffer", errno: errno)
         }
+        doorbell?.clear()
         drain()
     }
 

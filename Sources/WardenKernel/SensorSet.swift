@@ -77,8 +77,10 @@ public final class SensorSet: @unchecked Sendable {
 
     /// Reads the ring buffer on the calling thread (give it a dedicated one) until `stop` is set,
     /// then drains what is left. Returns the number of records that could not be decoded.
-    public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32 = 10) throws -> UInt64 {
-        let ring = try RingBuffer(map: events, sink: sink)
+    /// The doorbell, when given, wakes the loop as the ring buffer's wakeups do.
+    public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, doorbell: Doorbell? = nil,
+                         timeoutMilliseconds: Int32 = 10) throws -> UInt64 {
+        let ring = try RingBuffer(map: events, sink: sink, doorbell: doorbell)
         try ring.run(until: stop, timeoutMilliseconds: timeoutMilliseconds) { [guardian] in guardian?.beat() }
         return ring.decodeFailures
     }

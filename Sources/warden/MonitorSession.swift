@@ -17,6 +17,9 @@ final class MonitorSession: @unchecked Sendable {
     private(set) var catalog: AgentCatalog
     private var seeder: LineageSeeder
     private let stopFlag = Atomic<Bool>(false)
+    /// Rung by the workers (content detector, script reader) so that an exec held for their
+    /// answer is judged at once, not at the next poll timeout.
+    private let doorbell = Doorbell()
     private let pollFinished = DispatchSemaphore(value: 0)
     private let pollResult = Mutex<(error: String?, undecodable: UInt64)>((nil, 0))
     private let options: StreamOptions
@@ -43,10 +46,11 @@ final class MonitorSession: @unchecked Sendable {
         try sensors.agents.install(matches)
 
         let sensors = self.sensors
+        let doorbell = self.doorbell
         let processor = EventProcessor(ProcessorConfiguration(
             rules: try options.rules.load(), catalog: catalog, homes: PathGlob.homeDirectories(),
-            interpreters: InterpreterCatalog.scanHost(), enforcement: policy.map { ($0, sensors.processControl) },
-            guardedStore: sensors.guardedFiles, originTable: sensors.originTable, scripts: HostScriptReader()))
+            interpreters: InterpreterCatalog.scanHost(doorbell: doorbell), enforcement: policy.map { ($0, sensors.processControl) },
+            guardedStore: sensors.guardedFiles, originTable: sensors.originTable, scripts: HostScriptReader(doorbell: doorbell)))
         let context = OutputContext(catalog: catalog)
         var sinks = [options.format.sink(writer: FDWriter(fd: 1), showEvents: options.events,
                                          minimumPriority: Priority(name: options.minPriority) ?? .debug,
@@ -133,7 +137,7 @@ final class MonitorSession: @unchecked Sendable {
     func startPolling() {
         Thread.detachNewThread { [self] in
             do {
-                let undecodable = try sensors.pollLoop(sink: pipeline, stop: stopFlag)
+                let undecodable = try sensors.pollLoop(sink: pipeline, stop: stopFlag, doorbell: doorbell)
                 pollResult.withLock { $0.undecodable = undecodable }
             } catch {
                 pollResult.withLock { $0.error = "\(error)" }

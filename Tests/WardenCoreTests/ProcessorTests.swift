@@ -31,11 +31,10 @@ struct ProcessorTests {
                                cwd: ByteString("/"), argv: [ByteString(path)]))
     }
 
-    private static func copy(of source: String, named name: String, change: Bool = false) throws -> String {
+    private static func copy(of source: String, named name: String) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-spine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: source))
-        if change { bytes[bytes.count / 2] ^= 0xFF }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
         let path = directory.appendingPathComponent(name).path
         try bytes.write(to: URL(fileURLWithPath: path))
         return path
@@ -55,20 +54,20 @@ struct ProcessorTests {
         #expect(processor.process(try Self.exec(copy, id: 11), now: 2).alerts.map(\.ruleID) == ["disguised-shell", "any-exec"])
     }
 
-    @Test("a file of an interpreter's size that is not a copy is judged as what it is")
-    func sameSizeOtherContent() throws {
-        let copy = try Self.copy(of: FileStat.realPath("/bin/sh"), named: "tool", change: true)
+    @Test("a file the detector reads that is no interpreter is judged as what it is")
+    func otherContent() throws {
+        let copy = try Self.copy(of: "/usr/bin/env", named: "tool")
         let processor = try Self.processor()
         #expect(processor.process(try Self.exec(copy, id: 20), now: 0).alerts.isEmpty)
         #expect(try #require(processor.finish(now: 1)).alerts.map(\.ruleID) == ["any-exec"])
     }
 
-    @Test("the host's own interpreters and unrelated files are judged at once")
+    @Test("the host's own interpreters are judged at once; another file once the detector has read it")
     func knownIdentities() throws {
         let processor = try Self.processor()
         #expect(processor.process(try Self.exec(FileStat.realPath("/bin/sh"), id: 30), now: 0).alerts.map(\.ruleID) == ["any-exec"])
-        #expect(processor.process(try Self.exec("/usr/bin/env", id: 31), now: 0).alerts.map(\.ruleID) == ["any-exec"])
-        #expect(processor.finish(now: 1) == nil)
+        #expect(processor.process(try Self.exec("/usr/bin/env", id: 31), now: 0).alerts.map(\.ruleID) == [])
+        #expect(processor.finish(now: 1)?.alerts.map(\.ruleID) == ["any-exec"])
     }
 
     @Test("a rename is judged by its destination with the write rules' fields, and carries provenance to it")

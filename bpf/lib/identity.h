@@ -22,6 +22,30 @@ static __always_inline __u8 file_kind(__u32 mode)
 	}
 }
 
+/* The inode's ctime, folded to 32 bits: every write, chmod or link changes it, and user space
+ * cannot set it (utimensat sets mtime), so identity plus stamp names one version of a file. */
+static __always_inline __u32 change_stamp(struct inode *inode)
+{
+	long long sec = 0;
+	long nsec = 0;
+
+	if (bpf_core_field_exists(inode->i_ctime_sec)) {
+		sec = BPF_CORE_READ(inode, i_ctime_sec);
+		nsec = BPF_CORE_READ(inode, i_ctime_nsec);
+	} else if (bpf_core_field_exists(((struct inode___ctime_private *)inode)->__i_ctime)) {
+		struct inode___ctime_private *old = (void *)inode;
+
+		sec = BPF_CORE_READ(old, __i_ctime.tv_sec);
+		nsec = BPF_CORE_READ(old, __i_ctime.tv_nsec);
+	} else {
+		struct inode___ctime_public *old = (void *)inode;
+
+		sec = BPF_CORE_READ(old, i_ctime.tv_sec);
+		nsec = BPF_CORE_READ(old, i_ctime.tv_nsec);
+	}
+	return (__u32)sec * 1000000007u ^ (__u32)nsec;
+}
+
 static __always_inline void read_identity(struct inode *inode, struct warden_file_identity *id)
 {
 	__builtin_memset(id, 0, sizeof(*id));
@@ -34,6 +58,8 @@ static __always_inline void read_identity(struct inode *inode, struct warden_fil
 	id->nlink = BPF_CORE_READ(inode, i_nlink);
 	id->size = BPF_CORE_READ(inode, i_size);
 	id->kind = file_kind(id->mode);
+	if (id->kind == WARDEN_FILE_REGULAR)
+		id->change_stamp = change_stamp(inode);
 	if (id->kind == WARDEN_FILE_SOCKET) {
 		/* The family tells a network peer (a reverse shell) from the AF_UNIX socketpairs that
 		 * libuv-based agents (node, bun) use as their children's stdio. */

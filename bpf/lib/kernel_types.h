@@ -39,6 +39,22 @@ struct inode {
 	unsigned int i_nlink;
 	dev_t i_rdev;
 	long long i_size;
+	long long i_ctime_sec; /* 6.11+ */
+	unsigned int i_ctime_nsec;
+} CORE;
+
+/* How older kernels keep the inode's ctime: __i_ctime (6.6-6.10), i_ctime (before). */
+struct timespec64___warden {
+	long long tv_sec;
+	long tv_nsec;
+} CORE;
+
+struct inode___ctime_private {
+	struct timespec64___warden __i_ctime;
+} CORE;
+
+struct inode___ctime_public {
+	struct timespec64___warden i_ctime;
 } CORE;
 
 /* The kernel nests these in anonymous unions (skc_addrpair, skc_portpair); CO-RE matches the

@@ -125,7 +125,7 @@ struct warden_file_identity {
 	__u8 socket_family; /* AF_UNIX (1), AF_INET (2), AF_INET6 (10), ... for sockets; else 0 */
 	__u64 size;  /* i_size when the event was made: bytes of a regular file */
 	__u32 origin; /* enum warden_origin bits of this file or pipe; filled for tracked processes */
-	__u32 pad;
+	__u32 change_stamp; /* the inode's ctime folded to 32 bits: a file rewritten in place gets another */
 	__u64 origin_exec_id; /* the image whose write gave it that origin; 0 for none */
 };
 

@@ -83,8 +83,10 @@ public protocol ScriptSource: AnyObject, Sendable {
 /// - at most `limit` bytes (64 KiB) are read; the answer says when the file was longer;
 /// - the bytes are kept as they are (no UTF-8 decoding: rules match bytes), except that NUL
 ///   bytes read as spaces, since a NUL would end the value for `regex`;
-/// - answers are cached by the file's (device, inode, size, mtime), so a script run again and
-///   again is read once; the cache holds at most `cacheBytes` and is emptied past that.
+/// - answers are cached by the file's (device, inode, size, ctime), so a script run again and
+///   again is read once (ctime, not mtime: `touch -r` can set an mtime back after a rewrite); the
+///   cache holds at most `cacheBytes` and is emptied past that;
+/// - the doorbell, if any, wakes the poller when an answer is in.
 public final class HostScriptReader: ScriptSource {
     public static let defaultLimit = 64 << 10
     private let limit: Int
@@ -93,28 +95,31 @@ public final class HostScriptReader: ScriptSource {
     private let answers = Mutex<[(execID: UInt64, code: ScriptCode)]>([])
     private let cache = Mutex<(entries: [FileVersion: ScriptCode], bytes: Int)>(([:], 0))
     private let procRoot: String
+    private let doorbell: Doorbell?
 
     struct FileVersion: Hashable, Sendable {
         var device: UInt64
         var inode: UInt64
         var size: Int64
-        var mtimeSeconds: Int
-        var mtimeNanoseconds: Int
+        var ctimeSeconds: Int
+        var ctimeNanoseconds: Int
     }
 
     /// O_PATH (Glibc exports it only under _GNU_SOURCE): the same value on x86-64 and arm64.
     static let openPath: Int32 = 0o10000000
 
-    public init(limit: Int = defaultLimit, cacheBytes: Int = 16 << 20, procRoot: String = "/proc") {
+    public init(limit: Int = defaultLimit, cacheBytes: Int = 16 << 20, procRoot: String = "/proc", doorbell: Doorbell? = nil) {
         self.limit = limit
         self.cacheBytes = cacheBytes
         self.procRoot = procRoot
+        self.doorbell = doorbell
     }
 
     public func ask(_ request: ScriptRequest) {
         queue.async {
             let code = self.read(request)
             self.answers.withLock { $0.append((request.execID, code)) }
+            self.doorbell?.ring()
         }
     }
 
@@ -176,7 +181,7 @@ public final class HostScriptReader: ScriptSource {
             return ScriptCode(bytes: [], status: .missing)
         }
         let version = FileVersion(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                                  mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec)
+                                  ctimeSeconds: st.st_ctim.tv_sec, ctimeNanoseconds: st.st_ctim.tv_nsec)
         if let cached = cache.withLock({ $0.entries[version] }) { return cached }
         // Reopening the O_PATH descriptor reopens the same file: nothing can be swapped in.
         let fd = open("/proc/self/fd/\(pathFD)", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)

@@ -21,9 +21,14 @@ public struct FileIdentity: Sendable, Hashable {
     public var origin: DataOrigin
     /// The image whose write gave it `origin`; 0 when there is none.
     public var originExecID: UInt64
+    /// Changes whenever the inode changes (its ctime, folded to 32 bits; 0 where unknown, as in
+    /// replay): with the identity, it tells a file rewritten in place from the version that was
+    /// read before. Not exported; ctime cannot be set from user space as mtime can.
+    public var changeStamp: UInt32
 
     public init(kind: FileKind, inode: UInt64, device: UInt32, rdev: UInt32 = 0, links: UInt32 = 1, mode: UInt16 = 0,
-                socketFamily: UInt8 = 0, size: UInt64 = 0, origin: DataOrigin = [], originExecID: UInt64 = 0) {
+                socketFamily: UInt8 = 0, size: UInt64 = 0, origin: DataOrigin = [], originExecID: UInt64 = 0,
+                changeStamp: UInt32 = 0) {
         self.kind = kind
         self.inode = inode
         self.device = device
@@ -34,6 +39,7 @@ public struct FileIdentity: Sendable, Hashable {
         self.size = size
         self.origin = origin
         self.originExecID = originExecID
+        self.changeStamp = changeStamp
     }
 
     public static let none = FileIdentity(kind: .none, inode: 0, device: 0, links: 0)

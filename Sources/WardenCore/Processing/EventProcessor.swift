@@ -17,8 +17,8 @@ public final class EventProcessor {
     private let interpreters: InterpreterCatalog
     private let context: EvaluationContext
     private let engine: RuleEngine
-    /// Execs whose judgement waits for a worker, by exec id: for the copy detector (the executable
-    /// may be a renamed copy of an interpreter), then for the script reader (an interpreter about
+    /// Execs whose judgement waits for a worker, by exec id: for the content detector (an
+    /// executable not known yet may be an interpreter under another name), then for the script reader (an interpreter about
     /// to run a script file). Judged (and, when held, decided) once every answer is in, or when
     /// the wait runs out. Touched only on the processing thread: no dynamic exclusivity checks
     /// (they were 2% of the spine's cost).
@@ -106,10 +106,10 @@ public final class EventProcessor {
         enforcer.act(on: event, alerts: &alerts, readsProgramFromPipe: readsProgramFromPipe, late: late, now: now)
     }
 
-    /// The exec's judgement must wait: its executable may be a copy of an interpreter the detector
-    /// is comparing, or it is an interpreter about to run a script whose code is being read.
+    /// The exec's judgement must wait: its executable may be an interpreter the content detector
+    /// is reading, or it is an interpreter about to run a script whose code is being read.
     private func mustWait(_ e: ExecEvent, now: UInt64) -> Bool {
-        if interpreters.mayBeCopy(e), interpreters.recognise(e) == .pending { return true }
+        if interpreters.mayAwaitContent(e), interpreters.recognise(e) == .pending { return true }
         guard rulesReadScripts, scripts.source != nil, case .known(let match) = interpreters.recognise(e), match != nil else { return false }
         return scripts.begin(e, interpreter: match, now: now, wait: Self.waitNanoseconds)
     }

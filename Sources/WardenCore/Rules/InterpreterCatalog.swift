@@ -8,18 +8,18 @@ public enum InterpreterKind: String, Sendable, CaseIterable {
 /// Recognises interpreters by what they are, not by what they are called.
 ///
 /// In order: the executable's identity (device + inode, from the kernel) is one of the host's
-/// interpreter binaries (so a hard link or bind mount under any name counts), or one the copy
-/// detector found to be a byte-for-byte copy of one; its file name looks like an interpreter; a
-/// busybox applet named like a shell. A regular file of exactly the size of a known interpreter
-/// is a candidate copy: the detector reads it off the poll thread, and until it answers the exec
-/// is `pending` (the spine waits for the answer before judging it). Nothing here reads the file
-/// system after start-up.
+/// interpreter binaries (so a hard link or bind mount under any name counts); its file name looks
+/// like an interpreter; a busybox applet named like a shell; else its content says it is one
+/// (`InterpreterContentDetector`: build-id, the runtime its `main` calls, its machine code). Any
+/// other regular file is read by the detector off the poll thread, once per file version, and
+/// until it answers the exec is `pending` (the spine waits for the answer before judging it).
+/// Nothing here reads the file system after start-up.
 ///
 /// The dynamic loader run as a program (`ld-linux-x86-64.so.2 /bin/dash -c CODE`, recognised by
 /// identity among the host's loaders or by name) is an exec of its program argument: the match
-/// is that program's, found by its path among the paths scanned at start-up or by its name, and
-/// its invocation starts at that argument (`Match.argumentOffset`). `busybox sh -c` likewise
-/// starts at the applet.
+/// is that program's, found by its path among the paths scanned at start-up, by its name, or by
+/// the detector reading it; its invocation starts at that argument (`Match.argumentOffset`).
+/// `busybox sh -c` likewise starts at the applet.
 public final class InterpreterCatalog {
     public struct Match: Sendable, Hashable {
         public var kind: InterpreterKind
@@ -54,29 +54,35 @@ public final class InterpreterCatalog {
     private var byPath: [String: InterpreterKind] = [:]
     /// The host's ELF program interpreters (ld-linux*.so*, ld-musl-*), by identity.
     private var loaders: Set<FileKey> = []
-    private var bySize: [UInt64: [InterpreterCopyDetector.Candidate]] = [:]
-    /// The detector's answers, by identity; bounded.
-    private var copies: [FileKey: InterpreterKind?] = [:]
-    private var asked: Set<FileKey> = []
-    private let detector: InterpreterCopyDetector?
+    /// The detector's answers; bounded.
+    private var recognised: [InterpreterContentDetector.Subject: InterpreterKind?] = [:]
+    private var asked: Set<InterpreterContentDetector.Subject> = []
+    private let detector: InterpreterContentDetector?
 
     /// A catalog without host binaries recognises interpreters by name only (rule examples,
     /// benchmarks: results independent of the host).
-    public init(detector: InterpreterCopyDetector? = nil) {
-        self.detector = detector
+    public init() {
+        detector = nil
     }
 
-    /// Indexes the interpreters installed in the usual directories; renamed copies of them are
-    /// recognised by content.
+    private init(scanned: [(path: String, kind: InterpreterKind)], doorbell: Doorbell?) {
+        detector = InterpreterContentDetector(candidates: scanned.map { .init(path: $0.path, kind: $0.kind) }, doorbell: doorbell)
+        for interpreter in scanned { add(path: interpreter.path, kind: interpreter.kind) }
+    }
+
+    /// Indexes the interpreters installed in the usual directories; any other executable is
+    /// recognised by content. The doorbell wakes the poller when the detector answers.
     public static func scanHost(directories: [String] = ["/usr/bin", "/bin", "/usr/local/bin"],
-                                loaderDirectories: [String] = defaultLoaderDirectories) -> InterpreterCatalog {
-        let catalog = InterpreterCatalog(detector: InterpreterCopyDetector())
+                                loaderDirectories: [String] = defaultLoaderDirectories,
+                                doorbell: Doorbell? = nil) -> InterpreterCatalog {
+        var scanned: [(path: String, kind: InterpreterKind)] = []
         for directory in directories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
                 guard let kind = kind(ofName: name) else { continue }
-                catalog.add(path: directory + "/" + name, kind: kind)
+                scanned.append((directory + "/" + name, kind))
             }
         }
+        let catalog = InterpreterCatalog(scanned: scanned, doorbell: doorbell)
         for directory in loaderDirectories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             where DynamicLoaderInvocation.isLoaderName(name) {
@@ -102,11 +108,7 @@ public final class InterpreterCatalog {
         byPath[path] = kind
         byPath[FileStat.realPath(path)] = kind
         let key = FileKey(identity)
-        guard byIdentity[key] == nil else { return }
-        byIdentity[key] = kind
-        if identity.size > 0 {
-            bySize[identity.size, default: []].append(.init(path: FileStat.realPath(path), kind: kind))
-        }
+        if byIdentity[key] == nil { byIdentity[key] = kind }
     }
 
     /// What interpreter an exec started, if any, as far as known now.
@@ -115,10 +117,10 @@ public final class InterpreterCatalog {
         return nil
     }
 
-    /// Cheap first test for `recognise(_:) == .pending`: only a regular file of exactly a known
-    /// interpreter's size can be a copy waiting for the detector.
-    public func mayBeCopy(_ exec: ExecEvent) -> Bool {
-        detector != nil && exec.executable.kind == .regular && bySize[exec.executable.size] != nil
+    /// Cheap first test for `recognise(_:) == .pending`: only a regular file can wait for the
+    /// detector.
+    public func mayAwaitContent(_ exec: ExecEvent) -> Bool {
+        detector != nil && exec.executable.kind == .regular
     }
 
     /// What interpreter an exec started, or that the detector is still comparing its file.
@@ -126,7 +128,7 @@ public final class InterpreterCatalog {
         let key = FileKey(exec.executable)
         let name = exec.executablePath.lastPathComponent.text
         if loaders.contains(key) || DynamicLoaderInvocation.isLoaderName(name) {
-            return .known(loaderProgram(of: exec))
+            return loaderProgram(of: exec)
         }
         let named = Self.kind(ofName: name)
         if let kind = byIdentity[key] {
@@ -140,13 +142,20 @@ public final class InterpreterCatalog {
                 return .known(Match(kind: .shell, disguised: false, argumentOffset: 1))
             }
         }
-        if let copy = copies[key] { return .known(copy.map { Match(kind: $0, disguised: true) }) }
-        guard let detector, exec.executable.kind == .regular, let candidates = bySize[exec.executable.size] else {
-            return .known(nil)
-        }
-        if asked.insert(key).inserted {
-            detector.ask(.init(pid: exec.process.pid, identity: exec.executable, path: exec.executablePath.text,
-                               candidates: candidates))
+        guard exec.executable.kind == .regular else { return .known(nil) }
+        let subject = InterpreterContentDetector.Subject.executable(ExecutableVersion(exec.executable))
+        return byContent(subject, of: exec, identity: exec.executable,
+                         paths: ["/proc/\(exec.process.pid)/exe", exec.executablePath.text]) { Match(kind: $0, disguised: true) }
+    }
+
+    /// What the detector found `subject` to be, or `pending` after asking it.
+    private func byContent(_ subject: InterpreterContentDetector.Subject, of exec: ExecEvent, identity: FileIdentity?,
+                           paths: [String], match: (InterpreterKind) -> Match) -> Recognition {
+        guard let detector else { return .known(nil) }
+        if let kind = recognised[subject] { return .known(kind.map(match)) }
+        if asked.insert(subject).inserted {
+            detector.ask(.init(subject: subject, settles: FileKey(exec.executable), pid: exec.process.pid,
+                               identity: identity, paths: paths))
         }
         return .pending
     }
@@ -157,29 +166,35 @@ public final class InterpreterCatalog {
     }
 
     /// The interpreter the loader's program argument is: by its path among the scanned
-    /// interpreters (so a renamed hard link found at start-up counts), else by its file name.
-    private func loaderProgram(of exec: ExecEvent) -> Match? {
-        guard let loader = DynamicLoaderInvocation(argv: exec.argv, environment: exec.environment) else { return nil }
+    /// interpreters (so a renamed hard link found at start-up counts), by its file name, else by
+    /// the detector reading the program as the loader will find it (relative to the process's
+    /// working directory or root).
+    private func loaderProgram(of exec: ExecEvent) -> Recognition {
+        guard let loader = DynamicLoaderInvocation(argv: exec.argv, environment: exec.environment) else { return .known(nil) }
         let program = loader.program
-        let absolute = PathJoin.lexical(base: program.hasPrefix("/") ? ByteString("/") : exec.cwd,
-                                        relative: ByteString(Array(program.bytes.drop { $0 == UInt8(ascii: "/") }))).text
+        let relative = ByteString(Array(program.bytes.drop { $0 == UInt8(ascii: "/") }))
+        let absolute = PathJoin.lexical(base: program.hasPrefix("/") ? ByteString("/") : exec.cwd, relative: relative).text
         let named = Self.kind(ofName: program.lastPathComponent.text)
-        if let kind = byPath[absolute] {
-            return Match(kind: kind, disguised: named != kind && !(kind == .shell && named == .shell),
-                         argumentOffset: loader.programIndex, viaLoader: true)
+        func match(_ kind: InterpreterKind) -> Match {
+            Match(kind: kind, disguised: named != kind && !(kind == .shell && named == .shell),
+                  argumentOffset: loader.programIndex, viaLoader: true)
         }
-        return named.map { Match(kind: $0, disguised: false, argumentOffset: loader.programIndex, viaLoader: true) }
+        if let kind = byPath[absolute] { return .known(match(kind)) }
+        if let named { return .known(match(named)) }
+        let processView = "/proc/\(exec.process.pid)/" + (program.hasPrefix("/") ? "root/" : "cwd/") + relative.text
+        return byContent(.loaderProgram(execID: exec.process.execID), of: exec, identity: nil,
+                         paths: [processView, absolute], match: match)
     }
 
     /// Takes in the detector's answers; returns the identities they settled.
     func absorbAnswers() -> [FileKey] {
         guard let answers = detector?.takeAnswers(), !answers.isEmpty else { return [] }
-        if copies.count > 4096 { copies.removeAll() }
+        if recognised.count > 8192 { recognised.removeAll() }
         for answer in answers {
-            copies[answer.key] = answer.kind
-            asked.remove(answer.key)
+            recognised[answer.subject] = answer.kind
+            asked.remove(answer.subject)
         }
-        return answers.map(\.key)
+        return answers.map(\.settles)
     }
 
     /// Replay and tests: every question asked so far is answered.

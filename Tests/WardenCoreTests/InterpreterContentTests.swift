@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import WardenCore
+
+/// Interpreters recognised by what their files contain (build-id, the runtime their `main`
+/// calls, their machine code), on the host's real binaries.
+@Suite("Interpreters by content")
+struct InterpreterContentTests {
+    private static let dash = FileStat.realPath("/bin/dash")
+
+    private static func fingerprint(_ path: String) -> ExecutableFingerprint? {
+        guard let fd = ExecutableContents.openIfIdentical(path, identity: nil) else { return nil }
+        defer { close(fd) }
+        return ExecutableFingerprint.read(fd: fd)
+    }
+
+    /// readelf's view of the build-id, to check the parser against.
+    private static func readelfBuildID(_ path: String) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+        process.arguments = ["-n", path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let hex = try #require(text.split(separator: "\n").first { $0.contains("Build ID:") }?.split(separator: " ").last)
+        return stride(from: 0, to: hex.count, by: 2).map {
+            UInt8(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)], radix: 16)!
+        }
+    }
+
+    /// A copy of `source` in a fresh directory, changed by `edit`.
+    private static func copy(of source: String, named name: String, edit: (inout [UInt8]) -> Void = { _ in }) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-content-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: source)))
+        edit(&bytes)
+        let path = directory.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    private static func recognise(_ path: String, catalog: InterpreterCatalog) throws -> InterpreterKind? {
+        let identity = try #require(FileStat.identity(of: path))
+        let exec = ExecEvent(process: ProcessRef(bootTime: 0, pid: 0x7fff_fff0, tid: 0x7fff_fff0, execID: 9, parentExecID: 1,
+                                                 sessionID: 1, agentID: 1),
+                             ppid: 1, comm: "x", filename: ByteString(path), interpreter: ByteString(path),
+                             executablePath: ByteString(path), executable: identity, cwd: "/", argv: [ByteString(path)])
+        #expect(catalog.recognise(exec) == .pending, "an unknown file is read before it is judged")
+        catalog.waitForAnswers()
+        _ = catalog.absorbAnswers()
+        guard case .known(let match) = catalog.recognise(exec) else { Issue.record("still pending"); return nil }
+        return match?.kind
+    }
+
+    @Test("the parser reads the build-id readelf reads, and the runtime each interpreter's main calls")
+    func parsesHostBinaries() throws {
+        let dash = try #require(Self.fingerprint(Self.dash))
+        #expect(dash.buildID == (try Self.readelfBuildID(Self.dash)))
+        #expect(dash.code != nil && dash.embeddedKind == nil)
+        #expect(Self.fingerprint(FileStat.realPath("/usr/bin/python3"))?.embeddedKind == .python)
+        #expect(Self.fingerprint(FileStat.realPath("/usr/bin/perl"))?.embeddedKind == .perl)
+        if FileStat.identity(of: "/usr/bin/node") != nil {
+            #expect(Self.fingerprint(FileStat.realPath("/usr/bin/node"))?.embeddedKind == .node)
+        }
+        for tool in ["/usr/bin/git", "/usr/bin/env", "/usr/bin/gcc"] where FileStat.identity(of: tool) != nil {
+            #expect(Self.fingerprint(FileStat.realPath(tool))?.embeddedKind == nil, "\(tool)")
+        }
+        #expect(Self.fingerprint("/etc/hostname") == nil)
+    }
+
+    @Test("a copy of dash padded with bytes, or with its code changed, keeps its build-id and is a shell")
+    func buildIDSurvivesPadding() throws {
+        let catalog = InterpreterCatalog.scanHost()
+        let padded = try Self.copy(of: Self.dash, named: "helper") { $0 += [0x90] }
+        #expect(try Self.recognise(padded, catalog: catalog) == .shell)
+        let patched = try Self.copy(of: Self.dash, named: "helper2") { $0[$0.count / 2] ^= 0xFF }
+        #expect(try Self.recognise(patched, catalog: catalog) == .shell)
+    }
+
+    @Test("a copy of dash with its build-id altered runs dash's machine code and is a shell")
+    func machineCodeWithoutBuildID() throws {
+        let catalog = InterpreterCatalog.scanHost()
+        let id = try Self.readelfBuildID(Self.dash)
+        let altered = try Self.copy(of: Self.dash, named: "helper3") { bytes in
+            guard let at = (0...(bytes.count - id.count)).first(where: { bytes[$0..<$0 + id.count].elementsEqual(id) }) else { return }
+            bytes[at] ^= 0xFF
+        }
+        #expect(Self.fingerprint(altered)?.buildID != id)
+        #expect(try Self.recognise(altered, catalog: catalog) == .shell)
+    }
+
+    @Test("the system Python copied and renamed is Python by the runtime its main calls; other programs are not interpreters")
+    func pythonByEntryPoint() throws {
+        let catalog = InterpreterCatalog.scanHost(directories: [])
+        let python = try Self.copy(of: FileStat.realPath("/usr/bin/python3"), named: "svc")
+        #expect(try Self.recognise(python, catalog: catalog) == .python)
+        #expect(try Self.recognise(FileStat.realPath("/usr/bin/env"), catalog: catalog) == nil)
+        let notELF = try Self.copy(of: "/etc/hostname", named: "text")
+        #expect(try Self.recognise(notELF, catalog: catalog) == nil)
+    }
+}
