@@ -136,7 +136,15 @@ public enum EventDecoder {
     private static func processRef(_ h: warden_event_header) -> ProcessRef {
         ProcessRef(bootTime: h.time_ns, pid: h.pid, tid: h.tid, execID: h.exec_id, parentExecID: h.parent_exec_id,
                    sessionID: h.session_id, agentID: h.agent_id, cpu: h.cpu,
-                   networkTainted: UInt32(h.flags) & WARDEN_FLAG_NETWORK_TAINT.rawValue != 0)
+                   networkTainted: UInt32(h.flags) & WARDEN_FLAG_NETWORK_TAINT.rawValue != 0,
+                   networkInput: networkInput(UInt32(h.flags)))
+    }
+
+    private static func networkInput(_ flags: UInt32) -> NetworkInput {
+        var input: NetworkInput = []
+        if flags & WARDEN_FLAG_NETWORK_STDIN_INPUT.rawValue != 0 { input.insert(.stdin) }
+        if flags & WARDEN_FLAG_NETWORK_FILE_INPUT.rawValue != 0 { input.insert(.file) }
+        return input
     }
 
     private static func bytes(_ s: warden_string, in data: UnsafeRawBufferPointer) throws(Failure) -> [UInt8] {

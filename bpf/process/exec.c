@@ -67,6 +67,10 @@ static __always_inline void begin_image(struct warden_process *proc, struct ward
 {
 	if (network_tainted(proc))
 		*flags |= WARDEN_FLAG_NETWORK_TAINT;
+	if (proc->flags & WARDEN_PROCESS_NETWORK_FED)
+		*flags |= WARDEN_FLAG_NETWORK_STDIN_INPUT;
+	if (proc->flags & WARDEN_PROCESS_NETWORK_DATA)
+		*flags |= WARDEN_FLAG_NETWORK_FILE_INPUT;
 	proc->flags &= ~WARDEN_PROCESS_NETWORK_ANY;
 	e->previous_exec_id = proc->exec_id;
 	proc->exec_id = next_exec_id();

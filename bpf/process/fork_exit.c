@@ -21,6 +21,10 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	inherited = *proc;
 	inherited.flags = network_flags_at_fork(inherited.flags & ~WARDEN_PROCESS_AGENT_ROOT);
+	/* The parent's stdin is looked at now, not at its exec: in `curl … | xargs sh -c`, xargs
+	 * starts before curl has connected, and forks after it has read what curl wrote. */
+	if (!(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && stdin_carries_network_data(parent))
+		inherited.flags |= WARDEN_PROCESS_NETWORK_TAINT | WARDEN_PROCESS_NETWORK_FED;
 	inherited.parent_exec_id = proc->exec_id;
 	inherited.exec_id = next_exec_id();
 	if (!record_process(child_tgid, &inherited))

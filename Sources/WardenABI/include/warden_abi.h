@@ -73,6 +73,12 @@ enum warden_event_flag {
 	WARDEN_FLAG_ENV_TRUNCATED = 1u << 6,      /* the environment exceeded WARDEN_ENV_MAX and was cut */
 	WARDEN_FLAG_HELD = 1u << 7,               /* enforce mode: the process is stopped (SIGSTOP) until Warden decides */
 	WARDEN_FLAG_NETWORK_TAINT = 1u << 8,      /* the process held network data (WARDEN_PROCESS_NETWORK_TAINT); on an exec: the image that called it, whose memory made argv and env */
+	/* On an exec, what the calling image was handed as input, beyond a connection of its own:
+	 * STDIN_INPUT: it was forked by an image that had network data on its stdin (xargs, awk's
+	 * system(), a `while read` loop, `make -f -`), so its argv may be that data;
+	 * FILE_INPUT: it read a file of network origin. */
+	WARDEN_FLAG_NETWORK_STDIN_INPUT = 1u << 9,
+	WARDEN_FLAG_NETWORK_FILE_INPUT = 1u << 10,
 };
 
 /* Bits of warden_process.flags beyond the event flags it shares (WARDEN_FLAG_UNTRACKED). */
@@ -91,6 +97,10 @@ enum warden_process_flag {
 	/* STDIN: the image started with network data on stdin (`curl … | awk '{system($0)}'`). Its
 	 * children are tainted; an exec in place is not (a pyenv shim exec'ing python has read nothing). */
 	WARDEN_PROCESS_NETWORK_STDIN = 1u << 19,
+	/* FED: the image was forked by one with network data on stdin, or by a FED one: the command
+	 * executors' children (xargs' and awk's `sh -c LINE`). Tainted too; reported on its execs as
+	 * WARDEN_FLAG_NETWORK_STDIN_INPUT. */
+	WARDEN_PROCESS_NETWORK_FED = 1u << 20,
 };
 
 /* Where the content of a file or pipe came from, as the kernel saw it written (bits). Recorded by

@@ -3,6 +3,26 @@ import WardenABI
 /// Where the content of a file or pipe came from, as the kernel saw it written (`enum
 /// warden_origin`): recorded by file identity, so it follows renames and hard links and no name
 /// can shed it. See bpf/lib/origins.h for what sets it and docs/rules.md for the fields.
+/// Network data an exec's calling image was handed as input, beyond a connection of its own.
+public struct NetworkInput: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Forked by an image that had network data on its stdin (xargs, awk's system(), a `while
+    /// read` loop, `make -f -`): its argv may be made of that data.
+    public static let stdin = NetworkInput(rawValue: 1)
+    /// Read a file of network origin.
+    public static let file = NetworkInput(rawValue: 2)
+
+    public static let named: [(NetworkInput, String)] = [(.stdin, "stdin"), (.file, "file")]
+
+    public var names: [String] { Self.named.filter { contains($0.0) }.map(\.1) }
+
+    public init(names: [String]) {
+        self = NetworkInput(Self.named.filter { names.contains($0.1) }.map(\.0))
+    }
+}
+
 public struct DataOrigin: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }

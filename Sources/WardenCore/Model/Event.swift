@@ -17,9 +17,12 @@ public struct ProcessRef: Sendable, Hashable {
     /// On an exec: the image that called exec, whose memory made the new argv and environment.
     /// Never set for an agent root (see bpf/lib/origins.h).
     public var networkTainted: Bool
+    /// On an exec: network data the calling image was handed as input (bpf/lib/origins.h).
+    public var networkInput: NetworkInput
 
     public init(bootTime: UInt64, pid: UInt32, tid: UInt32, execID: UInt64, parentExecID: UInt64,
-                sessionID: UInt64, agentID: UInt32, cpu: UInt32 = 0, networkTainted: Bool = false) {
+                sessionID: UInt64, agentID: UInt32, cpu: UInt32 = 0, networkTainted: Bool = false,
+                networkInput: NetworkInput = []) {
         self.bootTime = bootTime
         self.pid = pid
         self.tid = tid
@@ -29,6 +32,7 @@ public struct ProcessRef: Sendable, Hashable {
         self.agentID = agentID
         self.cpu = cpu
         self.networkTainted = networkTainted
+        self.networkInput = networkInput
     }
 }
 

@@ -86,6 +86,11 @@ public struct EventJSONEncoder {
         json.key("tid"); json.number(p.tid)
         json.key("cpu"); json.number(p.cpu)
         json.key("network_tainted"); json.bool(p.networkTainted)
+        if !p.networkInput.isEmpty {
+            json.key("network_input"); json.beginArray()
+            for name in p.networkInput.names { json.string(name) }
+            json.endArray()
+        }
     }
 
     private func encodeConnect(_ json: inout JSONLineBuilder, _ e: ConnectEvent) {

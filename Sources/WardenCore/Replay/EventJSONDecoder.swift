@@ -119,7 +119,8 @@ public final class EventJSONDecoder {
         return ProcessRef(bootTime: bootTime(unix), pid: uint(o["pid"]), tid: uint(o["tid"]),
                           execID: id(o["exec_id"]), parentExecID: id(o["parent_exec_id"]), sessionID: id(o["session_id"]),
                           agentID: agentID(o["agent"] as? String), cpu: uint(o["cpu"]),
-                          networkTainted: o["network_tainted"] as? Bool ?? false)
+                          networkTainted: o["network_tainted"] as? Bool ?? false,
+                          networkInput: NetworkInput(names: o["network_input"] as? [String] ?? []))
     }
 
     private func id(_ value: Any?) -> UInt64 { (value as? String).flatMap { UInt64($0) } ?? 0 }

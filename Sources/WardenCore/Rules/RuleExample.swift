@@ -16,7 +16,8 @@ import Yams
 /// `written` (a path the lineage wrote first); for opens: `path`, `write`, `error`, `by` (argv
 /// of the opener); for renames: `path` (the destination), `source`, `operation` (rename, link or
 /// symlink; default rename), `error`, `by`. Origins (docs/rules.md): `tainted` (true: the process
-/// is network-tainted; for an exec, the image that called it), `origin` (network, package or decoded: the
+/// is network-tainted; for an exec, the image that called it), `network_input` (stdin, file: what
+/// the image that called the exec was handed, as `proc.network_input`), `origin` (network, package or decoded: the
 /// executable's, or the opened file's), `stdin_origin` (stdin's, with `stdin: file` or `pipe`),
 /// `written_origin` (the origin the `written` files were written with).
 /// For connects (`type: connect`): `address`, `port`, `by`. For opens and renames: `guarded` (the
@@ -56,6 +57,7 @@ public struct RuleExample: Sendable, Hashable {
     public var operation = RenameOperation.rename
     public var error: String?
     public var tainted = false
+    public var networkInput: NetworkInput = []
     public var origin: DataOrigin = []
     public var stdinOrigin: DataOrigin = []
     public var writtenOrigin: DataOrigin = []
@@ -101,6 +103,12 @@ public struct RuleExample: Sendable, Hashable {
             case "error": error = value.string
             case "source": source = value.string
             case "tainted": tainted = value.bool ?? false
+            case "network_input":
+                let names = try Self.strings(value, at)
+                guard let unknown = names.first(where: { name in !NetworkInput.named.contains { $0.1 == name } }) else {
+                    networkInput = NetworkInput(names: names); break
+                }
+                throw RuleError(at, "`network_input`: unknown `\(unknown)` (stdin, file)")
             case "origin": origin = try Self.origin(value, at)
             case "stdin_origin": stdinOrigin = try Self.origin(value, at)
             case "written_origin": writtenOrigin = try Self.origin(value, at)

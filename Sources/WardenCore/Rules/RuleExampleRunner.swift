@@ -76,6 +76,7 @@ struct ExampleScenario {
     private var sessionID: UInt64 = 0
     /// The example's `tainted` and `origin`, for the subject exec.
     private var tainted = false
+    private var networkInput: NetworkInput = []
     private var subjectOrigin: DataOrigin = []
 
     init(_ example: RuleExample) {
@@ -108,6 +109,7 @@ struct ExampleScenario {
         let guarded = example.guarded.map { GuardedFile(id: 1, match: example.guardedBy, path: ByteString($0)) }
         stdin.origin = example.stdinOrigin
         tainted = example.tainted
+        networkInput = example.networkInput
         subjectOrigin = example.origin
         if example.type == "connect" {
             let connector = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
@@ -153,9 +155,9 @@ struct ExampleScenario {
         return nextID
     }
 
-    private func ref(execID: UInt64, parent: UInt64, tainted: Bool = false) -> ProcessRef {
+    private func ref(execID: UInt64, parent: UInt64, tainted: Bool = false, input: NetworkInput = []) -> ProcessRef {
         ProcessRef(bootTime: UInt64(events.count + 1) * 1_000_000, pid: nextPID, tid: nextPID, execID: execID,
-                   parentExecID: parent, sessionID: sessionID, agentID: 1, networkTainted: tainted)
+                   parentExecID: parent, sessionID: sessionID, agentID: 1, networkTainted: tainted, networkInput: input)
     }
 
     private mutating func exec(_ process: RuleExample.Process, parent: UInt64, cwd: String, root: Bool = false,
@@ -167,7 +169,7 @@ struct ExampleScenario {
         let exe = process.exe ?? "/usr/bin/\(process.argv.first ?? "true")"
         let name = ByteString(filename ?? exe)
         let event = ExecEvent(
-            process: ref(execID: id, parent: parent, tainted: subject && tainted), ppid: nextPID - 1,
+            process: ref(execID: id, parent: parent, tainted: subject && tainted, input: subject ? networkInput : []), ppid: nextPID - 1,
             comm: ByteString(exe).lastPathComponent,
             filename: name, interpreter: ByteString(interpreter ?? name.text), executablePath: ByteString(exe),
             executable: FileIdentity(kind: .regular, inode: id, device: 1, origin: subject ? subjectOrigin : []),
