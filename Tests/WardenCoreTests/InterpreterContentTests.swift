@@ -101,3 +101,22 @@ struct InterpreterContentTests {
         #expect(try Self.recognise(notELF, catalog: catalog) == nil)
     }
 }
+
+@Suite("Shell sourcing")
+struct ShellSourcingTests {
+    private func sources(_ code: String, _ path: String) -> Bool {
+        ShellSourcing.sources(code: Array(code.utf8), path: Array(path.utf8))
+    }
+
+    @Test("sourcing in any syntax is seen; a redirect's target is not sourced")
+    func sourcingAndRedirects() {
+        #expect(sources(". ./f", "./f") && sources("source f", "f") && sources("builtin source ./f7", "./f7"))
+        #expect(sources("command . ./f8", "./f8") && sources("if true; then . ./f9; fi", "./f9"))
+        #expect(sources("eval '. ./f10'", "./f10") && sources("trap '. ./f11' EXIT", "./f11"))
+        #expect(sources("x=source; $x ./f13", "./f13") && sources("f=./g; . \"$f\"", "./g"))
+        #expect(sources("source <(cat f18)", "/dev/fd/63") && sources(". /dev/stdin < f", "/dev/stdin"))
+        #expect(!sources("jq . < data.json", "data.json") && !sources("jq . data.json", "data.json"))
+        #expect(!sources("source ./env.sh && wc -l < d.json", "d.json"))
+        #expect(!sources("while read l; do echo $l; done < d.txt", "d.txt"))
+    }
+}

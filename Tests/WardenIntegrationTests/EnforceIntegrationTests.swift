@@ -163,7 +163,8 @@ struct EnforceIntegrationTests {
         #expect(payloadRuns(h) == Self.runs)
         #expect(statuses.count == Self.runs && statuses.allSatisfy { $0 == 0 }, "\(Set(statuses))")
         let alerts = killAlerts(result, rule: threat.rule)
-        #expect(alerts.count >= Self.runs)
+        // Warden's summary says whether records were lost in the kernel (an overloaded machine).
+        #expect(alerts.count >= Self.runs, "\(alerts.count) alerts; \(result.stderr.suffix(600))")
         #expect(alerts.allSatisfy { outcome($0).outcome == "would kill (audit mode)" })
     }
 

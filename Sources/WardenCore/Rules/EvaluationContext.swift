@@ -142,6 +142,14 @@ public final class EvaluationContext {
         return parsed
     }
 
+    /// How the parent image gets its code, when it is an interpreter (for an exec: the image that
+    /// called it). Not cached: rare fields read it.
+    var parentInvocation: InterpreterInvocation? {
+        guard let parent = parent?.exec, let match = interpreter(of: parent) else { return nil }
+        return parent.isScript ? InterpreterInvocation(source: .script(parent.filename))
+                               : InterpreterInvocation(argv: match.argv(of: parent), kind: match.kind)
+    }
+
     /// The dynamic loader run as a program: what it runs and preloads (nil otherwise).
     var loaderInvocation: DynamicLoaderInvocation? {
         if loaderGeneration == generation { return loaderCache }

@@ -121,15 +121,10 @@ public enum FieldRegistry {
             .bool(c.readsCodeFromStdin)
         }
         add("proc.code_source", .string, nil, "where an interpreter's argv says its code comes from: inline, script, module, stdin, none, unparsed; \"\" for other processes") { c in
-            guard let invocation = c.invocation else { return .string("") }
-            switch invocation.source {
-            case .inline: return .string("inline")
-            case .script: return .string("script")
-            case .module: return .string("module")
-            case .stdin: return .string("stdin")
-            case .noProgram: return .string("none")
-            case .unparsed: return .string("unparsed")
-            }
+            .string(c.invocation?.source.name ?? "")
+        }
+        add("proc.pcode_source", .string, nil, "proc.code_source of the parent image (for an exec, the image that called it): xargs, awk or make are \"\", `perl -ne` inline, a persistent interactive shell stdin") { c in
+            .string(c.parentInvocation?.source.name ?? "")
         }
         add("proc.argv_unparsed", .bool, nil, "an interpreter's argv does not fit its option grammar (unknown option, option without its value, -c without code); such argv is never read as a script path") { .bool($0.invocation?.isUnparsed == true) }
         add("proc.preloaded_code", .list, nil, "code loaded before the program: node -r/--import/--loader, perl -M, ruby -r, lua -l, bash --rcfile, php auto_prepend_file, ld.so --preload") { .byteList($0.preloadedCode) }
@@ -185,6 +180,10 @@ public enum FieldRegistry {
         add("file.path", .string, fileKinds, "resolved path (see docs/events.md); for rename, the destination") { fieldText($0.file?.path) }
         add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }
         add("file.requested", .string, fileKinds, "path argument as passed") { fieldText($0.file?.requested) }
+        add("file.sourced_by_shell", .bool, [.open], "a shell opens the file to source it, as its inline code says (`. ./f`, `source f`, `eval '. f'`, `$x f`, `source <(…)`, a sourced expansion), not as a redirect's target; see docs/rules.md") { c in
+            guard c.interpreter?.kind == .shell, let code = c.inlineCode, let path = c.file?.requested else { return .bool(false) }
+            return .bool(ShellSourcing.sources(code: code.bytes, path: path.bytes))
+        }
         add("file.write", .bool, fileKinds, "opened for writing, creation or truncation; always true for rename (the destination now names the process's file)", role: .openDirection) { .bool($0.file?.isWrite == true) }
         add("file.result", .number, fileKinds, "fd, 0 for rename, or -errno") { .number($0.file?.result ?? 0) }
         add("file.error", .string, fileKinds, "ENOENT, EACCES, ... or \"\"") { .string($0.file.flatMap { SyscallText.errorName($0.result) } ?? "") }

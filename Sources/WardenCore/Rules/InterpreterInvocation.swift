@@ -18,6 +18,18 @@ public struct InterpreterInvocation: Sendable, Hashable {
         /// The argv does not fit the grammar (unknown option, option missing its argument,
         /// `-c` without code). Never taken as a script path: rules see `proc.argv_unparsed`.
         case unparsed(reason: String)
+
+        /// The name rules use (`proc.code_source`).
+        public var name: String {
+            switch self {
+            case .inline: return "inline"
+            case .script: return "script"
+            case .module: return "module"
+            case .stdin: return "stdin"
+            case .noProgram: return "none"
+            case .unparsed: return "unparsed"
+            }
+        }
     }
 
     public var source: Source
