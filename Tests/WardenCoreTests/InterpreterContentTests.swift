@@ -7,6 +7,7 @@ import Testing
 @Suite("Interpreters by content")
 struct InterpreterContentTests {
     private static let dash = FileStat.realPath("/bin/dash")
+    static let loader = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"].first { FileStat.identity(of: $0) != nil } ?? ""
 
     private static func fingerprint(_ path: String) -> ExecutableFingerprint? {
         guard let fd = ExecutableContents.openIfIdentical(path, identity: nil) else { return nil }
@@ -41,29 +42,58 @@ struct InterpreterContentTests {
         return path
     }
 
-    private static func recognise(_ path: String, catalog: InterpreterCatalog) throws -> InterpreterKind? {
+    private static func recognise(_ path: String, catalog: InterpreterCatalog, argv: [String]? = nil) throws -> InterpreterKind? {
+        try match(path, catalog: catalog, argv: argv)?.kind
+    }
+
+    private static func exec(_ path: String, argv: [String]? = nil) throws -> ExecEvent {
         let identity = try #require(FileStat.identity(of: path))
-        let exec = ExecEvent(process: ProcessRef(bootTime: 0, pid: 0x7fff_fff0, tid: 0x7fff_fff0, execID: 9, parentExecID: 1,
+        return ExecEvent(process: ProcessRef(bootTime: 0, pid: 0x7fff_fff0, tid: 0x7fff_fff0, execID: 9, parentExecID: 1,
                                                  sessionID: 1, agentID: 1),
                              ppid: 1, comm: "x", filename: ByteString(path), interpreter: ByteString(path),
-                             executablePath: ByteString(path), executable: identity, cwd: "/", argv: [ByteString(path)])
-        #expect(catalog.recognise(exec) == .pending, "an unknown file is read before it is judged")
-        catalog.waitForAnswers()
-        _ = catalog.absorbAnswers()
+                             executablePath: ByteString(path), executable: identity, cwd: "/",
+                             argv: (argv ?? [path]).map { ByteString($0) })
+    }
+
+    private static func match(_ path: String, catalog: InterpreterCatalog, argv: [String]? = nil) throws -> InterpreterCatalog.Match? {
+        let exec = try exec(path, argv: argv)
+        // Read before it is judged; a loader's program may be read in turn.
+        for _ in 0..<2 where catalog.recognise(exec) == .pending {
+            catalog.waitForAnswers()
+            _ = catalog.absorbAnswers()
+        }
         guard case .known(let match) = catalog.recognise(exec) else { Issue.record("still pending"); return nil }
-        return match?.kind
+        return match
+    }
+
+    @Test("a renamed copy of the loader is the loader, running its program; busybox under any name runs its argv[0] applet")
+    func loaderAndBusyboxCopies() throws {
+        let catalog = InterpreterCatalog.scanHost()
+        let loader = try Self.copy(of: Self.loader, named: "myld")
+        let viaLoader = try #require(try Self.match(loader, catalog: catalog, argv: ["myld", "/bin/dash", "-c", "id"]))
+        #expect(viaLoader.kind == .shell && viaLoader.viaLoader && viaLoader.argumentOffset == 1)
+        let busybox = try #require(["/bin/busybox", "/usr/bin/busybox"].first { FileStat.identity(of: $0) != nil },
+                                   "busybox-static is installed by scripts/setup.sh")
+        let bb = try Self.copy(of: busybox, named: "bb") { $0 += [0] }
+        #expect(try Self.recognise(bb, catalog: InterpreterCatalog.scanHost(directories: []), argv: ["sh", "-c", "id"]) == .shell)
+        #expect(try Self.recognise(bb, catalog: catalog, argv: ["bb", "sh", "-c", "id"]) == .shell)
+        #expect(try Self.recognise(bb, catalog: catalog, argv: ["bb", "ls"]) == nil)
     }
 
     @Test("the parser reads the build-id readelf reads, and the runtime each interpreter's main calls")
     func parsesHostBinaries() throws {
         let dash = try #require(Self.fingerprint(Self.dash))
         #expect(dash.buildID == (try Self.readelfBuildID(Self.dash)))
-        #expect(dash.code != nil && dash.embeddedKind == nil)
-        #expect(Self.fingerprint(FileStat.realPath("/usr/bin/python3"))?.embeddedKind == .python)
-        #expect(Self.fingerprint(FileStat.realPath("/usr/bin/perl"))?.embeddedKind == .perl)
+        #expect(dash.code != nil && dash.embeddedKind == nil && dash.hasProgramInterpreter)
+        #expect(Self.fingerprint(FileStat.realPath("/usr/bin/python3"))?.embeddedKind == .interpreter(.python))
+        #expect(Self.fingerprint(FileStat.realPath("/usr/bin/perl"))?.embeddedKind == .interpreter(.perl))
         if FileStat.identity(of: "/usr/bin/node") != nil {
-            #expect(Self.fingerprint(FileStat.realPath("/usr/bin/node"))?.embeddedKind == .node)
+            #expect(Self.fingerprint(FileStat.realPath("/usr/bin/node"))?.embeddedKind == .interpreter(.node))
         }
+        // The loader has no PT_INTERP and defines what libc needs from it; libc itself is no loader.
+        #expect(Self.fingerprint(FileStat.realPath(Self.loader))?.embeddedKind == .loader)
+        let libc = try #require(["/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6"].first { FileStat.identity(of: $0) != nil })
+        #expect(Self.fingerprint(libc)?.embeddedKind == nil)
         for tool in ["/usr/bin/git", "/usr/bin/env", "/usr/bin/gcc"] where FileStat.identity(of: tool) != nil {
             #expect(Self.fingerprint(FileStat.realPath(tool))?.embeddedKind == nil, "\(tool)")
         }
@@ -74,6 +104,7 @@ struct InterpreterContentTests {
     func buildIDSurvivesPadding() throws {
         let catalog = InterpreterCatalog.scanHost()
         let padded = try Self.copy(of: Self.dash, named: "helper") { $0 += [0x90] }
+        #expect(catalog.recognise(try Self.exec(padded)) == .pending, "an unknown file is read before it is judged")
         #expect(try Self.recognise(padded, catalog: catalog) == .shell)
         let patched = try Self.copy(of: Self.dash, named: "helper2") { $0[$0.count / 2] ^= 0xFF }
         #expect(try Self.recognise(patched, catalog: catalog) == .shell)

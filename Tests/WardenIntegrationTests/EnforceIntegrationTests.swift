@@ -82,6 +82,14 @@ struct EnforceIntegrationTests {
         Threat(name: "the system Python copied under another name", rule: "disguised-interpreter") { _, _ in
             "cp /usr/bin/python3 ./worker-$$ && ./worker-$$ -c \"open('MARKERS', 'a').write('pwned\\\\n')\"\n"
         },
+        Threat(name: "a renamed copy of the loader running dash", rule: "interpreter-run-by-dynamic-loader") { _, _ in
+            let candidates: [String] = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"]
+            let loader = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+            return "cp \(loader) ./rt-$$ && ./rt-$$ /bin/dash -c 'echo pwned >> MARKERS'\n"
+        },
+        Threat(name: "a copy of busybox run with argv[0] sh", rule: "disguised-interpreter") { _, _ in
+            "cp /bin/busybox ./bb-$$ && printf '\\0' >> ./bb-$$ && python3 -c \"import os; os.execv('./bb-$$', ['sh', '-c', 'echo pwned >> MARKERS'])\"\n"
+        },
         Threat(name: "the dynamic loader running a padded copy of dash", rule: "interpreter-run-by-dynamic-loader") { _, _ in
             let candidates: [String] = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"]
             let loader = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]

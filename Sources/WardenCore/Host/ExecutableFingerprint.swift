@@ -18,7 +18,10 @@ import Glibc
 public struct ExecutableFingerprint: Sendable, Hashable {
     public var buildID: [UInt8]
     public var code: Range<UInt64>?
-    public var embeddedKind: InterpreterKind?
+    public var embeddedKind: ContentKind?
+    /// The file names a program interpreter (PT_INTERP): a dynamically linked program. The
+    /// dynamic loader itself has none.
+    public var hasProgramInterpreter = false
 
     /// The symbols a language's own command-line program calls to run its argv. Chosen so that
     /// programs that merely embed a language (vim, gdb, blender call `Py_Initialize`) do not
@@ -32,6 +35,9 @@ public struct ExecutableFingerprint: Sendable, Hashable {
         (.php, ["php_execute_script", "sapi_cli_single_write"]),
         (.tcl, ["Tcl_Main"]),
     ]
+    /// glibc's dynamic loader defines these for libc; a program without PT_INTERP that has them
+    /// is the loader (libc.so.6 references them too, but has PT_INTERP).
+    static let loaderSymbols = ["_rtld_global_ro", "_dl_catch_exception"]
 
     /// The string table of a large runtime (node exports every V8 symbol) is a few MiB.
     static let stringTableLimit: UInt64 = 32 << 20
@@ -51,6 +57,7 @@ public struct ExecutableFingerprint: Sendable, Hashable {
         if let code = segments.first(where: { $0.type == ELFSegment.load && $0.flags & ELFSegment.executable != 0 }) {
             fingerprint.code = code.offset..<(code.offset + code.fileSize)
         }
+        fingerprint.hasProgramInterpreter = segments.contains { $0.type == ELFSegment.programInterpreter }
         for note in segments where note.type == ELFSegment.note {
             if let id = buildID(in: note, of: file) { fingerprint.buildID = id; break }
         }
@@ -58,7 +65,11 @@ public struct ExecutableFingerprint: Sendable, Hashable {
            let strings = dynamicStrings(dynamic, segments: segments, of: file) {
             fingerprint.embeddedKind = entrySymbols.first { entry in
                 entry.all.allSatisfy { strings.containsSymbol($0) }
-            }?.kind
+            }.map { .interpreter($0.kind) }
+            if fingerprint.embeddedKind == nil, !fingerprint.hasProgramInterpreter,
+               loaderSymbols.allSatisfy({ strings.containsSymbol($0) }) {
+                fingerprint.embeddedKind = .loader
+            }
         }
         return fingerprint
     }
@@ -100,7 +111,7 @@ public struct ExecutableFingerprint: Sendable, Hashable {
 
 /// One ELF64 program header.
 private struct ELFSegment {
-    static let load: UInt32 = 1, dynamic: UInt32 = 2, note: UInt32 = 4
+    static let load: UInt32 = 1, dynamic: UInt32 = 2, programInterpreter: UInt32 = 3, note: UInt32 = 4
     static let executable: UInt32 = 1
 
     var type: UInt32
@@ -139,15 +150,24 @@ struct ELFFile {
     }
 }
 
-private extension Array where Element == UInt8 {
-    func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
-    func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[at + $1]) << (8 * $1) } }
-    func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[at + $1]) << (8 * $1) } }
+/// What the content detector can find an executable to be.
+public enum ContentKind: Sendable, Hashable {
+    case interpreter(InterpreterKind)
+    /// The dynamic loader (run as a program, it runs its first argument).
+    case loader
+    /// Busybox: its applet is argv[0], or `busybox APPLET`.
+    case busybox
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
+    fileprivate func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[at + $1]) << (8 * $1) } }
+    fileprivate func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[at + $1]) << (8 * $1) } }
 
     /// The string table names `symbol`: it occurs NUL-terminated, at the start of a string or as
     /// the tail of a longer one (linkers share tails between names).
-    func containsSymbol(_ symbol: String) -> Bool {
-        let needle = Array(symbol.utf8) + [0]
+    func containsSymbol(_ symbol: String, terminated: Bool = true) -> Bool {
+        let needle = Array(symbol.utf8) + (terminated ? [0] : [])
         return withUnsafeBytes { haystack -> Bool in
             guard let base = haystack.baseAddress, needle.count <= haystack.count else { return false }
             var at = 0

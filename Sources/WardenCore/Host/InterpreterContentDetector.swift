@@ -18,7 +18,7 @@ import Synchronization
 public final class InterpreterContentDetector: Sendable {
     public struct Candidate: Sendable {
         public var path: String
-        public var kind: InterpreterKind
+        public var kind: ContentKind
     }
 
     /// What a question is about, and the key its answer is cached under.
@@ -45,14 +45,14 @@ public final class InterpreterContentDetector: Sendable {
     struct Answer: Sendable {
         var subject: Subject
         var settles: FileKey
-        /// nil: not an interpreter (or unreadable: judged as what its name says).
-        var kind: InterpreterKind?
+        /// nil: none of the kinds looked for (or unreadable: judged as what its name says).
+        var kind: ContentKind?
     }
 
     /// The host's interpreters, fingerprinted once, on the worker, when first needed.
     private struct Known {
-        var byBuildID: [[UInt8]: InterpreterKind] = [:]
-        var byCodeSize: [UInt64: [(path: String, code: Range<UInt64>, kind: InterpreterKind)]] = [:]
+        var byBuildID: [[UInt8]: ContentKind] = [:]
+        var byCodeSize: [UInt64: [(path: String, code: Range<UInt64>, kind: ContentKind)]] = [:]
     }
 
     private let candidates: [Candidate]
@@ -91,7 +91,7 @@ public final class InterpreterContentDetector: Sendable {
         queue.sync {}
     }
 
-    private func recognise(_ question: Question) -> InterpreterKind? {
+    private func recognise(_ question: Question) -> ContentKind? {
         for path in question.paths {
             guard let fd = ExecutableContents.openIfIdentical(path, identity: question.identity) else { continue }
             defer { close(fd) }
@@ -100,19 +100,29 @@ public final class InterpreterContentDetector: Sendable {
         return nil
     }
 
-    private func kind(of fingerprint: ExecutableFingerprint, fd: Int32) -> InterpreterKind? {
+    private func kind(of fingerprint: ExecutableFingerprint, fd: Int32) -> ContentKind? {
         let known = knownInterpreters()
         if !fingerprint.buildID.isEmpty, let kind = known.byBuildID[fingerprint.buildID] { return kind }
         if let kind = fingerprint.embeddedKind { return kind }
-        guard let code = fingerprint.code, code.count > 0, UInt64(code.count) <= Self.codeLimit,
-              let peers = known.byCodeSize[UInt64(code.count)],
-              let bytes = ELFFile(fd: fd).bytes(at: code.lowerBound, count: UInt64(code.count)) else { return nil }
-        for peer in peers {
-            guard let peerFD = ExecutableContents.openIfIdentical(peer.path, identity: nil) else { continue }
-            defer { close(peerFD) }
-            if ELFFile(fd: peerFD).bytes(at: peer.code.lowerBound, count: UInt64(peer.code.count)) == bytes { return peer.kind }
+        if let code = fingerprint.code, code.count > 0, UInt64(code.count) <= Self.codeLimit,
+           let peers = known.byCodeSize[UInt64(code.count)],
+           let bytes = ELFFile(fd: fd).bytes(at: code.lowerBound, count: UInt64(code.count)) {
+            for peer in peers {
+                guard let peerFD = ExecutableContents.openIfIdentical(peer.path, identity: nil) else { continue }
+                defer { close(peerFD) }
+                if ELFFile(fd: peerFD).bytes(at: peer.code.lowerBound, count: UInt64(peer.code.count)) == bytes { return peer.kind }
+            }
         }
-        return nil
+        return Self.saysBusyBox(fd) ? .busybox : nil
+    }
+
+    /// Busybox prints its banner from its own read-only data; a copy with its build-id and code
+    /// changed still carries it. Only files of a busybox's size are searched.
+    private static func saysBusyBox(_ fd: Int32) -> Bool {
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0, st.st_size <= 4 << 20,
+              let bytes = ELFFile(fd: fd).bytes(at: 0, count: UInt64(st.st_size)) else { return false }
+        return bytes.containsSymbol("BusyBox v", terminated: false)
     }
 
     private func knownInterpreters() -> Known {

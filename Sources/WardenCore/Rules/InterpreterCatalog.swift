@@ -55,7 +55,7 @@ public final class InterpreterCatalog {
     /// The host's ELF program interpreters (ld-linux*.so*, ld-musl-*), by identity.
     private var loaders: Set<FileKey> = []
     /// The detector's answers; bounded.
-    private var recognised: [InterpreterContentDetector.Subject: InterpreterKind?] = [:]
+    private var recognised: [InterpreterContentDetector.Subject: ContentKind?] = [:]
     private var asked: Set<InterpreterContentDetector.Subject> = []
     private let detector: InterpreterContentDetector?
 
@@ -65,9 +65,10 @@ public final class InterpreterCatalog {
         detector = nil
     }
 
-    private init(scanned: [(path: String, kind: InterpreterKind)], doorbell: Doorbell?) {
+    private init(scanned: [(path: String, kind: ContentKind)], doorbell: Doorbell?) {
         detector = InterpreterContentDetector(candidates: scanned.map { .init(path: $0.path, kind: $0.kind) }, doorbell: doorbell)
-        for interpreter in scanned { add(path: interpreter.path, kind: interpreter.kind) }
+        for case let (path, .interpreter(kind)) in scanned { add(path: path, kind: kind) }
+        for case let (path, .loader) in scanned { addLoader(path: path) }
     }
 
     /// Indexes the interpreters installed in the usual directories; any other executable is
@@ -75,21 +76,20 @@ public final class InterpreterCatalog {
     public static func scanHost(directories: [String] = ["/usr/bin", "/bin", "/usr/local/bin"],
                                 loaderDirectories: [String] = defaultLoaderDirectories,
                                 doorbell: Doorbell? = nil) -> InterpreterCatalog {
-        var scanned: [(path: String, kind: InterpreterKind)] = []
+        var scanned: [(path: String, kind: ContentKind)] = []
         for directory in directories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-                guard let kind = kind(ofName: name) else { continue }
-                scanned.append((directory + "/" + name, kind))
+                if let kind = kind(ofName: name) { scanned.append((directory + "/" + name, .interpreter(kind))) }
+                if name == "busybox" { scanned.append((directory + "/" + name, .busybox)) }
             }
         }
-        let catalog = InterpreterCatalog(scanned: scanned, doorbell: doorbell)
         for directory in loaderDirectories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             where DynamicLoaderInvocation.isLoaderName(name) {
-                catalog.addLoader(path: directory + "/" + name)
+                scanned.append((directory + "/" + name, .loader))
             }
         }
-        return catalog
+        return InterpreterCatalog(scanned: scanned, doorbell: doorbell)
     }
 
     /// Where distributions keep the ELF program interpreter (multiarch, lib64, musl).
@@ -135,34 +135,51 @@ public final class InterpreterCatalog {
             return .known(Match(kind: kind, disguised: named != kind && !(kind == .shell && named == .shell)))
         }
         if let named { return .known(Match(kind: named, disguised: false)) }
-        if name == "busybox", let applet = exec.argv.first?.lastPathComponent.text {
-            if Self.kind(ofName: applet) == .shell { return .known(Match(kind: .shell, disguised: false)) }
-            // `busybox sh -c CODE`: the applet is the first argument.
-            if applet == "busybox", exec.argv.count > 1, Self.kind(ofName: exec.argv[1].lastPathComponent.text) == .shell {
-                return .known(Match(kind: .shell, disguised: false, argumentOffset: 1))
-            }
-        }
+        if name == "busybox", let applet = busyboxApplet(of: exec, disguised: false) { return .known(applet) }
         guard exec.executable.kind == .regular else { return .known(nil) }
-        let subject = InterpreterContentDetector.Subject.executable(ExecutableVersion(exec.executable))
-        return byContent(subject, of: exec, identity: exec.executable,
-                         paths: ["/proc/\(exec.process.pid)/exe", exec.executablePath.text]) { Match(kind: $0, disguised: true) }
+        switch executableContent(of: exec) {
+        case nil: return .pending
+        case .some(nil): return .known(nil)
+        case .some(.interpreter(let kind)): return .known(Match(kind: kind, disguised: true))
+        case .some(.loader): return loaderProgram(of: exec)
+        case .some(.busybox): return .known(busyboxApplet(of: exec, disguised: true))
+        }
     }
 
-    /// What the detector found `subject` to be, or `pending` after asking it.
-    private func byContent(_ subject: InterpreterContentDetector.Subject, of exec: ExecEvent, identity: FileIdentity?,
-                           paths: [String], match: (InterpreterKind) -> Match) -> Recognition {
-        guard let detector else { return .known(nil) }
-        if let kind = recognised[subject] { return .known(kind.map(match)) }
+    /// `busybox sh …`, or a shell applet by argv[0] (`exec -a sh ./copy`).
+    private func busyboxApplet(of exec: ExecEvent, disguised: Bool) -> Match? {
+        guard let applet = exec.argv.first?.lastPathComponent.text else { return nil }
+        if Self.kind(ofName: applet) == .shell { return Match(kind: .shell, disguised: disguised) }
+        // `busybox sh -c CODE`: the applet is the first argument.
+        if exec.argv.count > 1, Self.kind(ofName: exec.argv[1].lastPathComponent.text) == .shell {
+            return Match(kind: .shell, disguised: disguised || applet != "busybox", argumentOffset: 1)
+        }
+        return nil
+    }
+
+    /// What the detector found the exec's file to be: nil while it is reading it (asked now if
+    /// not yet), .some(nil) for a file that is none of the kinds it looks for.
+    private func executableContent(of exec: ExecEvent) -> ContentKind?? {
+        let subject = InterpreterContentDetector.Subject.executable(ExecutableVersion(exec.executable))
+        return content(subject, of: exec, identity: exec.executable, paths: ["/proc/\(exec.process.pid)/exe", exec.executablePath.text])
+    }
+
+    private func content(_ subject: InterpreterContentDetector.Subject, of exec: ExecEvent, identity: FileIdentity?,
+                         paths: [String]) -> ContentKind?? {
+        guard let detector else { return .some(nil) }
+        if let known = recognised[subject] { return .some(known) }
         if asked.insert(subject).inserted {
             detector.ask(.init(subject: subject, settles: FileKey(exec.executable), pid: exec.process.pid,
                                identity: identity, paths: paths))
         }
-        return .pending
+        return nil
     }
 
-    /// The exec runs the dynamic loader as a program (by identity among the host's loaders, or by name).
+    /// The exec runs the dynamic loader as a program (by identity among the host's loaders, by
+    /// name, or as the detector found it: a renamed copy).
     public func isLoader(_ exec: ExecEvent) -> Bool {
         loaders.contains(FileKey(exec.executable)) || DynamicLoaderInvocation.isLoaderName(exec.executablePath.lastPathComponent.text)
+            || recognised[.executable(ExecutableVersion(exec.executable))] == .some(.loader)
     }
 
     /// The interpreter the loader's program argument is: by its path among the scanned
@@ -182,8 +199,12 @@ public final class InterpreterCatalog {
         if let kind = byPath[absolute] { return .known(match(kind)) }
         if let named { return .known(match(named)) }
         let processView = "/proc/\(exec.process.pid)/" + (program.hasPrefix("/") ? "root/" : "cwd/") + relative.text
-        return byContent(.loaderProgram(execID: exec.process.execID), of: exec, identity: nil,
-                         paths: [processView, absolute], match: match)
+        switch content(.loaderProgram(execID: exec.process.execID), of: exec, identity: nil, paths: [processView, absolute]) {
+        case nil: return .pending
+        case .some(.interpreter(let kind)): return .known(match(kind))
+        // A loader running a loader, or busybox, runs nothing the rules read as code here.
+        default: return .known(nil)
+        }
     }
 
     /// Takes in the detector's answers; returns the identities they settled.
