@@ -110,7 +110,7 @@ struct InterpreterContentTests {
         #expect(try Self.recognise(patched, catalog: catalog) == .shell)
     }
 
-    @Test("a copy of dash with its build-id altered runs dash's machine code and is a shell")
+    @Test("a copy of dash with its build-id altered, its code patched too, runs dash's machine code and is a shell")
     func machineCodeWithoutBuildID() throws {
         let catalog = InterpreterCatalog.scanHost()
         let id = try Self.readelfBuildID(Self.dash)
@@ -120,6 +120,16 @@ struct InterpreterContentTests {
         }
         #expect(Self.fingerprint(altered)?.buildID != id)
         #expect(try Self.recognise(altered, catalog: catalog) == .shell)
+        // Build-id altered and code patched in many places (a tenth of a percent of its bytes).
+        let code = try #require(Self.fingerprint(Self.dash)?.code)
+        let patched = try Self.copy(of: Self.dash, named: "helper4") { bytes in
+            guard let at = (0...(bytes.count - id.count)).first(where: { bytes[$0..<$0 + id.count].elementsEqual(id) }) else { return }
+            bytes[at] ^= 0xFF
+            for offset in stride(from: Int(code.lowerBound), to: Int(code.upperBound), by: 997) { bytes[offset] ^= 0x5A }
+        }
+        #expect(try Self.recognise(patched, catalog: catalog) == .shell)
+        // Other programs of a similar code size are not shells.
+        #expect(!InterpreterContentDetector.sameCode(Array(repeating: 1, count: 1000), Array(repeating: 2, count: 1000)))
     }
 
     @Test("the system Python copied and renamed is Python by the runtime its main calls; other programs are not interpreters")

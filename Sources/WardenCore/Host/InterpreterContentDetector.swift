@@ -11,8 +11,10 @@ import Synchronization
 ///    copies padded or patched outside the headers);
 /// 2. its `main` hands its argv to K's runtime (any CPython, perl, ruby, node, php, tclsh build:
 ///    pyenv, conda, venv copies, nvm);
-/// 3. its machine code is byte-for-byte that of a host interpreter of kind K (the build-id note
-///    stripped or altered).
+/// 3. its machine code is, at 90% of its bytes or more, that of a host interpreter of kind K,
+///    offset for offset (the build-id note stripped or altered, instructions or padding patched,
+///    bytes appended to the segment). Changing more than a tenth of a program's machine code
+///    without breaking it is rebuilding it.
 /// What none of these recognise (an interpreter built by the attacker, a shell with its code
 /// changed) is left to the rules on origins: the file had to be written or downloaded first.
 public final class InterpreterContentDetector: Sendable {
@@ -52,7 +54,7 @@ public final class InterpreterContentDetector: Sendable {
     /// The host's interpreters, fingerprinted once, on the worker, when first needed.
     private struct Known {
         var byBuildID: [[UInt8]: ContentKind] = [:]
-        var byCodeSize: [UInt64: [(path: String, code: Range<UInt64>, kind: ContentKind)]] = [:]
+        var codes: [(path: String, code: Range<UInt64>, kind: ContentKind)] = []
     }
 
     private let candidates: [Candidate]
@@ -104,16 +106,31 @@ public final class InterpreterContentDetector: Sendable {
         let known = knownInterpreters()
         if !fingerprint.buildID.isEmpty, let kind = known.byBuildID[fingerprint.buildID] { return kind }
         if let kind = fingerprint.embeddedKind { return kind }
-        if let code = fingerprint.code, code.count > 0, UInt64(code.count) <= Self.codeLimit,
-           let peers = known.byCodeSize[UInt64(code.count)],
-           let bytes = ELFFile(fd: fd).bytes(at: code.lowerBound, count: UInt64(code.count)) {
-            for peer in peers {
-                guard let peerFD = ExecutableContents.openIfIdentical(peer.path, identity: nil) else { continue }
-                defer { close(peerFD) }
-                if ELFFile(fd: peerFD).bytes(at: peer.code.lowerBound, count: UInt64(peer.code.count)) == bytes { return peer.kind }
+        if let code = fingerprint.code, code.count > 0, UInt64(code.count) <= Self.codeLimit {
+            // Only programs of about the same code size can share 90% of it offset for offset.
+            let peers = known.codes.filter { abs($0.code.count - code.count) <= $0.code.count / 16 }
+            if !peers.isEmpty, let bytes = ELFFile(fd: fd).bytes(at: code.lowerBound, count: UInt64(code.count)) {
+                for peer in peers {
+                    guard let peerFD = ExecutableContents.openIfIdentical(peer.path, identity: nil) else { continue }
+                    defer { close(peerFD) }
+                    guard let theirs = ELFFile(fd: peerFD).bytes(at: peer.code.lowerBound, count: UInt64(peer.code.count)) else { continue }
+                    if Self.sameCode(bytes, theirs) { return peer.kind }
+                }
             }
         }
         return Self.saysBusyBox(fd) ? .busybox : nil
+    }
+
+    /// At least 90% of `theirs` is equal to `ours` at the same offsets.
+    static func sameCode(_ ours: [UInt8], _ theirs: [UInt8]) -> Bool {
+        let common = min(ours.count, theirs.count)
+        var equal = 0
+        ours.withUnsafeBufferPointer { a in
+            theirs.withUnsafeBufferPointer { b in
+                for index in 0..<common where a[index] == b[index] { equal += 1 }
+            }
+        }
+        return equal * 10 >= theirs.count * 9
     }
 
     /// Busybox prints its banner from its own read-only data; a copy with its build-id and code
@@ -135,8 +152,8 @@ public final class InterpreterContentDetector: Sendable {
             defer { close(fd) }
             guard let fingerprint = ExecutableFingerprint.read(fd: fd) else { continue }
             if !fingerprint.buildID.isEmpty { table.byBuildID[fingerprint.buildID] = candidate.kind }
-            if let code = fingerprint.code, code.count > 0 {
-                table.byCodeSize[UInt64(code.count), default: []].append((candidate.path, code, candidate.kind))
+            if let code = fingerprint.code, code.count > 0, UInt64(code.count) <= Self.codeLimit {
+                table.codes.append((candidate.path, code, candidate.kind))
             }
         }
         known.withLock { $0 = table }
