@@ -44,7 +44,8 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
  * Never lose what decides. Records nobody waits on come in floods an agent can make cheaply:
  * opens, and failed execs (no fork needed, as fast as opens). Each may fill the ring only up to
  * its share, in eighths: reading opens 4/8, failed execs 5/8, opens that may write 6/8 (fewer, and
- * what provenance needs: a file written and then run); past that they are dropped (and counted, by
+ * what provenance needs: a file written and then run), opens of downloads and guarded files 7/8
+ * (open_decides); past that they are dropped (and counted, by
  * kind). The rest is kept for execs, forks, exits, renames and held events, which lineage and
  * enforcement depend on and which cost a flooder a fork or a hold each: 3/8 under floods of reads
  * and failed execs, 2/8 under a flood of writes. Why so much: the reader works through the ring in
@@ -57,12 +58,31 @@ static __always_inline bool open_may_write(const struct warden_file_event *e)
 	return (e->flags & WARDEN_O_ACCMODE) != WARDEN_O_RDONLY || (e->flags & (WARDEN_O_CREAT | WARDEN_O_TRUNC));
 }
 
-static __always_inline __u32 share_in_eighths(const struct warden_event_header *h, bool urgent)
+/* An open the rules decide on: of a file of network or decoded origin (a download run or sourced),
+ * or of a guarded file. It goes with the records that decide (7/8): a flood of other reads must not
+ * push it out, as it did in CI's audit campaigns (a sourced download's open dropped under a
+ * reader short of CPU). A flood of these costs the flooder a hold each in enforce mode. */
+static __always_inline bool open_decides(const struct warden_file_event *e)
+{
+	return e->guarded_id || (e->file.origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED));
+}
+
+static __always_inline __u32 share_in_eighths(const struct warden_event_header *h, __u32 size, bool urgent)
 {
 	if (urgent)
 		return 8;
 	switch (h->kind) {
-	case WARDEN_EVENT_OPEN: return open_may_write((const struct warden_file_event *)h) ? 6 : 4;
+	case WARDEN_EVENT_OPEN: {
+		/* The size test lets the verifier (and the compiler) see that only a file event is read
+		 * as one: other records on the stack are smaller. */
+		if (size < sizeof(struct warden_file_event))
+			return 4;
+		const struct warden_file_event *e = (const struct warden_file_event *)h;
+
+		if (open_decides(e))
+			return 7;
+		return open_may_write(e) ? 6 : 4;
+	}
 	case WARDEN_EVENT_EXEC_FAILED: return 5;
 	}
 	return 8;
@@ -94,7 +114,7 @@ static __always_inline bool submit_with(void *record, __u32 size, bool urgent)
 	struct warden_event_header *h = record;
 	__u16 kind = h->kind;
 
-	if (share_full(size, share_in_eighths(h, urgent))) {
+	if (share_full(size, share_in_eighths(h, size, urgent))) {
 		count_drop(c, kind);
 		return false;
 	}
