@@ -77,6 +77,16 @@ struct {
 	__type(value, struct warden_file_origin);
 } file_origins SEC(".maps");
 
+/* Regular files tracked processes opened for writing, by identity: a later open of one is what
+ * provenance judges (written, then run or sourced) and must not be dropped with a flood of reads.
+ * LRU: a build writing thousands of objects forgets the oldest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct warden_file_key);
+	__type(value, __u8);
+} lineage_writes SEC(".maps");
+
 /* One bit per guarded identity (warden_guarded_filter_slot), set by user space after the entry:
  * a clear bit spares the hash lookup. */
 struct {

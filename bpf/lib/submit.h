@@ -44,7 +44,8 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
  * Never lose what decides. Records nobody waits on come in floods an agent can make cheaply:
  * opens, and failed execs (no fork needed, as fast as opens). Each may fill the ring only up to
  * its share, in eighths: reading opens 4/8, failed execs 5/8, opens that may write 6/8 (fewer, and
- * what provenance needs: a file written and then run), opens of downloads and guarded files 7/8
+ * what provenance needs: a file written and then run), opens of downloads, guarded files and
+ * files the lineage wrote 7/8
  * (open_decides); past that they are dropped (and counted, by
  * kind). The rest is kept for execs, forks, exits, renames and held events, which lineage and
  * enforcement depend on and which cost a flooder a fork or a hold each: 3/8 under floods of reads
@@ -59,12 +60,14 @@ static __always_inline bool open_may_write(const struct warden_file_event *e)
 }
 
 /* An open the rules decide on: of a file of network or decoded origin (a download run or sourced),
- * or of a guarded file. It goes with the records that decide (7/8): a flood of other reads must not
+ * of a guarded file, or of a file the lineage wrote (whose origin user space may learn only later:
+ * `curl | base64 -d > f` where base64 started before curl connected). It goes with the records that decide (7/8): a flood of other reads must not
  * push it out, as it did in CI's audit campaigns (a sourced download's open dropped under a
  * reader short of CPU). A flood of these costs the flooder a hold each in enforce mode. */
 static __always_inline bool open_decides(const struct warden_file_event *e)
 {
-	return e->guarded_id || (e->file.origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED));
+	return e->guarded_id || (e->file.origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED)) ||
+	       (e->header.flags & WARDEN_FLAG_LINEAGE_WRITTEN);
 }
 
 static __always_inline __u32 share_in_eighths(const struct warden_event_header *h, __u32 size, bool urgent)

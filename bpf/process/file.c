@@ -112,12 +112,21 @@ static __always_inline __u32 describe_base(struct task_struct *task, int dirfd, 
  * origin (an interpreter running a download, whatever its name) is stopped until the rules have
  * judged it. */
 static __always_inline bool record_origin(struct task_struct *task, struct warden_process *proc,
-					  const struct file_request *req, long fd, struct warden_file_identity *id)
+					  const struct file_request *req, long fd, struct warden_file_identity *id,
+					  __u16 *flags)
 {
 	bool writes = (req->flags & WARDEN_O_ACCMODE) != WARDEN_O_RDONLY;
+	struct warden_file_key key = { .inode = id->inode, .dev = id->dev };
+	__u8 one = 1;
 
 	if (id->kind != WARDEN_FILE_REGULAR && id->kind != WARDEN_FILE_PIPE)
 		return false;
+	if (id->kind == WARDEN_FILE_REGULAR) {
+		if (writes)
+			bpf_map_update_elem(&lineage_writes, &key, &one, BPF_ANY);
+		else if (bpf_map_lookup_elem(&lineage_writes, &key))
+			*flags |= WARDEN_FLAG_LINEAGE_WRITTEN;
+	}
 	read_origin(id);
 	if (writes && carries_network_data(proc)) {
 		struct file *f = file_of_fd(task, fd);
@@ -167,7 +176,7 @@ static __always_inline void emit_file_event(struct warden_process *proc, const s
 	e->guarded_match = WARDEN_GUARDED_NONE;
 	if (ret >= 0 && !req->is_exec) {
 		len = describe_opened(task, ret, proc, ps, e, &s->file.data[offset], &flags, &hold);
-		hold |= record_origin(task, proc, req, ret, &e->file);
+		hold |= record_origin(task, proc, req, ret, &e->file, &flags);
 	}
 	else if (offset == 0 || s->file.data[0] != '/')
 		len = describe_base(task, req->dirfd, ps, &s->file.data[offset], &flags);

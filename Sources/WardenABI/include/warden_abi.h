@@ -79,6 +79,10 @@ enum warden_event_flag {
 	 * FILE_INPUT: it read a file of network origin. */
 	WARDEN_FLAG_NETWORK_STDIN_INPUT = 1u << 9,
 	WARDEN_FLAG_NETWORK_FILE_INPUT = 1u << 10,
+	/* An open of a regular file a tracked process opened for writing earlier (the kernel's bounded
+	 * memory, lineage_writes): what provenance judges (a file written, then run or sourced), so the
+	 * record is kept with those that decide when the ring fills (bpf/lib/submit.h). */
+	WARDEN_FLAG_LINEAGE_WRITTEN = 1u << 11,
 };
 
 /* Bits of warden_process.flags beyond the event flags it shares (WARDEN_FLAG_UNTRACKED). */
