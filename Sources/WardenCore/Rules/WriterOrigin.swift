@@ -49,7 +49,7 @@ enum BuildTools {
             name = name[..<dash]
         }
         // Go's compiler and linker are `compile` and `link` in its tool directory.
-        if executablePath.contains("/pkg/tool/") { return name == "compile" || name == "link" || name == "asm" }
+        if ByteMatch.contains(executablePath, "/pkg/tool/") { return name == "compile" || name == "link" || name == "asm" }
         return names.contains(String(name))
     }
 }
@@ -84,7 +84,7 @@ enum PackageManagers {
     }
 
     static func isScript(_ path: String) -> Bool {
-        if distributions.contains(where: { path.contains($0) }) { return true }
+        if distributions.contains(where: { ByteMatch.contains(path, $0) }) { return true }
         let components = path.split(separator: "/")
         guard components.count >= 2, components[components.count - 2] == "bin" else { return false }
         var name = Substring(components[components.count - 1])
