@@ -189,8 +189,12 @@ struct RuleCompiler {
         // Rules are only evaluated for the event kinds they can match (RuleSet indexes them), so a
         // top-level `evt.type` test is already known to hold: leave it out of the predicate.
         var condition = rule.condition
+        // Likewise an open-only rule is only evaluated for opens of its direction (RuleSet's
+        // opensReading/opensWriting, chosen by the same `isWrite`): its top-level `file.write` or
+        // `not file.write` already holds.
+        let direction = kinds == [.open] ? openDirection(rule.condition) : nil
         if kinds != nil, case .and(let terms) = condition {
-            let rest = terms.filter { !Self.isEventTypeTest($0) }
+            let rest = terms.filter { !Self.isEventTypeTest($0) && !(direction != nil && isOpenDirectionTest($0)) }
             if !rest.isEmpty { condition = rest.count == 1 ? rest[0] : .and(rest) }
         }
         let (predicate, _, _) = try compile(condition)
@@ -269,6 +273,13 @@ struct RuleCompiler {
         case .not(.name(let name, _)) where FieldRegistry.byName[name]?.role == .openDirection: return false
         case .name(let name, _): return macros[name].flatMap { openDirection($0.condition, depth: depth + 1) }
         default: return nil
+        }
+    }
+
+    private func isOpenDirectionTest(_ expression: Expression) -> Bool {
+        switch expression {
+        case .name(let name, _), .not(.name(let name, _)): return macros[name] == nil && FieldRegistry.byName[name]?.role == .openDirection
+        default: return false
         }
     }
 

@@ -80,7 +80,16 @@ enum PackageManagers {
     static let modules: Set<String> = ["pip", "ensurepip", "pipx", "poetry", "pdm", "uv", "conda"]
 
     static func isBinary(_ executablePath: String) -> Bool {
-        binaries.contains(String(executablePath.split(separator: "/").last ?? ""))
+        binaries.contains(String(lastComponent(executablePath)))
+    }
+
+    /// `path.split(separator: "/").last ?? ""` without building every component (every exec asks).
+    static func lastComponent(_ path: String) -> Substring {
+        var end = path.utf8.endIndex
+        while end > path.utf8.startIndex, path.utf8[path.utf8.index(before: end)] == UInt8(ascii: "/") { end = path.utf8.index(before: end) }
+        let trimmed = path.utf8[..<end]
+        guard let slash = trimmed.lastIndex(of: UInt8(ascii: "/")) else { return Substring(trimmed) }
+        return Substring(trimmed[trimmed.index(after: slash)...])
     }
 
     static func isScript(_ path: String) -> Bool {
