@@ -135,17 +135,24 @@ struct ByteSearch {
         let m = needle.count, n = haystack.count
         guard m > 0 else { return true }
         guard n >= m else { return false }
-        let last = needle[m - 1]
-        var start = 0
-        while start <= n - m {
-            let byte = haystack[start + m - 1]
-            if byte == last {
-                var index = m - 2
-                while index >= 0, haystack[start + index] == needle[index] { index -= 1 }
-                if index < 0 { return true }
+        // Through buffer pointers: no bounds check or array retain per byte compared.
+        return haystack.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { needle in
+                shift.withUnsafeBufferPointer { shift in
+                    let last = needle[m - 1]
+                    var start = 0
+                    while start <= n - m {
+                        let byte = haystack[start + m - 1]
+                        if byte == last {
+                            var index = m - 2
+                            while index >= 0, haystack[start + index] == needle[index] { index -= 1 }
+                            if index < 0 { return true }
+                        }
+                        start += Int(shift[Int(byte)])
+                    }
+                    return false
+                }
             }
-            start += Int(shift[Int(byte)])
         }
-        return false
     }
 }

@@ -446,6 +446,20 @@ public final class ProvenanceTracker: EnrichmentStage {
         }
     }
 
+    /// `ProvenanceFacts.packageManagerWork` and `.packageManager` for `event`, as `facts` gives
+    /// them, without the rest of the facts: rules read these for events that need nothing else
+    /// from the tracker (`not package_manager_process` guards many rules).
+    func packageManager(of event: Event) -> (work: Bool, runs: Bool) {
+        let execID: UInt64
+        switch event {
+        case .exec(let e): execID = e.process.execID
+        case .open(let f): execID = f.process.execID
+        case .rename(let r): execID = r.process.execID
+        default: return (false, false)
+        }
+        return (packageManagerImages.contains(execID), packageManagerRoots.contains(execID))
+    }
+
     /// The facts for one event (after `observe`).
     public func facts(for event: Event, lineage: ProcessTable, interpreter: InterpreterCatalog.Match?,
                       loaderProgram: ByteString? = nil, preloaded: [ByteString] = []) -> ProvenanceFacts {
