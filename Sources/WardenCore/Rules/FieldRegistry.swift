@@ -114,8 +114,8 @@ public enum FieldRegistry {
         }
         add("proc.script_location", .string, nil, "temp, workspace, home, system or other for proc.script; \"\" if none") { c in
             guard let e = c.exec, let script = InterpreterInvocation.script(of: e, interpreter: c.interpreter) else { return .string("") }
-            let path = PathJoin.lexical(base: e.cwd, relative: script).text
-            return .string(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).rawValue)
+            let path = PathJoin.lexical(base: e.cwd, relative: script).bytes
+            return .bytes(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).nameBytes)
         }
         add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line (or an argv that does not parse)") { .bool($0.inlineCode != nil) }
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
@@ -140,7 +140,7 @@ public enum FieldRegistry {
         add("proc.stdout", .string, nil, "what fd 1 is") { fieldStdio($0, 1) }
         add("proc.stderr", .string, nil, "what fd 2 is") { fieldStdio($0, 2) }
         add("proc.exe_location", .string, nil, "temp, workspace, home, system or other") { c in
-            .string(c.provenance.location(of: c.record?.executablePath.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
+            .bytes(c.provenance.location(of: c.record?.executablePath.bytes ?? [], lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).nameBytes)
         }
         add("proc.exe_deleted", .bool, nil, "the executable has no links: deleted, or a memfd") { .bool($0.exec.map { $0.executable.kind == .regular && $0.executable.links == 0 } ?? false) }
         add("proc.exe_memfd", .bool, nil, "the executable is a memfd (memfd_create + execveat)") { .bool($0.record.map { memfd.occurs(in: $0.executablePath.bytes) } == true) }
@@ -206,7 +206,7 @@ public enum FieldRegistry {
             return .bool(guarded.path != c.file?.path)
         }
         add("file.location", .string, fileKinds, "temp, workspace, home, system or other") { c in
-            .string(c.provenance.location(of: c.file?.path.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
+            .bytes(c.provenance.location(of: c.file?.path.bytes ?? [], lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).nameBytes)
         }
 
         add("provenance.stdin_writer", .string, execOnly, "file name of the process writing into stdin, \"\" if unknown", inputs: .stdinProvenance) { fieldText($0.facts.stdinWriter?.executablePath.lastPathComponent) }
@@ -323,4 +323,23 @@ extension DataOrigin {
     }
 
     private static let fieldValues: [FieldValue] = (0..<8).map { FieldValue.list(DataOrigin(rawValue: UInt32($0)).names) }
+}
+
+extension PathLocation {
+    /// The name as bytes, made once (location fields are read for every exec).
+    var nameBytes: ByteString {
+        switch self {
+        case .temp: return Names.temp
+        case .workspace: return Names.workspace
+        case .home: return Names.home
+        case .system: return Names.system
+        case .other: return Names.other
+        }
+    }
+
+    private enum Names {
+        static let temp = ByteString(PathLocation.temp.rawValue), workspace = ByteString(PathLocation.workspace.rawValue)
+        static let home = ByteString(PathLocation.home.rawValue), system = ByteString(PathLocation.system.rawValue)
+        static let other = ByteString(PathLocation.other.rawValue)
+    }
 }
