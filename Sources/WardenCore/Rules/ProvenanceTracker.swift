@@ -175,7 +175,6 @@ public final class ProvenanceTracker: EnrichmentStage {
             }
             guard let record = lineage[e.process.execID] else { return [] }
             notePackageManagerWork(e)
-            let name = record.name.text
             let stdout = e.stdio[1]
             // Registered before anything is returned: `curl | sh | tee log` with tee first must
             // still leave sh a reader of curl's pipe.
@@ -192,6 +191,8 @@ public final class ProvenanceTracker: EnrichmentStage {
                 if pipeWriters[e.stdio[0].inode]?.network == true { startsCarrying(e) }
             }
             if stdout.kind == .pipe {
+                // Only a pipe writer's name matters: not made into a String for every exec.
+                let name = record.name.text
                 let upstream = e.stdio[0].kind == .pipe ? pipeWriters[e.stdio[0].inode] : nil
                 let isNetwork = Self.networkClients.contains(name)
                 let isDecoder = Self.decoders.contains(name)
