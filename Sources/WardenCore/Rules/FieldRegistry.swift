@@ -73,6 +73,7 @@ public enum FieldRegistry {
         let execOnly: Set<EventKind> = [.exec]
         // A rename, link or symlink is judged by its destination, as a file written (see RenameEvent).
         let fileKinds: Set<EventKind> = [.open, .execFailed, .rename]
+        let memfd = ByteSearch(Array("memfd:".utf8))
 
         add("evt.type", .string, nil, "exec, open, exec_failed, rename, connect, fork or exit", role: .eventKind) { .string($0.event.typeName) }
 
@@ -113,8 +114,8 @@ public enum FieldRegistry {
         }
         add("proc.script_location", .string, nil, "temp, workspace, home, system or other for proc.script; \"\" if none") { c in
             guard let e = c.exec, let script = InterpreterInvocation.script(of: e, interpreter: c.interpreter) else { return .string("") }
-            let path = PathJoin.lexical(base: e.cwd, relative: script).text
-            return .string(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).rawValue)
+            let path = PathJoin.lexical(base: e.cwd, relative: script).bytes
+            return .bytes(c.provenance.location(of: path, lineage: c.lineage, sessionID: e.process.sessionID).nameBytes)
         }
         add("proc.has_inline_code", .bool, nil, "an interpreter given code on its command line (or an argv that does not parse)") { .bool($0.inlineCode != nil) }
         add("proc.reads_code_from_stdin", .bool, nil, "an interpreter with no script and no inline code whose stdin is not a terminal (`curl | sh`, `python3 - <<EOF`)") { c in
@@ -134,12 +135,12 @@ public enum FieldRegistry {
         add("proc.stdout", .string, nil, "what fd 1 is") { fieldStdio($0, 1) }
         add("proc.stderr", .string, nil, "what fd 2 is") { fieldStdio($0, 2) }
         add("proc.exe_location", .string, nil, "temp, workspace, home, system or other") { c in
-            .string(c.provenance.location(of: c.record?.executablePath.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
+            .bytes(c.provenance.location(of: c.record?.executablePath.bytes ?? [], lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).nameBytes)
         }
         add("proc.exe_deleted", .bool, nil, "the executable has no links: deleted, or a memfd") { .bool($0.exec.map { $0.executable.kind == .regular && $0.executable.links == 0 } ?? false) }
-        add("proc.exe_memfd", .bool, nil, "the executable is a memfd (memfd_create + execveat)") { .bool($0.record?.executablePath.text.contains("memfd:") == true) }
-        add("proc.package_manager", .bool, nil, "the image runs a package manager, recognised by what runs: a package-manager binary (apt, dpkg, cargo, uv, ...), a script inside a package manager's own distribution (site-packages/pip/, node_modules/npm/) or its launcher in a bin directory, `python -m pip`/`-m ensurepip`; never a file this lineage wrote outside package-manager work") { .bool($0.facts.packageManager) }
-        add("proc.package_manager_work", .bool, nil, "the image, or an image above it since the session began, runs a package manager (pip's build isolation, build backends, install scripts, ensurepip's pip)") { .bool($0.facts.packageManagerWork) }
+        add("proc.exe_memfd", .bool, nil, "the executable is a memfd (memfd_create + execveat)") { .bool($0.record.map { memfd.occurs(in: $0.executablePath.bytes) } == true) }
+        add("proc.package_manager", .bool, nil, "the image runs a package manager, recognised by what runs: a package-manager binary (apt, dpkg, cargo, uv, ...), a script inside a package manager's own distribution (site-packages/pip/, node_modules/npm/) or its launcher in a bin directory, `python -m pip`/`-m ensurepip`; never a file this lineage wrote outside package-manager work") { .bool($0.provenance.packageManager(of: $0.event).runs) }
+        add("proc.package_manager_work", .bool, nil, "the image, or an image above it since the session began, runs a package manager (pip's build isolation, build backends, install scripts, ensurepip's pip)") { .bool($0.provenance.packageManager(of: $0.event).work) }
         add("proc.depth", .number, nil, "generations below the agent root (0 for the root)") { .number(Int64($0.ancestors.count)) }
 
         add("proc.pname", .string, nil, "parent image's executable file name") { fieldText($0.parent?.executablePath.lastPathComponent) }
@@ -187,7 +188,7 @@ public enum FieldRegistry {
         add("file.write", .bool, fileKinds, "opened for writing, creation or truncation; always true for rename (the destination now names the process's file)", role: .openDirection) { .bool($0.file?.isWrite == true) }
         add("file.result", .number, fileKinds, "fd, 0 for rename, or -errno") { .number($0.file?.result ?? 0) }
         add("file.error", .string, fileKinds, "ENOENT, EACCES, ... or \"\"") { .string($0.file.flatMap { SyscallText.errorName($0.result) } ?? "") }
-        add("file.kind", .string, fileKinds, "regular, directory, pipe, socket, char, none") { .string($0.file?.file.kind.rawValue ?? "none") }
+        add("file.kind", .string, fileKinds, "regular, directory, pipe, socket, char, none") { .bytes($0.file?.file.kind.nameBytes ?? FileKind.none.nameBytes) }
         add("file.source", .string, [.rename], "rename/link: the source path made absolute; symlink: the link's text as given") { c in
             guard case .rename(let r) = c.event else { return .string("") }
             return .bytes(r.source)
@@ -204,7 +205,7 @@ public enum FieldRegistry {
             return .bool(guarded.path != c.file?.path)
         }
         add("file.location", .string, fileKinds, "temp, workspace, home, system or other") { c in
-            .string(c.provenance.location(of: c.file?.path.text ?? "", lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).rawValue)
+            .bytes(c.provenance.location(of: c.file?.path.bytes ?? [], lineage: c.lineage, sessionID: c.event.process?.sessionID ?? 0).nameBytes)
         }
 
         add("provenance.stdin_writer", .string, execOnly, "file name of the process writing into stdin, \"\" if unknown", inputs: .stdinProvenance) { fieldText($0.facts.stdinWriter?.executablePath.lastPathComponent) }
@@ -224,7 +225,7 @@ public enum FieldRegistry {
         // Read for every open: straight from the tracker, not through the whole provenance facts.
         add("file.origin", .list, [.open], "where the opened file's content came from, by its identity (follows renames and links): network, package, decoded") { c in
             guard let file = c.file?.file, file.kind == .regular || file.kind == .pipe else { return .list([]) }
-            return .list(c.provenance.origin(of: file).names)
+            return c.provenance.origin(of: file).fieldValue
         }
         add("provenance.written_origin", .list, [.exec, .open], "the origin of the lineage's write of provenance.written_path: network, package, decoded") { .list($0.facts.writtenOrigin.names) }
         add("provenance.opened_program", .bool, [.open], "the opened file is one the process's exec runs (its script, the loader's program, preloaded code): reading it is running it") { .bool($0.facts.openedProgram) }
@@ -288,4 +289,57 @@ private func fieldJoin(_ argv: [ByteString]) -> ByteString {
 
 private func fieldStdio(_ c: EvaluationContext, _ fd: Int) -> FieldValue {
     .string(c.exec.map { $0.stdio.count > fd ? $0.stdio[fd].stdioDescription : "none" } ?? "none")
+}
+
+extension FileKind {
+    /// The kind's name as bytes, made once: `file.kind` is read for nearly every open, and
+    /// converting the name to bytes each time was an allocation per event.
+    var nameBytes: ByteString {
+        switch self {
+        case .none: return Names.none
+        case .regular: return Names.regular
+        case .pipe: return Names.pipe
+        case .socket: return Names.socket
+        case .charDevice: return Names.charDevice
+        case .directory: return Names.directory
+        case .other: return Names.other
+        }
+    }
+
+    private enum Names {
+        static let none = ByteString(FileKind.none.rawValue), regular = ByteString(FileKind.regular.rawValue)
+        static let pipe = ByteString(FileKind.pipe.rawValue), socket = ByteString(FileKind.socket.rawValue)
+        static let charDevice = ByteString(FileKind.charDevice.rawValue), directory = ByteString(FileKind.directory.rawValue)
+        static let other = ByteString(FileKind.other.rawValue)
+    }
+}
+
+extension DataOrigin {
+    /// The origin as a list field, made once per set of origins: `file.origin` is read for
+    /// nearly every open, and building its list of names each time was allocations per event.
+    var fieldValue: FieldValue {
+        let index = Int(rawValue)
+        return index < Self.fieldValues.count ? Self.fieldValues[index] : .list(names)
+    }
+
+    private static let fieldValues: [FieldValue] = (0..<8).map { FieldValue.list(DataOrigin(rawValue: UInt32($0)).names) }
+}
+
+extension PathLocation {
+    /// The name as bytes, made once (location fields are read for every exec).
+    var nameBytes: ByteString {
+        switch self {
+        case .temp: return Names.temp
+        case .workspace: return Names.workspace
+        case .home: return Names.home
+        case .system: return Names.system
+        case .other: return Names.other
+        }
+    }
+
+    private enum Names {
+        static let temp = ByteString(PathLocation.temp.rawValue), workspace = ByteString(PathLocation.workspace.rawValue)
+        static let home = ByteString(PathLocation.home.rawValue), system = ByteString(PathLocation.system.rawValue)
+        static let other = ByteString(PathLocation.other.rawValue)
+    }
 }

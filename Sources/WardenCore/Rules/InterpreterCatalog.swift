@@ -226,8 +226,18 @@ public final class InterpreterCatalog {
     /// The interpreter a file name suggests: bash, python3.11, nodejs, perl5.36, ...
     public static func kind(ofName name: String) -> InterpreterKind? {
         // A name, then only a version (digits and dots): python3.11 yes, python3-config no.
-        let stem = String(name.prefix { $0.isLetter })
-        guard name.dropFirst(stem.count).allSatisfy({ $0.isNumber || $0 == "." }) else { return nil }
+        let stem: String
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            // Every exec asks: an ASCII name (all real ones) is read as bytes, where a letter is
+            // A-Z or a-z and a number 0-9, as Character.isLetter/isNumber say for ASCII.
+            let bytes = name.utf8
+            let end = bytes.firstIndex { !(($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z")) } ?? bytes.endIndex
+            guard bytes[end...].allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") }) else { return nil }
+            stem = String(name[..<end])
+        } else {
+            stem = String(name.prefix { $0.isLetter })
+            guard name.dropFirst(stem.count).allSatisfy({ $0.isNumber || $0 == "." }) else { return nil }
+        }
         switch stem {
         case "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "tcsh", "csh", "yash", "rbash", "lksh", "pdksh":
             return .shell

@@ -146,13 +146,16 @@ public final class ProvenanceTracker: EnrichmentStage {
     /// for (`pip/__main__.py`): `python -m` of them no longer proves a package manager runs.
     private var shadowedModules: Set<String> = []
     private let interpreters: InterpreterCatalog?
-    public var homes: [String]
+    public var homes: [String] { didSet { homePaths = homes.map { Array($0.utf8) } } }
+    /// `homes` as bytes, for `location(of:)`.
+    private var homePaths: [[UInt8]]
     /// The kernel's origin table, told about package-manager writes; nil in replay and examples.
     public var originTable: OriginTable?
 
     public init(capacity: Int = 16384, homes: [String] = [], interpreters: InterpreterCatalog? = nil) {
         self.capacity = capacity
         self.homes = homes
+        homePaths = homes.map { Array($0.utf8) }
         self.interpreters = interpreters
     }
 
@@ -172,7 +175,6 @@ public final class ProvenanceTracker: EnrichmentStage {
             }
             guard let record = lineage[e.process.execID] else { return [] }
             notePackageManagerWork(e)
-            let name = record.name.text
             let stdout = e.stdio[1]
             // Registered before anything is returned: `curl | sh | tee log` with tee first must
             // still leave sh a reader of curl's pipe.
@@ -189,6 +191,8 @@ public final class ProvenanceTracker: EnrichmentStage {
                 if pipeWriters[e.stdio[0].inode]?.network == true { startsCarrying(e) }
             }
             if stdout.kind == .pipe {
+                // Only a pipe writer's name matters: not made into a String for every exec.
+                let name = record.name.text
                 let upstream = e.stdio[0].kind == .pipe ? pipeWriters[e.stdio[0].inode] : nil
                 let isNetwork = Self.networkClients.contains(name)
                 let isDecoder = Self.decoders.contains(name)
@@ -446,6 +450,20 @@ public final class ProvenanceTracker: EnrichmentStage {
         }
     }
 
+    /// `ProvenanceFacts.packageManagerWork` and `.packageManager` for `event`, as `facts` gives
+    /// them, without the rest of the facts: rules read these for events that need nothing else
+    /// from the tracker (`not package_manager_process` guards many rules).
+    func packageManager(of event: Event) -> (work: Bool, runs: Bool) {
+        let execID: UInt64
+        switch event {
+        case .exec(let e): execID = e.process.execID
+        case .open(let f): execID = f.process.execID
+        case .rename(let r): execID = r.process.execID
+        default: return (false, false)
+        }
+        return (packageManagerImages.contains(execID), packageManagerRoots.contains(execID))
+    }
+
     /// The facts for one event (after `observe`).
     public func facts(for event: Event, lineage: ProcessTable, interpreter: InterpreterCatalog.Match?,
                       loaderProgram: ByteString? = nil, preloaded: [ByteString] = []) -> ProvenanceFacts {
@@ -544,17 +562,27 @@ public final class ProvenanceTracker: EnrichmentStage {
     /// The workspace wins over everything else: an agent working in a checkout under /tmp runs
     /// its own files from there as normal work.
     public func location(of path: String, lineage: ProcessTable, sessionID: UInt64) -> PathLocation {
-        if let workspace = lineage[sessionID]?.cwd?.text, workspace != "/", path.hasPrefix(workspace + "/") {
+        location(of: Array(path.utf8), lineage: lineage, sessionID: sessionID)
+    }
+
+    /// `location(of:)` on the path's bytes: rules ask it for every exec (proc.exe_location), and
+    /// String prefix tests with a directory and "/" joined for each were a few microseconds each.
+    func location(of path: [UInt8], lineage: ProcessTable, sessionID: UInt64) -> PathLocation {
+        if let workspace = lineage[sessionID]?.cwd?.bytes, workspace != [UInt8(ascii: "/")], Self.isInside(path, workspace) {
             return .workspace
         }
-        if path.hasPrefix("/tmp/") || path.hasPrefix("/var/tmp/") || path.hasPrefix("/dev/shm/") || path.hasPrefix("/run/user/") {
-            return .temp
-        }
-        if homes.contains(where: { path.hasPrefix($0 + "/") }) { return .home }
-        if ["/usr/", "/etc/", "/bin/", "/sbin/", "/lib", "/opt/", "/boot/"].contains(where: { path.hasPrefix($0) }) {
-            return .system
-        }
+        if Self.tempDirectories.contains(where: { ByteMatch.hasPrefix(path, $0) }) { return .temp }
+        if homePaths.contains(where: { Self.isInside(path, $0) }) { return .home }
+        if Self.systemPrefixes.contains(where: { ByteMatch.hasPrefix(path, $0) }) { return .system }
         return .other
+    }
+
+    private static let tempDirectories = ["/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/"].map { Array($0.utf8) }
+    private static let systemPrefixes = ["/usr/", "/etc/", "/bin/", "/sbin/", "/lib", "/opt/", "/boot/"].map { Array($0.utf8) }
+
+    /// `path` starts with `directory` + "/".
+    private static func isInside(_ path: [UInt8], _ directory: [UInt8]) -> Bool {
+        path.count > directory.count && path[directory.count] == UInt8(ascii: "/") && ByteMatch.hasPrefix(path, directory)
     }
 
     private func injected(_ e: ExecEvent, lineage: ProcessTable) -> [String] {

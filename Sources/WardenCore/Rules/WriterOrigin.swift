@@ -49,7 +49,7 @@ enum BuildTools {
             name = name[..<dash]
         }
         // Go's compiler and linker are `compile` and `link` in its tool directory.
-        if executablePath.contains("/pkg/tool/") { return name == "compile" || name == "link" || name == "asm" }
+        if ByteMatch.contains(executablePath, "/pkg/tool/") { return name == "compile" || name == "link" || name == "asm" }
         return names.contains(String(name))
     }
 }
@@ -80,11 +80,20 @@ enum PackageManagers {
     static let modules: Set<String> = ["pip", "ensurepip", "pipx", "poetry", "pdm", "uv", "conda"]
 
     static func isBinary(_ executablePath: String) -> Bool {
-        binaries.contains(String(executablePath.split(separator: "/").last ?? ""))
+        binaries.contains(String(lastComponent(executablePath)))
+    }
+
+    /// `path.split(separator: "/").last ?? ""` without building every component (every exec asks).
+    static func lastComponent(_ path: String) -> Substring {
+        var end = path.utf8.endIndex
+        while end > path.utf8.startIndex, path.utf8[path.utf8.index(before: end)] == UInt8(ascii: "/") { end = path.utf8.index(before: end) }
+        let trimmed = path.utf8[..<end]
+        guard let slash = trimmed.lastIndex(of: UInt8(ascii: "/")) else { return Substring(trimmed) }
+        return Substring(trimmed[trimmed.index(after: slash)...])
     }
 
     static func isScript(_ path: String) -> Bool {
-        if distributions.contains(where: { path.contains($0) }) { return true }
+        if distributions.contains(where: { ByteMatch.contains(path, $0) }) { return true }
         let components = path.split(separator: "/")
         guard components.count >= 2, components[components.count - 2] == "bin" else { return false }
         var name = Substring(components[components.count - 1])
