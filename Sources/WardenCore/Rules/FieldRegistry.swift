@@ -181,6 +181,12 @@ public enum FieldRegistry {
         add("file.path", .string, fileKinds, "resolved path (see docs/events.md); for rename, the destination") { fieldText($0.file?.path) }
         add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }
         add("file.requested", .string, fileKinds, "path argument as passed") { fieldText($0.file?.requested) }
+        add("file.workspace_path", .string, fileKinds, "file.path relative to the agent's working directory (agent.workspace) when inside it, else \"\": `.claude/settings.json` is the agent's own, `repo/.claude/settings.json` a cloned project's") { c in
+            guard let path = c.file?.path.bytes, let root = c.agentRoot?.cwd?.bytes, !root.isEmpty else { return .string("") }
+            let prefix = root.last == UInt8(ascii: "/") ? root : root + [UInt8(ascii: "/")]
+            guard path.count > prefix.count, path.starts(with: prefix) else { return .string("") }
+            return .bytes(ByteString(Array(path[prefix.count...])))
+        }
         add("file.sourced_by_shell", .bool, [.open], "a shell opens the file to source it, as its inline code says (`. ./f`, `source f`, `eval '. f'`, `$x f`, `source <(…)`, a sourced expansion), not as a redirect's target; see docs/rules.md") { c in
             guard c.interpreter?.kind == .shell, let code = c.inlineCode, let path = c.file?.requested else { return .bool(false) }
             return .bool(ShellSourcing.sources(code: code.bytes, path: path.bytes))

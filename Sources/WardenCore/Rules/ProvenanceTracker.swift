@@ -408,6 +408,13 @@ public final class ProvenanceTracker: EnrichmentStage {
     private func writerOrigin(_ execID: UInt64, lineage: ProcessTable) -> WriterOrigin {
         guard let record = lineage[execID] else { return WriterOrigin(category: .tool, execID: execID, name: "?") }
         let name = record.name.text
+        // A host compiler or linker writes build output, under package-manager work too: cargo
+        // (and rustc through rustup's proxies, which are package-manager binaries) building into
+        // /tmp, pip compiling an extension.
+        let executable = record.executablePath.text
+        if BuildTools.isBuildTool(executablePath: executable), writes[executable] == nil {
+            return WriterOrigin(category: .build, execID: execID, name: name)
+        }
         if packageManagerImages.contains(execID) { return WriterOrigin(category: .packageManager, execID: execID, name: name) }
         let session = record.sessionID
         let root = lineage[session]
@@ -416,10 +423,6 @@ public final class ProvenanceTracker: EnrichmentStage {
         // opens a redirection's file before it execs the program that fills it (`curl > f`).
         if record.execID == session || (root != nil && record.pid == root!.pid) {
             return WriterOrigin(category: .agent, execID: execID, name: name)
-        }
-        let executable = record.executablePath.text
-        if BuildTools.isBuildTool(executablePath: executable), writes[executable] == nil {
-            return WriterOrigin(category: .build, execID: execID, name: name)
         }
         return WriterOrigin(category: .tool, execID: execID, name: name)
     }

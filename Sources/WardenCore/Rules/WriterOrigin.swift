@@ -37,7 +37,7 @@ public struct WriterOrigin: Sendable, Hashable {
 enum BuildTools {
     static let names: Set<String> = [
         "cc", "c++", "gcc", "g++", "cpp", "clang", "clang++", "cc1", "cc1plus", "collect2", "as", "ar",
-        "ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "mold", "tcc", "gfortran", "nasm",
+        "ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "rust-lld", "wasm-ld", "mold", "tcc", "gfortran", "nasm",
         "rustc", "go", "javac", "kotlinc", "swiftc", "swift-frontend", "swift-driver", "swift-build", "zig", "ghc",
     ]
 
