@@ -55,7 +55,8 @@ public struct ExecutableFingerprint: Sendable, Hashable {
         let segments = (0..<entryCount).map { ELFSegment(table, at: Int($0 * entrySize)) }
         var fingerprint = ExecutableFingerprint(buildID: [], code: nil, embeddedKind: nil)
         if let code = segments.first(where: { $0.type == ELFSegment.load && $0.flags & ELFSegment.executable != 0 }) {
-            fingerprint.code = code.offset..<(code.offset + code.fileSize)
+            // Header values are the file's to choose: anything past 1 TiB is nonsense, not a trap.
+            if code.offset < 1 << 40, code.fileSize < 1 << 40 { fingerprint.code = code.offset..<(code.offset + code.fileSize) }
         }
         fingerprint.hasProgramInterpreter = segments.contains { $0.type == ELFSegment.programInterpreter }
         for note in segments where note.type == ELFSegment.note {
@@ -103,9 +104,10 @@ public struct ExecutableFingerprint: Sendable, Hashable {
             if tag == 10 { size = entries.u64(at + 8) } // DT_STRSZ
         }
         guard let address, let size, size <= stringTableLimit,
-              let load = segments.first(where: { $0.type == ELFSegment.load && $0.address <= address && address < $0.address + $0.fileSize })
+              let load = segments.first(where: { $0.type == ELFSegment.load && $0.address <= address && address - $0.address < $0.fileSize })
         else { return nil }
-        return file.bytes(at: load.offset + (address - load.address), count: size)
+        let (offset, overflow) = load.offset.addingReportingOverflow(address - load.address)
+        return overflow ? nil : file.bytes(at: offset, count: size)
     }
 }
 

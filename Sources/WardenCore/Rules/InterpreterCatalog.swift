@@ -146,13 +146,13 @@ public final class InterpreterCatalog {
         }
     }
 
-    /// `busybox sh …`, or a shell applet by argv[0] (`exec -a sh ./copy`).
+    /// The applet busybox runs, as busybox picks it: argv[0]'s file name (`exec -a sh ./copy`),
+    /// or the first argument when argv[0] is named busybox (`busybox sh -c CODE`).
     private func busyboxApplet(of exec: ExecEvent, disguised: Bool) -> Match? {
         guard let applet = exec.argv.first?.lastPathComponent.text else { return nil }
         if Self.kind(ofName: applet) == .shell { return Match(kind: .shell, disguised: disguised) }
-        // `busybox sh -c CODE`: the applet is the first argument.
-        if exec.argv.count > 1, Self.kind(ofName: exec.argv[1].lastPathComponent.text) == .shell {
-            return Match(kind: .shell, disguised: disguised || applet != "busybox", argumentOffset: 1)
+        if applet == "busybox", exec.argv.count > 1, Self.kind(ofName: exec.argv[1].lastPathComponent.text) == .shell {
+            return Match(kind: .shell, disguised: disguised, argumentOffset: 1)
         }
         return nil
     }
