@@ -81,7 +81,9 @@ struct AlertIntegrationTests {
             "env LD_PRELOAD=/nonexistent-warden-test.so true 2>/dev/null",
             "/bin/true --dangerously-skip-permissions",
         ].joined(separator: "; ")
-        let result = try agent(h, script)
+        // HOME is the agent's (as a user's agent has it): `.npmrc`, `.pypirc` and `.netrc` are
+        // credentials in a home directory, known by identity, not by name anywhere in a project.
+        let result = try h.run(["env", "HOME=\(h.path("home"))", "bash", "-c", script], extra: ["--name", "claude-code"])
         #expect(alerts(result).filter { $0.string("rule") == "credential-sweep" }.count == 1, "one sweep alert: \(rules(result))")
         #expect(rules(result).isSuperset(of: ["credential-file-read", "shell-startup-file-modified", "agent-control-file-written-by-tool",
                                                 "loader-or-interpreter-environment-injected", "agent-cli-in-autonomy-mode"]), "\(rules(result))")
