@@ -258,15 +258,8 @@ struct ScriptInspectionTests {
 
     // MARK: the default pack
 
-    private static func example(_ yaml: String) throws -> RuleExample {
-        let wrapped = "- rule: x\n  condition: proc.is_shell\n  output: x\n  priority: Debug\n  examples:\n    match:\n      - \(yaml)\n"
-        return try RuleSource(yaml: wrapped, file: "shape.yaml").rules[0].examplesMatch[0]
-    }
-
     private static func warnings(_ yaml: String) throws -> [String] {
-        let set = try RuleSet.embeddedDefault()
-        let ids = RuleExampleRunner(ruleSet: set).matchingRules(try example(yaml))
-        return ids.filter { id in set.rules.first { $0.id == id }!.source.priority >= .warning }
+        try ThreatShapeTests.warnings(yaml)
     }
 
     /// Code blocks an AutoGen-style executor writes into its work dir (the agent's workspace)
@@ -297,7 +290,7 @@ struct ScriptInspectionTests {
     @Test("a payload in a script file raises a Critical kill rule, whatever the language", arguments: threats)
     func scriptThreatsAreCaught(_ yaml: String) throws {
         let set = try RuleSet.embeddedDefault()
-        let ids = RuleExampleRunner(ruleSet: set).matchingRules(try Self.example(yaml))
+        let ids = RuleExampleRunner(ruleSet: set).matchingRules(try ThreatShapeTests.example(yaml))
         let kills = ids.filter { id in
             let rule = set.rules.first { $0.id == id }!
             return rule.source.priority >= .critical && rule.source.action == .kill

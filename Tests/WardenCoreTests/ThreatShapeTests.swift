@@ -5,12 +5,13 @@ import Testing
 /// Warning or above from the default pack, and normal agent work raises none.
 @Suite("Threat and normal-work shapes")
 struct ThreatShapeTests {
-    private static func example(_ yaml: String) throws -> RuleExample {
+    static func example(_ yaml: String) throws -> RuleExample {
         let wrapped = "- rule: x\n  condition: proc.is_shell\n  output: x\n  priority: Debug\n  examples:\n    match:\n      - \(yaml)\n"
         return try RuleSource(yaml: wrapped, file: "shape.yaml").rules[0].examplesMatch[0]
     }
 
-    private static func warnings(_ yaml: String) throws -> [String] {
+    /// The default pack's rules at Warning or above that match the example `yaml`.
+    static func warnings(_ yaml: String) throws -> [String] {
         let set = try RuleSet.embeddedDefault()
         let ids = RuleExampleRunner(ruleSet: set).matchingRules(try example(yaml))
         return ids.filter { id in set.rules.first { $0.id == id }!.source.priority >= .warning }

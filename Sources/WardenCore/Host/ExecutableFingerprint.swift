@@ -65,10 +65,10 @@ public struct ExecutableFingerprint: Sendable, Hashable {
         if let dynamic = segments.first(where: { $0.type == ELFSegment.dynamic }),
            let strings = dynamicStrings(dynamic, segments: segments, of: file) {
             fingerprint.embeddedKind = entrySymbols.first { entry in
-                entry.all.allSatisfy { strings.containsSymbol($0) }
+                entry.all.allSatisfy { strings.namesSymbol($0) }
             }.map { .interpreter($0.kind) }
             if fingerprint.embeddedKind == nil, !fingerprint.hasProgramInterpreter,
-               loaderSymbols.allSatisfy({ strings.containsSymbol($0) }) {
+               loaderSymbols.allSatisfy({ strings.namesSymbol($0) }) {
                 fingerprint.embeddedKind = .loader
             }
         }
@@ -161,27 +161,14 @@ public enum ContentKind: Sendable, Hashable {
     case busybox
 }
 
-extension Array where Element == UInt8 {
-    fileprivate func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
-    fileprivate func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[at + $1]) << (8 * $1) } }
-    fileprivate func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[at + $1]) << (8 * $1) } }
+private extension Array where Element == UInt8 {
+    func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
+    func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[at + $1]) << (8 * $1) } }
+    func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[at + $1]) << (8 * $1) } }
 
     /// The string table names `symbol`: it occurs NUL-terminated, at the start of a string or as
     /// the tail of a longer one (linkers share tails between names).
-    func containsSymbol(_ symbol: String, terminated: Bool = true) -> Bool {
-        let needle = Array(symbol.utf8) + (terminated ? [0] : [])
-        return withUnsafeBytes { haystack -> Bool in
-            guard let base = haystack.baseAddress, needle.count <= haystack.count else { return false }
-            var at = 0
-            let last = haystack.count - needle.count
-            while at <= last {
-                // memchr finds the next candidate start at memory speed (tables are MiBs).
-                guard let hit = memchr(base + at, Int32(needle[0]), last - at + 1) else { return false }
-                at = base.distance(to: UnsafeRawPointer(hit))
-                if memcmp(base + at, needle, needle.count) == 0 { return true }
-                at += 1
-            }
-            return false
-        }
+    func namesSymbol(_ symbol: String) -> Bool {
+        ByteSearch(Array(symbol.utf8) + [0]).occurs(in: self)
     }
 }

@@ -139,7 +139,7 @@ public final class InterpreterContentDetector: Sendable {
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_size > 0, st.st_size <= 4 << 20,
               let bytes = ELFFile(fd: fd).bytes(at: 0, count: UInt64(st.st_size)) else { return false }
-        return bytes.containsSymbol("BusyBox v", terminated: false)
+        return ByteSearch(Array("BusyBox v".utf8)).occurs(in: bytes)
     }
 
     private func knownInterpreters() -> Known {

@@ -164,13 +164,14 @@ public final class InterpreterCatalog {
         return content(subject, of: exec, identity: exec.executable, paths: ["/proc/\(exec.process.pid)/exe", exec.executablePath.text])
     }
 
+    /// The paths are made only when the detector is asked: most execs find their answer cached.
     private func content(_ subject: InterpreterContentDetector.Subject, of exec: ExecEvent, identity: FileIdentity?,
-                         paths: [String]) -> ContentKind?? {
+                         paths: @autoclosure () -> [String]) -> ContentKind?? {
         guard let detector else { return .some(nil) }
         if let known = recognised[subject] { return .some(known) }
         if asked.insert(subject).inserted {
             detector.ask(.init(subject: subject, settles: FileKey(exec.executable), pid: exec.process.pid,
-                               identity: identity, paths: paths))
+                               identity: identity, paths: paths()))
         }
         return nil
     }
@@ -198,8 +199,8 @@ public final class InterpreterCatalog {
         }
         if let kind = byPath[absolute] { return .known(match(kind)) }
         if let named { return .known(match(named)) }
-        let processView = "/proc/\(exec.process.pid)/" + (program.hasPrefix("/") ? "root/" : "cwd/") + relative.text
-        switch content(.loaderProgram(execID: exec.process.execID), of: exec, identity: nil, paths: [processView, absolute]) {
+        let processView = { "/proc/\(exec.process.pid)/" + (program.hasPrefix("/") ? "root/" : "cwd/") + relative.text }
+        switch content(.loaderProgram(execID: exec.process.execID), of: exec, identity: nil, paths: [processView(), absolute]) {
         case nil: return .pending
         case .some(.interpreter(let kind)): return .known(match(kind))
         // A loader running a loader, or busybox, runs nothing the rules read as code here.

@@ -39,7 +39,7 @@ enum ShellSourcing {
 
     /// Reserved words and builtins whose next word is again a command.
     private static let prefixes: Set<[UInt8]> = Set(["then", "do", "else", "elif", "if", "while", "until", "builtin",
-                                                     "command", "eval", "trap", "time", "exec", "nohup", "!"].map { Array($0.utf8) })
+                                                     "command", "eval", "trap", "time", "exec", "nohup"].map { Array($0.utf8) })
 
     /// The code's words, quotes dropped (so code in `eval '…'` strings is read too), split on
     /// whitespace and operators.
