@@ -59,7 +59,7 @@ final class RingBuffer {
             roundFinished()
         }
         drain()
-        sink.idle()
+        sink.finish()
     }
 
     /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers every record in the buffer.

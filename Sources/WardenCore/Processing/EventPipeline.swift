@@ -56,6 +56,14 @@ public final class EventPipeline: EventSink {
         for sink in sinks { sink.flush() }
     }
 
+    /// Polling stopped: the execs still waiting for a worker (an executable being read, a script
+    /// being read) are judged now, with the answers the workers give, not dropped with the
+    /// session: the last tool call of an agent is often one of them.
+    public func finish() {
+        if let result = processor.finish() { deliver(result) }
+        idle()
+    }
+
     /// Reports kernel-side loss since the last check; sinks show loss reports always.
     public func checkLoss() {
         let totals = lossSource()
