@@ -45,5 +45,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "process/file.c"
 #include "process/rename.c"
 #include "process/connect.c"
+#include "process/syscall.c"
+#include "process/io_uring.c"
 #include "process/sys_exit.c"
 #include "process/doctor_probe.c"

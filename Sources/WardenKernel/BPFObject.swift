@@ -57,6 +57,27 @@ final class BPFObject {
         if result != 0 { throw KernelError("sizing BPF map \(name)", errno: -result) }
     }
 
+    /// Leaves out of the load every program in `optional` whose BTF tracepoint this kernel lacks
+    /// (io_uring's, on a kernel built without io_uring) and returns their names. A missing
+    /// tracepoint of any other program still fails the load, with libbpf's message.
+    func leaveOutProgramsWithoutTracepoint(optional: Set<String>) -> [String] {
+        guard let vmlinux = btf__load_vmlinux_btf() else { return [] } // the load reports a missing BTF itself
+        defer { btf__free(vmlinux) }
+        var left: [String] = []
+        var program = bpf_object__next_program(object, nil)
+        while let current = program {
+            let name = String(cString: bpf_program__name(current))
+            let section = String(cString: bpf_program__section_name(current))
+            if optional.contains(name), section.hasPrefix("tp_btf/"),
+               btf__find_by_name_kind(vmlinux, "btf_trace_" + section.dropFirst("tp_btf/".count), UInt32(BTF_KIND_TYPEDEF)) < 0 {
+                bpf_program__set_autoload(current, false)
+                left.append(name)
+            }
+            program = bpf_object__next_program(object, current)
+        }
+        return left
+    }
+
     /// Loads only `program` (diagnostic probes); every other program stays out of the kernel.
     func loadOnly(program name: String) throws {
         var program = bpf_object__next_program(object, nil)

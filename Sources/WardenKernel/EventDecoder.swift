@@ -36,6 +36,14 @@ public enum EventDecoder {
             return .connect(ConnectEvent(process: processRef(header), result: e.result, syscall: Syscall(abi: e.syscall),
                                          family: e.family, port: e.port,
                                          address: e.family == 2 ? Array(address.prefix(4)) : address))
+        case Int(WARDEN_EVENT_SYSCALL.rawValue):
+            let e = try load(warden_syscall_event.self, from: record, kind: header.kind)
+            let data = UnsafeRawBufferPointer(rebasing: record[MemoryLayout<warden_syscall_event>.size...])
+            return .syscall(SyscallEvent(process: processRef(header), result: e.result, syscall: Syscall(abi: e.syscall),
+                                         argument: e.argument, targetPID: e.target_pid, targetExecID: e.target_exec_id,
+                                         target: SyscallTarget(rawValue: e.target_flags), path: try string(e.path, in: data),
+                                         pathTruncated: UInt32(header.flags) & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
+                                         isHeld: UInt32(header.flags) & WARDEN_FLAG_HELD.rawValue != 0))
         default:
             throw .unknownKind(header.kind)
         }

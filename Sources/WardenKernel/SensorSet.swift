@@ -37,6 +37,14 @@ public final class SensorSet: @unchecked Sendable {
     private let object: BPFObject
     private let events: BPFMap
     private let guardian: EnforceGuardian?
+    /// Sensors this kernel cannot have (their tracepoint does not exist): loaded without them.
+    public let unavailablePrograms: [String]
+    /// Programs Warden runs without when the kernel lacks their tracepoint; every other is required.
+    /// io_uring's completions: a kernel without io_uring has no ring to open files through.
+    static let optionalPrograms: Set<String> = ["on_io_uring_complete"]
+    /// Warden's helper processes (the enforce-mode guardian): the kernel knows only Warden's own
+    /// pid, so a signal sent to one of these is recognised in user space.
+    public var helperPIDs: Set<UInt32> { guardian.map { [UInt32($0.pid)] } ?? [] }
     private var links: [BPFLink]
 
     public init(options: Options = Options()) throws {
@@ -50,6 +58,7 @@ public final class SensorSet: @unchecked Sendable {
                                                  enforce: options.enforce ? 1 : 0,
                                                  fail_closed: options.failClosed ? 1 : 0))
         try object.setMaxEntries(map: SensorMaps.eventsName, options.ringBufferBytes)
+        unavailablePrograms = object.leaveOutProgramsWithoutTracepoint(optional: Self.optionalPrograms)
         try object.load()
         let maps = try SensorMaps(loaded: object)
         events = maps.events

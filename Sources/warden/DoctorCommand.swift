@@ -55,6 +55,9 @@ struct DoctorCommand: ParsableCommand {
             let sensors = try SensorSet()
             report(true, "sensors", "loaded and attached in \(String(format: "%.0f", sensors.loadSeconds * 1000)) ms: \(sensors.attachedPrograms.joined(separator: ", "))")
             report(true, "ring buffer", "\(sensors.options.ringBufferBytes >> 20) MiB BPF ring buffer")
+            let ioUring = !sensors.unavailablePrograms.contains("on_io_uring_complete")
+            report(ioUring, "io_uring sensor", ioUring ? "tp_btf/io_uring_complete: opens made by an io_uring are file events like open's"
+                   : "this kernel has no io_uring_complete tracepoint (built without io_uring?): there are no rings to open files through")
             let killWorks = try SignalProbe.run(signal: SIGKILL)
             let holdWorks = try SignalProbe.run(signal: SIGSTOP)
             switch killWorks {
@@ -66,9 +69,9 @@ struct DoctorCommand: ParsableCommand {
             case .noEffect(let status): report(false, "hold-kill", "the probe child was not held (wait status \(status)): enforce mode cannot hold here")
             }
             report(false, "lsm-deny", bpfLSMActive ? "BPF-LSM is active, but Warden does not use it yet" : "unavailable (BPF-LSM not active); enforce mode holds and kills instead")
-            print("Warden will use: tp_btf sensors for exec, fork, exit and syscall exit (opens, failed execs, renames, links, symlinks); in-kernel lineage; ring buffer delivery.")
+            print("Warden will use: tp_btf sensors for exec, fork, exit, io_uring completions and syscall exit (opens, open_by_handle_at, failed execs, renames, links, symlinks, connects, io_uring_setup, the mount API, ptrace attach, process_vm_readv/writev, signals out of the session); in-kernel lineage; ring buffer delivery.")
             if killWorks == .works && holdWorks == .works {
-                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages, guarded opens, and renames/links by tool processes; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
+                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages, guarded opens, renames/links, io_uring set-up, mounts, ptrace attach and process_vm_* by tool processes; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
             } else {
                 print("Enforce mode is not available on this kernel: run in audit mode.")
             }

@@ -47,10 +47,12 @@ final class MonitorSession: @unchecked Sendable {
 
         let sensors = self.sensors
         let doorbell = self.doorbell
-        let processor = EventProcessor(ProcessorConfiguration(
+        var configuration = ProcessorConfiguration(
             rules: try options.rules.load(), catalog: catalog, homes: PathGlob.homeDirectories(),
             interpreters: InterpreterCatalog.scanHost(doorbell: doorbell), enforcement: policy.map { ($0, sensors.processControl) },
-            guardedStore: sensors.guardedFiles, originTable: sensors.originTable, scripts: HostScriptReader(doorbell: doorbell)))
+            guardedStore: sensors.guardedFiles, originTable: sensors.originTable, scripts: HostScriptReader(doorbell: doorbell))
+        configuration.wardenHelperPIDs = sensors.helperPIDs
+        let processor = EventProcessor(configuration)
         let context = OutputContext(catalog: catalog)
         var sinks = [options.format.sink(writer: FDWriter(fd: 1), showEvents: options.events,
                                          minimumPriority: Priority(name: options.minPriority) ?? .debug,

@@ -35,7 +35,9 @@ static __always_inline bool begin_hold(struct task_struct *task, const struct wa
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct warden_hold hold = {
 		.exec_id = proc->exec_id,
-		.start_time_ns = BPF_CORE_READ(task, start_boottime),
+		/* The process's start time, as /proc/PID/stat shows it: the group leader's. The thread
+		 * making the call may be another (a Python thread, an io_uring worker). */
+		.start_time_ns = BPF_CORE_READ(task, group_leader, start_boottime),
 		.held_at_ns = bpf_ktime_get_boot_ns(),
 		.event_kind = kind,
 	};

@@ -12,6 +12,7 @@
 #define WARDEN_KERNEL_TYPES_H
 
 #include <linux/types.h>
+#include <linux/openat2.h>
 
 #define CORE __attribute__((preserve_access_index))
 
@@ -30,6 +31,7 @@ struct qstr {
 
 struct super_block {
 	dev_t s_dev;
+	unsigned long s_magic;
 } CORE;
 
 struct inode {
@@ -112,6 +114,7 @@ struct file {
 	struct path f_path;
 	struct inode *f_inode;
 	unsigned int f_mode;
+	void *private_data;
 } CORE;
 
 struct fdtable {
@@ -157,9 +160,39 @@ struct task_struct {
 	struct fs_struct *fs;
 	struct files_struct *files;
 	struct signal_struct *signal;
+	struct task_struct *group_leader;
 	char comm[16];
 	__u64 start_boottime;
 } CORE;
+
+/* A pidfd's file points at the struct pid it names; numbers[0] is the pid in the initial
+ * namespace, the numbering bpf_get_current_pid_tgid and the process table use. */
+struct upid {
+	int nr;
+} CORE;
+
+struct pid {
+	struct upid numbers[1];
+} CORE;
+
+/* io_uring's request: its opcode, and for IORING_OP_OPENAT/OPENAT2 the open's own state, which
+ * the kernel keeps at the start of the request (io_kiocb's first union). */
+struct io_kiocb {
+	__u8 opcode;
+} CORE;
+
+struct io_open {
+	__u32 file_slot; /* non-zero: a direct descriptor (the ring's file table), no fd installed */
+	struct open_how how;
+} CORE;
+
+struct io_uring_cqe {
+	__s32 res;
+} CORE;
+
+#define IORING_OP_OPENAT 18
+#define IORING_OP_OPENAT2 28
+#define PIDFS_MAGIC 0x50494446
 
 struct linux_binprm {
 	struct file *file;

@@ -117,12 +117,18 @@ struct rename_scratch {
 	__u8 data[WARDEN_RENAME_DATA_MAX];
 };
 
+struct syscall_scratch {
+	struct warden_syscall_event event;
+	__u8 data[WARDEN_SYSCALL_DATA_MAX];
+};
+
 /* Per-CPU values are limited to 32 KiB, so events and path building use separate scratch maps. */
 struct scratch {
 	union {
 		struct exec_scratch exec;
 		struct file_scratch file;
 		struct rename_scratch rename;
+		struct syscall_scratch syscall;
 	};
 };
 

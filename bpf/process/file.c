@@ -1,5 +1,6 @@
 /*
- * file.c — the results of open, openat, openat2 and creat, and execs that failed, of tracked
+ * file.c — the results of open, openat, openat2, creat and open_by_handle_at (and of io_uring's
+ * opens, io_uring.c), and execs that failed, of tracked
  * processes (called from sys_exit.c). At exit, because the path argument is user memory the kernel has faulted in
  * by then, and the opened file object exists. Included by warden.bpf.c (see there why).
  */
@@ -50,6 +51,12 @@ static __always_inline bool decode_request(struct pt_regs *regs, enum warden_sys
 		r->mode = how.mode;
 		return true;
 	}
+	case WARDEN_SYSCALL_OPEN_BY_HANDLE_AT:
+		/* (mount_fd, handle, flags): no path; the opened file says what it is. */
+		r->dirfd = syscall_arg(regs, 0);
+		r->path = NULL;
+		r->flags = warden_open_flags(syscall_arg(regs, 2));
+		return true;
 	case WARDEN_SYSCALL_EXECVE:
 		r->path = (const char *)syscall_arg(regs, 0);
 		r->flags = 0;
@@ -150,6 +157,8 @@ static __always_inline bool record_origin(struct task_struct *task, struct warde
 	return enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT);
 }
 
+/* One open or failed exec, made into an event and delivered (held when enforce mode says so).
+ * `ret` is the syscall's result: the new fd, or -errno. */
 static __always_inline void emit_file_event(struct warden_process *proc, const struct file_request *req,
 					    long ret)
 {
@@ -169,7 +178,7 @@ static __always_inline void emit_file_event(struct warden_process *proc, const s
 	e->flags = req->flags;
 	e->mode = req->mode;
 	e->syscall = req->syscall;
-	offset = copy_string(&s->file.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags);
+	offset = req->path ? copy_string(&s->file.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags) : 0;
 	set_string(&e->requested, 0, offset);
 	__builtin_memset(&e->file, 0, sizeof(e->file));
 	e->guarded_id = 0;

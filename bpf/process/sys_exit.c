@@ -1,6 +1,7 @@
 /*
  * sys_exit.c — the one program on the raw syscall exit: opens and failed execs (file.c), renames,
- * links and symlinks (rename.c), connects and accepts (connect.c) of tracked processes. Included by warden.bpf.c (see there why).
+ * links and symlinks (rename.c), connects and accepts (connect.c), and io_uring, mount API, ptrace, process memory and signal
+ * calls (syscall.c) of tracked processes. Included by warden.bpf.c (see there why).
  */
 
 SEC("tp_btf/sys_exit")
@@ -36,5 +37,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		emit_rename_event(proc, &rename, syscall, ret);
 	else if (is_connect_syscall(syscall))
 		on_connect(proc, regs, syscall, ret);
+	else
+		on_syscall(proc, regs, syscall, ret);
 	return 0;
 }

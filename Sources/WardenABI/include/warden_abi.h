@@ -44,6 +44,7 @@ enum warden_event_kind {
 	WARDEN_EVENT_EXEC_FAILED = 5,
 	WARDEN_EVENT_RENAME = 6, /* rename, link and symlink: a name made for a file without opening it */
 	WARDEN_EVENT_CONNECT = 7, /* connect and accept on an internet socket: the process now exchanges data with a network peer */
+	WARDEN_EVENT_SYSCALL = 8, /* a call that reaches past files, execs and sockets: io_uring, the mount API, ptrace, another process's memory, signals out of the lineage */
 	WARDEN_EVENT_KIND_END, /* one past the last kind */
 };
 
@@ -58,6 +59,7 @@ static inline const char *warden_event_kind_name(__u32 kind)
 	case WARDEN_EVENT_EXEC_FAILED: return "exec_failed";
 	case WARDEN_EVENT_RENAME: return "rename";
 	case WARDEN_EVENT_CONNECT: return "connect";
+	case WARDEN_EVENT_SYSCALL: return "syscall";
 	}
 	return 0;
 }
@@ -166,6 +168,31 @@ enum warden_syscall {
 	WARDEN_SYSCALL_CONNECT = 14,
 	WARDEN_SYSCALL_ACCEPT = 15,
 	WARDEN_SYSCALL_ACCEPT4 = 16,
+	WARDEN_SYSCALL_OPEN_BY_HANDLE_AT = 17, /* a file event: opens by file handle, no path argument */
+	WARDEN_SYSCALL_IO_URING_OPENAT = 18,   /* a file event: IORING_OP_OPENAT or OPENAT2, completed by the ring */
+	WARDEN_SYSCALL_IO_URING_SETUP = 19,    /* the syscall events from here on */
+	WARDEN_SYSCALL_OPEN_TREE = 20,
+	WARDEN_SYSCALL_MOVE_MOUNT = 21,
+	WARDEN_SYSCALL_FSMOUNT = 22,
+	WARDEN_SYSCALL_PTRACE = 23,
+	WARDEN_SYSCALL_PROCESS_VM_READV = 24,
+	WARDEN_SYSCALL_PROCESS_VM_WRITEV = 25,
+	WARDEN_SYSCALL_KILL = 26,
+	WARDEN_SYSCALL_TKILL = 27,
+	WARDEN_SYSCALL_TGKILL = 28,
+	WARDEN_SYSCALL_PIDFD_SEND_SIGNAL = 29,
+	WARDEN_SYSCALL_RT_SIGQUEUEINFO = 30,
+	WARDEN_SYSCALL_RT_TGSIGQUEUEINFO = 31,
+};
+
+/* How the target of a syscall event relates to the caller (bits of warden_syscall_event.target_flags). */
+enum warden_target_flag {
+	WARDEN_TARGET_NONE = 0,          /* the call has no target process (io_uring, mount API) */
+	WARDEN_TARGET_PROCESS = 1u << 0, /* target_pid names a process (or, for kill, a group when negative) */
+	WARDEN_TARGET_TRACKED = 1u << 1, /* the target is in the process table (some agent lineage) */
+	WARDEN_TARGET_SAME_SESSION = 1u << 2, /* ... and in the caller's own session */
+	WARDEN_TARGET_MONITOR = 1u << 3, /* the target is Warden itself */
+	WARDEN_TARGET_SELF = 1u << 4,    /* the caller's own thread group */
 };
 
 /* What a rename event did to its destination name. */
@@ -314,6 +341,29 @@ struct warden_connect_event {
 	__u8 address[16];  /* the peer's address, network byte order; IPv4 in the first 4 bytes */
 };
 
+/*
+ * A call that reaches past files, execs and sockets, by a tracked process: io_uring_setup, the
+ * mount API's open_tree/move_mount/fsmount, ptrace, process_vm_readv/writev, and signals sent
+ * out of the caller's session or to Warden. Each is rare in ordinary work; each is a way around
+ * the other sensors (opens the ring makes never pass open's syscall exit; a detached mount shows
+ * another path; another process's memory or a debugger hands code to a process outside the
+ * lineage; a stopped Warden decides nothing). At syscall exit: the call has happened.
+ */
+struct warden_syscall_event {
+	struct warden_event_header header;
+	__s64 result;          /* the syscall's return value, or -errno */
+	__u32 syscall;         /* enum warden_syscall, WARDEN_SYSCALL_IO_URING_SETUP and after */
+	__u32 target_flags;    /* enum warden_target_flag */
+	__u64 argument;        /* ptrace: the request; signals: the signal; io_uring_setup: IORING_SETUP_* flags; open_tree, move_mount, fsmount: their flags */
+	__s64 target_pid;      /* ptrace, process_vm_*, signals: the pid as the caller named it (kill: negative for a group); 0 otherwise */
+	__u64 target_exec_id;  /* the target's exec id when tracked, else 0 */
+	struct warden_string path; /* open_tree, move_mount: the path argument (move_mount: the destination); empty otherwise */
+	__u32 pad;
+	__u8 data[];
+};
+
+#define WARDEN_SYSCALL_DATA_MAX WARDEN_PATH_MAX
+
 /* Value of the origin table (key: struct warden_file_key). */
 struct warden_file_origin {
 	__u32 origin;  /* enum warden_origin bits */
@@ -384,7 +434,7 @@ struct warden_hold {
 	__u64 exec_id;
 	__u64 start_time_ns; /* task->start_boottime */
 	__u64 held_at_ns;    /* CLOCK_BOOTTIME */
-	__u32 event_kind;    /* WARDEN_EVENT_EXEC, WARDEN_EVENT_OPEN or WARDEN_EVENT_RENAME */
+	__u32 event_kind;    /* WARDEN_EVENT_EXEC, WARDEN_EVENT_OPEN, WARDEN_EVENT_RENAME or WARDEN_EVENT_SYSCALL */
 	__u32 pad;
 };
 
@@ -400,6 +450,8 @@ struct warden_config {
 _Static_assert(sizeof(struct warden_file_identity) == 48, "file identity layout");
 _Static_assert(sizeof(struct warden_connect_event) == 56 + 16 + 16, "connect event layout");
 _Static_assert(sizeof(struct warden_file_origin) == 16, "origin table layout");
+_Static_assert(sizeof(struct warden_syscall_event) == 56 + 40 + 8, "syscall event layout");
+_Static_assert(__builtin_offsetof(struct warden_syscall_event, data) == sizeof(struct warden_syscall_event), "syscall data follows the fixed part");
 _Static_assert(__builtin_offsetof(struct warden_file_identity, size) == 24, "file size follows the fixed-width identity fields");
 _Static_assert(sizeof(struct warden_event_header) == 56, "event header layout");
 _Static_assert(sizeof(struct warden_exec_event) == 56 + 40 + 4 * 48 + 16 + 6 * 4, "exec event layout");

@@ -21,6 +21,9 @@ public enum EnforcementOutcome: Sendable, Equatable, CustomStringConvertible {
         case beforeFirstInstruction
         /// Held at open: not one byte read or written.
         case beforeFileUse
+        /// Held at a syscall event (io_uring set up, a mount made, a tracer attached): the call was
+        /// made, but the process ran no instruction after it.
+        case beforeNextInstruction
         /// Not held: the process may have acted.
         case afterEvent
     }
@@ -52,6 +55,7 @@ public enum EnforcementOutcome: Sendable, Equatable, CustomStringConvertible {
             switch when {
             case .beforeFirstInstruction: text = "killed before its first instruction"
             case .beforeFileUse: text = "killed before it used the file"
+            case .beforeNextInstruction: text = "killed before its next instruction"
             case .afterEvent: text = "killed after the event; it may have acted"
             }
             if companions > 0 { text += "; \(companions) more in its \(scope == .agentSession ? "agent session" : "tool call")" }

@@ -34,7 +34,9 @@ public final class Enforcer {
             // kill must not claim "before" otherwise. (`resume` checks the table itself.)
             let held = held && control.isHeld(pid: process.pid, execID: process.execID)
             let scope: KillScope = killing.contains { alerts[$0].killScope == .toolCall } ? .toolCall : .process
-            let outcome = kill(process, opened: event.changesOrOpensFile, held: held, scope: scope, now: now)
+            let heldAt: EnforcementOutcome.KillTime = event.changesOrOpensFile ? .beforeFileUse
+                : event.kind == .syscall ? .beforeNextInstruction : .beforeFirstInstruction
+            let outcome = kill(process, heldAt: heldAt, held: held, scope: scope, now: now)
             for index in killing { alerts[index].outcome = outcome }
             return
         }
@@ -113,7 +115,9 @@ public final class Enforcer {
         }
     }
 
-    private func kill(_ process: ProcessRef, opened: Bool, held: Bool, scope: KillScope, now: UInt64) -> EnforcementOutcome {
+    /// `heldAt`: what a kill of the held process comes before.
+    private func kill(_ process: ProcessRef, heldAt: EnforcementOutcome.KillTime, held: Bool, scope: KillScope,
+                      now: UInt64) -> EnforcementOutcome {
         awaitingWriter[process.execID] = nil
         let rootPID = lineage[process.sessionID]?.pid
         if process.pid == rootPID && !policy.killAgent {
@@ -132,7 +136,7 @@ public final class Enforcer {
         if held { statistics.recordHold(nanoseconds: now &- process.bootTime) }
         statistics.killed += 1
         let scopeKilled = held ? alsoKilled : killOthers()
-        return .killed(when: !held ? .afterEvent : opened ? .beforeFileUse : .beforeFirstInstruction,
+        return .killed(when: held ? heldAt : .afterEvent,
                        companions: scopeKilled, companionScope: policy.killAgent ? .agentSession : .toolCall)
     }
 

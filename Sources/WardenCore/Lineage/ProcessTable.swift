@@ -53,7 +53,7 @@ public final class ProcessTable {
         case .exit(let e):
             markEnded(e.process.execID)
             if latestByPID[e.process.pid] == e.process.execID { latestByPID[e.process.pid] = nil }
-        case .open, .execFailed, .rename, .connect, .loss:
+        case .open, .execFailed, .rename, .connect, .syscall, .loss:
             break
         }
     }

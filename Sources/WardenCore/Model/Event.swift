@@ -1,3 +1,5 @@
+import WardenABI
+
 /// Who an event belongs to: the process, its place in the lineage and its agent.
 public struct ProcessRef: Sendable, Hashable {
     /// CLOCK_BOOTTIME nanoseconds when the kernel recorded the event.
@@ -299,6 +301,85 @@ public final class ConnectEvent: Sendable {
     public var isLoopback: Bool { NetworkAddress.isLoopback(address) }
 }
 
+/// How the target of a syscall event relates to its caller (`enum warden_target_flag`).
+public struct SyscallTarget: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The call names a process (or, for kill, a process group or every process).
+    public static let process = SyscallTarget(rawValue: WARDEN_TARGET_PROCESS.rawValue)
+    /// The target is in some agent lineage.
+    public static let tracked = SyscallTarget(rawValue: WARDEN_TARGET_TRACKED.rawValue)
+    /// The target is in the caller's own session.
+    public static let sameSession = SyscallTarget(rawValue: WARDEN_TARGET_SAME_SESSION.rawValue)
+    /// The target is Warden itself.
+    public static let monitor = SyscallTarget(rawValue: WARDEN_TARGET_MONITOR.rawValue)
+    /// The caller's own thread group.
+    public static let selfProcess = SyscallTarget(rawValue: WARDEN_TARGET_SELF.rawValue)
+
+    /// JSON names, in bit order.
+    public static let names: [(SyscallTarget, String)] = [
+        (.process, "process"), (.tracked, "tracked"), (.sameSession, "same_session"), (.monitor, "monitor"), (.selfProcess, "self"),
+    ]
+}
+
+/// A call that reaches past files, execs and sockets (`struct warden_syscall_event`): io_uring
+/// set up, the mount API, a ptrace attach, another process's memory read or written, or a signal
+/// sent out of the caller's session or to Warden. At syscall exit: the call has happened.
+public final class SyscallEvent: Sendable {
+    public let process: ProcessRef
+    /// The syscall's return value, or -errno.
+    public let result: Int64
+    public let syscall: Syscall
+    /// ptrace: the request; signals: the signal number; io_uring_setup: its IORING_SETUP_* flags;
+    /// open_tree, move_mount, fsmount: their flags.
+    public let argument: UInt64
+    /// The pid as the caller named it (kill: negative for a process group, -1 for all); 0 when none.
+    public let targetPID: Int64
+    /// The target's image when it is tracked; 0 otherwise.
+    public let targetExecID: UInt64
+    public let target: SyscallTarget
+    /// open_tree's path, move_mount's destination; empty otherwise.
+    public let path: ByteString
+    public let pathTruncated: Bool
+    /// Enforce mode: the kernel stopped the caller before the call returned; it waits for Warden.
+    public let isHeld: Bool
+    /// Warden learned in user space that the target is one of its own processes (its guardian):
+    /// the kernel only knows Warden's own pid.
+    public let targetIsWardenHelper: Bool
+
+    public init(process: ProcessRef, result: Int64, syscall: Syscall, argument: UInt64 = 0, targetPID: Int64 = 0,
+                targetExecID: UInt64 = 0, target: SyscallTarget = [], path: ByteString = ByteString(""), pathTruncated: Bool = false,
+                isHeld: Bool = false, targetIsWardenHelper: Bool = false) {
+        self.process = process
+        self.result = result
+        self.syscall = syscall
+        self.argument = argument
+        self.targetPID = targetPID
+        self.targetExecID = targetExecID
+        self.target = target
+        self.path = path
+        self.pathTruncated = pathTruncated
+        self.isHeld = isHeld
+        self.targetIsWardenHelper = targetIsWardenHelper
+    }
+
+    /// The target is Warden or one of its helpers.
+    public var targetsWarden: Bool { target.contains(.monitor) || targetIsWardenHelper }
+
+    /// The target is a process outside the caller's own session (another agent's, or none).
+    public var targetOutsideSession: Bool {
+        target.contains(.process) && !target.contains(.sameSession) && !target.contains(.selfProcess)
+    }
+
+    /// The same event, knowing whether its target is one of Warden's helper processes.
+    public func with(targetIsWardenHelper: Bool) -> SyscallEvent {
+        SyscallEvent(process: process, result: result, syscall: syscall, argument: argument, targetPID: targetPID,
+                     targetExecID: targetExecID, target: target, path: path, pathTruncated: pathTruncated, isHeld: isHeld,
+                     targetIsWardenHelper: targetIsWardenHelper)
+    }
+}
+
 /// Records the kernel could not deliver since the last report, summed over CPUs.
 public final class LossReport: Sendable, Equatable {
     public let bootTime: UInt64
@@ -346,6 +427,7 @@ public enum Event: Sendable {
     case execFailed(FileEvent)
     case rename(RenameEvent)
     case connect(ConnectEvent)
+    case syscall(SyscallEvent)
     case loss(LossReport)
 
     /// The kernel record kind; nil for loss reports, which Warden makes from the kernel's counters.
@@ -358,6 +440,7 @@ public enum Event: Sendable {
         case .execFailed: return .execFailed
         case .rename: return .rename
         case .connect: return .connect
+        case .syscall: return .syscall
         case .loss: return nil
         }
     }
@@ -382,6 +465,7 @@ public enum Event: Sendable {
         case .exec(let e): return e.isHeld
         case .open(let e): return e.isHeld
         case .rename(let e): return e.isHeld
+        case .syscall(let e): return e.isHeld
         default: return false
         }
     }
@@ -394,6 +478,7 @@ public enum Event: Sendable {
         case .open(let e), .execFailed(let e): return e.process
         case .rename(let e): return e.process
         case .connect(let e): return e.process
+        case .syscall(let e): return e.process
         case .loss: return nil
         }
     }

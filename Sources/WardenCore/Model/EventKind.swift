@@ -13,6 +13,7 @@ public struct EventKind: Sendable, Hashable, CaseIterable, CustomStringConvertib
     public static let execFailed = EventKind(WARDEN_EVENT_EXEC_FAILED)
     public static let rename = EventKind(WARDEN_EVENT_RENAME)
     public static let connect = EventKind(WARDEN_EVENT_CONNECT)
+    public static let syscall = EventKind(WARDEN_EVENT_SYSCALL)
 
     /// Every kind, in ABI order.
     public static let allCases: [EventKind] =

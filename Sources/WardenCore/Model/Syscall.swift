@@ -1,12 +1,15 @@
 import WardenABI
 
-/// The syscall behind a file event, by Warden's own numbering (`enum warden_syscall` in
+/// The syscall behind a file or syscall event, by Warden's own numbering (`enum warden_syscall` in
 /// warden_abi.h): syscall numbers differ per architecture and are translated in the kernel, so no
 /// raw syscall number ever reaches Swift. The raw values are the JSON names.
 public enum Syscall: String, Sendable {
     case open, openat, openat2, creat, execve, execveat
     case rename, renameat, renameat2, link, linkat, symlink, symlinkat
     case connect, accept, accept4
+    case open_by_handle_at, io_uring_openat
+    case io_uring_setup, open_tree, move_mount, fsmount, ptrace, process_vm_readv, process_vm_writev
+    case kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo
     case unknown
 
     /// From the `syscall` field of a file event.
@@ -28,7 +31,32 @@ public enum Syscall: String, Sendable {
         case WARDEN_SYSCALL_CONNECT.rawValue: self = .connect
         case WARDEN_SYSCALL_ACCEPT.rawValue: self = .accept
         case WARDEN_SYSCALL_ACCEPT4.rawValue: self = .accept4
+        case WARDEN_SYSCALL_OPEN_BY_HANDLE_AT.rawValue: self = .open_by_handle_at
+        case WARDEN_SYSCALL_IO_URING_OPENAT.rawValue: self = .io_uring_openat
+        case WARDEN_SYSCALL_IO_URING_SETUP.rawValue: self = .io_uring_setup
+        case WARDEN_SYSCALL_OPEN_TREE.rawValue: self = .open_tree
+        case WARDEN_SYSCALL_MOVE_MOUNT.rawValue: self = .move_mount
+        case WARDEN_SYSCALL_FSMOUNT.rawValue: self = .fsmount
+        case WARDEN_SYSCALL_PTRACE.rawValue: self = .ptrace
+        case WARDEN_SYSCALL_PROCESS_VM_READV.rawValue: self = .process_vm_readv
+        case WARDEN_SYSCALL_PROCESS_VM_WRITEV.rawValue: self = .process_vm_writev
+        case WARDEN_SYSCALL_KILL.rawValue: self = .kill
+        case WARDEN_SYSCALL_TKILL.rawValue: self = .tkill
+        case WARDEN_SYSCALL_TGKILL.rawValue: self = .tgkill
+        case WARDEN_SYSCALL_PIDFD_SEND_SIGNAL.rawValue: self = .pidfd_send_signal
+        case WARDEN_SYSCALL_RT_SIGQUEUEINFO.rawValue: self = .rt_sigqueueinfo
+        case WARDEN_SYSCALL_RT_TGSIGQUEUEINFO.rawValue: self = .rt_tgsigqueueinfo
         default: self = .unknown
+        }
+    }
+}
+
+extension Syscall {
+    /// Sends a signal (kill, tkill, tgkill, pidfd_send_signal, rt_(tg)sigqueueinfo).
+    public var sendsSignal: Bool {
+        switch self {
+        case .kill, .tkill, .tgkill, .pidfd_send_signal, .rt_sigqueueinfo, .rt_tgsigqueueinfo: return true
+        default: return false
         }
     }
 }

@@ -53,6 +53,9 @@ public struct EventJSONEncoder {
         case .connect(let e):
             common(&json, e.process)
             encodeConnect(&json, e)
+        case .syscall(let e):
+            common(&json, e.process)
+            encodeSyscall(&json, e)
         case .loss(let report):
             json.key("time"); timestamps.append(bootTime: report.bootTime, to: &json)
             json.key("ringbuf_drops"); json.number(report.ringBufferDrops)
@@ -99,6 +102,23 @@ public struct EventJSONEncoder {
         json.key("address"); json.string(e.addressText)
         json.key("port"); json.number(e.port)
         json.key("loopback"); json.bool(e.isLoopback)
+        json.key("result"); json.number(e.result)
+        json.key("error"); if let name = SyscallText.errorName(e.result) { json.string(name) } else { json.null() }
+    }
+
+    private func encodeSyscall(_ json: inout JSONLineBuilder, _ e: SyscallEvent) {
+        json.key("syscall"); json.string(e.syscall.rawValue)
+        json.key("argument"); json.number(e.argument)
+        if e.syscall.sendsSignal { json.key("signal"); json.string(SyscallText.signalName(e.argument)) }
+        json.key("target_pid"); json.number(e.targetPID)
+        json.key("target_exec_id"); json.id(e.targetExecID)
+        json.key("target"); json.beginArray()
+        for (bit, name) in SyscallTarget.names where e.target.contains(bit) { json.string(name) }
+        json.endArray()
+        json.key("targets_warden"); json.bool(e.targetsWarden)
+        json.bytesField("path", e.path)
+        json.key("path_truncated"); json.bool(e.pathTruncated)
+        json.key("held"); json.bool(e.isHeld)
         json.key("result"); json.number(e.result)
         json.key("error"); if let name = SyscallText.errorName(e.result) { json.string(name) } else { json.null() }
     }

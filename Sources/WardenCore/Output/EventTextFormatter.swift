@@ -57,6 +57,9 @@ public struct EventTextFormatter: Sendable {
             line += e.family == 10 ? "[\(e.addressText)]:\(e.port)" : "\(e.addressText):\(e.port)"
             if e.result < 0, let error = SyscallText.errorName(e.result) { line += " (\(error))" }
             return line
+        case .syscall(let e):
+            let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
+            return prefix(event, e.process) + "\(name) " + Self.describe(e)
         case .loss(let report):
             return "\(context.clock.clockTime(bootTime: report.bootTime)) \(paint("LOSS", code: "1;31"))  "
                 + "kernel dropped \(report.ringBufferDrops) events (ring buffer full\(report.ringBufferDrops > 0 ? ": " + report.droppedKindsText : "")), "
@@ -87,5 +90,24 @@ public struct EventTextFormatter: Sendable {
 extension String {
     func padding(toLength length: Int) -> String {
         count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+}
+
+extension EventTextFormatter {
+    /// "ptrace PTRACE_ATTACH pid 1234 (outside the session) [held]", "kill SIGSTOP pid 99 (Warden)".
+    static func describe(_ e: SyscallEvent) -> String {
+        var line = e.syscall.rawValue
+        if e.syscall.sendsSignal { line += " " + SyscallText.signalName(e.argument) }
+        if e.syscall == .ptrace { line += " " + SyscallText.ptraceRequestName(e.argument) }
+        if e.target.contains(.process) {
+            line += " pid \(e.targetPID)"
+            if e.targetsWarden { line += " (Warden)" } else if e.targetOutsideSession { line += " (outside the session)" }
+        } else if e.argument != 0 {
+            line += " flags=0x" + String(e.argument, radix: 16)
+        }
+        if !e.path.isEmpty { line += " " + TerminalText.escape(e.path) }
+        if e.isHeld { line += " [held]" }
+        if e.result < 0, let error = SyscallText.errorName(e.result) { line += " (\(error))" }
+        return line
     }
 }

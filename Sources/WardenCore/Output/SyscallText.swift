@@ -35,6 +35,27 @@ public enum SyscallText {
         return names[-result] ?? "E\(-result)"
     }
 
+    /// "SIGSTOP" for 19: the standard signals, numbered alike on x86_64 and arm64; "SIGRTMIN+3"
+    /// and "signal 99" for the rest.
+    public static func signalName(_ number: UInt64) -> String {
+        let names = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
+                     "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+                     "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+                     "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"]
+        if number >= 1, number <= UInt64(names.count) { return names[Int(number) - 1] }
+        if number >= 34, number <= 64 { return "SIGRTMIN+\(number - 34)" }
+        return "signal \(number)"
+    }
+
+    /// "PTRACE_ATTACH" for 16, "PTRACE_SEIZE" for 0x4206 (the only requests Warden reports).
+    public static func ptraceRequestName(_ request: UInt64) -> String {
+        switch request {
+        case 16: return "PTRACE_ATTACH"
+        case 0x4206: return "PTRACE_SEIZE"
+        default: return "request \(request)"
+        }
+    }
+
     public static func octal(_ value: UInt32) -> String {
         let digits = String(value, radix: 8)
         return digits.count >= 4 ? digits : String(repeating: "0", count: 4 - digits.count) + digits

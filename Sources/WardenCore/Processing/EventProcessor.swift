@@ -27,6 +27,7 @@ public final class EventProcessor {
     /// (below enforce mode's 3 s stale-hold bound, after which the fail mode decides).
     private static let waitNanoseconds: UInt64 = 2_000_000_000
     private let scripts: ScriptInspector
+    private let wardenHelperPIDs: Set<UInt32>
     /// Some rule reads script code: without one, nothing is read and no exec waits for it.
     private var rulesReadScripts: Bool
 
@@ -42,6 +43,7 @@ public final class EventProcessor {
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
                                     catalog: configuration.catalog, scripts: scripts)
         engine = RuleEngine(ruleSet: configuration.rules, context: context, appliesThresholds: configuration.appliesThresholds)
+        wardenHelperPIDs = configuration.wardenHelperPIDs
         guardedFiles = configuration.guardedStore.map {
             GuardedFiles(store: $0, patterns: configuration.rules.guardedPaths, homes: configuration.homes)
         }
@@ -58,7 +60,11 @@ public final class EventProcessor {
     public func process(_ event: Event, now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult {
         // Which guarded file the event's file is, by identity; a new HOME is guarded before its
         // exec is let go.
-        let event = guardedFiles?.annotate(event) ?? event
+        var event = guardedFiles?.annotate(event) ?? event
+        if case .syscall(let call) = event, call.target.contains(.process), !wardenHelperPIDs.isEmpty,
+           wardenHelperPIDs.contains(UInt32(truncatingIfNeeded: call.targetPID.magnitude)) {
+            event = .syscall(call.with(targetIsWardenHelper: true))
+        }
         // Arrays are only combined when there is something to combine: most events raise nothing,
         // and building empty arrays per event was a tenth of the spine's own cost (callgrind).
         let settled = mayHaveSettled ? judgeSettled(now: now) : []

@@ -21,6 +21,9 @@ public struct ProcessorConfiguration {
     /// in rule examples); nil: scripts are not inspected (replay, benchmarks) and
     /// `proc.script_code_status` says `uninspected`.
     public var scripts: ScriptSource?
+    /// Warden's own helper processes (the enforce-mode guardian), besides Warden itself: a signal
+    /// sent to one is tampering with the monitor.
+    public var wardenHelperPIDs: Set<UInt32> = []
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
                 enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil,

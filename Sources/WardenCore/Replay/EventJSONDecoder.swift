@@ -95,6 +95,19 @@ public final class EventJSONDecoder {
                 syscall: Syscall(rawValue: object["syscall"] as? String ?? "") ?? .unknown,
                 family: UInt16(uint(object["family"])), port: UInt16(truncatingIfNeeded: uint(object["port"])),
                 address: NetworkAddress.bytes(object["address"] as? String ?? "")))
+        case .syscall:
+            let names = object["target"] as? [String] ?? []
+            let target = SyscallTarget.names.reduce(into: SyscallTarget()) { set, entry in
+                if names.contains(entry.1) { set.insert(entry.0) }
+            }
+            return .syscall(SyscallEvent(
+                process: p, result: (object["result"] as? NSNumber)?.int64Value ?? 0,
+                syscall: Syscall(rawValue: object["syscall"] as? String ?? "") ?? .unknown,
+                argument: (object["argument"] as? NSNumber)?.uint64Value ?? 0,
+                targetPID: (object["target_pid"] as? NSNumber)?.int64Value ?? 0,
+                targetExecID: id(object["target_exec_id"]), target: target, path: bytes(object, "path"),
+                pathTruncated: object["path_truncated"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false,
+                targetIsWardenHelper: (object["targets_warden"] as? Bool ?? false) && !target.contains(.monitor)))
         default:
             throw DecodeError(line: number, message: "events of type `\(type)` cannot be replayed by this version")
         }

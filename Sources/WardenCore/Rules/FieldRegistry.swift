@@ -75,7 +75,7 @@ public enum FieldRegistry {
         let fileKinds: Set<EventKind> = [.open, .execFailed, .rename]
         let memfd = ByteSearch(Array("memfd:".utf8))
 
-        add("evt.type", .string, nil, "exec, open, exec_failed, rename, connect, fork or exit", role: .eventKind) { .string($0.event.typeName) }
+        add("evt.type", .string, nil, "exec, open, exec_failed, rename, connect, syscall, fork or exit", role: .eventKind) { .string($0.event.typeName) }
 
         add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)") { fieldText($0.record?.executablePath.lastPathComponent) }
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
@@ -192,6 +192,13 @@ public enum FieldRegistry {
             return .bool(ShellSourcing.sources(code: code.bytes, path: path.bytes))
         }
         add("file.write", .bool, fileKinds, "opened for writing, creation or truncation; always true for rename (the destination now names the process's file)", role: .openDirection) { .bool($0.file?.isWrite == true) }
+        add("file.process_memory_of", .string, [.open], "for /proc/PID/mem (and /proc/PID/task/TID/mem): whose memory the file is: self, session (a process of the caller's own session) or outside (any other process); \"\" for other files") { c in
+            guard let pid = ProcessMemoryPath.pid(c.file?.path.bytes ?? []), let caller = c.event.process else { return .string("") }
+            if pid == caller.pid { return .string("self") }
+            let owner = c.lineage.latest(pid: pid)
+            return .string(owner != nil && owner?.sessionID == caller.sessionID && caller.sessionID != 0 ? "session" : "outside")
+        }
+        add("file.syscall", .string, fileKinds, "the call that opened or named the file: open, openat, openat2, creat, open_by_handle_at (no path argument), io_uring_openat (an io_uring's open), rename, renameat2, link, symlink, execve, ...") { .string($0.file?.syscall.rawValue ?? "") }
         add("file.result", .number, fileKinds, "fd, 0 for rename, or -errno") { .number($0.file?.result ?? 0) }
         add("file.error", .string, fileKinds, "ENOENT, EACCES, ... or \"\"") { .string($0.file.flatMap { SyscallText.errorName($0.result) } ?? "") }
         add("file.kind", .string, fileKinds, "regular, directory, pipe, socket, char, none") { .bytes($0.file?.file.kind.nameBytes ?? FileKind.none.nameBytes) }
@@ -235,6 +242,38 @@ public enum FieldRegistry {
         }
         add("provenance.written_origin", .list, [.exec, .open], "the origin of the lineage's write of provenance.written_path: network, package, decoded") { .list($0.facts.writtenOrigin.names) }
         add("provenance.opened_program", .bool, [.open], "the opened file is one the process's exec runs (its script, the loader's program, preloaded code): reading it is running it") { .bool($0.facts.openedProgram) }
+        add("call.name", .string, [.syscall], "the syscall of a syscall event: io_uring_setup, open_tree, move_mount, fsmount, ptrace, process_vm_readv, process_vm_writev, kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo") { c in
+            guard case .syscall(let s) = c.event else { return .string("") }
+            return .string(s.syscall.rawValue)
+        }
+        add("call.result", .number, [.syscall], "the syscall's return value, or -errno") { c in
+            guard case .syscall(let s) = c.event else { return .number(0) }
+            return .number(s.result)
+        }
+        add("call.signal", .string, [.syscall], "the signal a kill-like call sent (SIGKILL, SIGSTOP, SIGRTMIN+3, ...), else \"\"") { c in
+            guard case .syscall(let s) = c.event, s.syscall.sendsSignal else { return .string("") }
+            return .string(SyscallText.signalName(s.argument))
+        }
+        add("call.argument", .number, [.syscall], "ptrace: the request (16 PTRACE_ATTACH, 16902 PTRACE_SEIZE); signals: the number; io_uring_setup: its IORING_SETUP_* flags; open_tree (1: OPEN_TREE_CLONE), move_mount, fsmount: their flags") { c in
+            guard case .syscall(let s) = c.event else { return .number(0) }
+            return .number(Int64(truncatingIfNeeded: s.argument))
+        }
+        add("call.target_pid", .number, [.syscall], "the process a ptrace, process_vm_* or signal call names, as the caller named it (kill: negative for a group, -1 for all); 0 when none") { c in
+            guard case .syscall(let s) = c.event else { return .number(0) }
+            return .number(s.targetPID)
+        }
+        add("call.target_outside_session", .bool, [.syscall], "the call names a process outside the caller's own session: untracked, another agent's, or every process (kill -1); never the caller itself") { c in
+            guard case .syscall(let s) = c.event else { return .bool(false) }
+            return .bool(s.targetOutsideSession)
+        }
+        add("call.target_is_warden", .bool, [.syscall], "the target is Warden itself or one of its helper processes (the enforce-mode guardian)") { c in
+            guard case .syscall(let s) = c.event else { return .bool(false) }
+            return .bool(s.targetsWarden)
+        }
+        add("call.path", .string, [.syscall], "open_tree's path, move_mount's destination; else \"\"") { c in
+            guard case .syscall(let s) = c.event else { return .string("") }
+            return .bytes(s.path)
+        }
         add("net.address", .string, [.connect], "the peer's address (93.184.216.34, 2001:db8::1)") { c in
             guard case .connect(let n) = c.event else { return .string("") }
             return .string(n.addressText)

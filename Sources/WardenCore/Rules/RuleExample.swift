@@ -20,7 +20,10 @@ import Yams
 /// the image that called the exec was handed, as `proc.network_input`), `origin` (network, package or decoded: the
 /// executable's, or the opened file's), `stdin_origin` (stdin's, with `stdin: file` or `pipe`),
 /// `written_origin` (the origin the `written` files were written with).
-/// For connects (`type: connect`): `address`, `port`, `by`. For opens and renames: `guarded` (the
+/// For connects (`type: connect`): `address`, `port`, `by`. For syscall events (`type: syscall`):
+/// `call` (io_uring_setup, ptrace, kill, ...; for opens, the open's syscall: io_uring_openat,
+/// open_by_handle_at), `signal` (SIGSTOP, ...) or `argument` (a number), `target` (outside,
+/// session, warden, self or none; default outside), `path`, `error`, `by`. For opens and renames: `guarded` (the
 /// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
 /// or directory; default file). `script_code` (the content of the script the exec's interpreter
 /// runs, as `proc.script_code` sees it) and `script_truncated` (true: the script was longer than
@@ -68,6 +71,11 @@ public struct RuleExample: Sendable, Hashable {
     /// The script's content, given to the spine as if read from the file.
     public var scriptCode: String?
     public var scriptTruncated = false
+    /// The syscall of a syscall event, or of an open (nil: openat).
+    public var call: Syscall?
+    public var argument: UInt64 = 0
+    /// outside, session, warden, self or none.
+    public var target = "outside"
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -77,7 +85,9 @@ public struct RuleExample: Sendable, Hashable {
             let at = RuleSource.location(key, file)
             switch key.string ?? "" {
             case "type":
-                guard let t = value.string, ["exec", "open", "rename"].contains(t) else { throw RuleError(at, "`type` must be exec, open or rename") }
+                guard let t = value.string, ["exec", "open", "rename", "connect", "syscall"].contains(t) else {
+                    throw RuleError(at, "`type` must be exec, open, rename, connect or syscall")
+                }
                 type = t
             case "exe": process.exe = value.string
             case "argv", "by": process.argv = try Self.strings(value, at)
@@ -120,6 +130,22 @@ public struct RuleExample: Sendable, Hashable {
             case "guarded_by":
                 guard let m = value.string.flatMap(GuardedFile.Match.init(rawValue:)) else { throw RuleError(at, "`guarded_by` must be file or directory") }
                 guardedBy = m
+            case "call":
+                guard let c = value.string.flatMap(Syscall.init(rawValue:)), c != .unknown else { throw RuleError(at, "`call` must be a syscall Warden reports (io_uring_setup, ptrace, kill, io_uring_openat, ...)") }
+                call = c
+            case "signal":
+                guard let number = (1...64).first(where: { SyscallText.signalName(UInt64($0)) == value.string }) else {
+                    throw RuleError(at, "`signal` must be a signal name such as SIGSTOP or SIGRTMIN+1")
+                }
+                argument = UInt64(number)
+            case "argument":
+                guard let number = value.int.flatMap(UInt64.init(exactly:)) else { throw RuleError(at, "`argument` must be a number") }
+                argument = number
+            case "target":
+                guard let t = value.string, ["outside", "session", "warden", "self", "none"].contains(t) else {
+                    throw RuleError(at, "`target` must be outside, session, warden, self or none")
+                }
+                target = t
             case "script_code": scriptCode = value.string
             case "script_truncated": scriptTruncated = value.bool ?? false
             case "operation":
@@ -130,6 +156,7 @@ public struct RuleExample: Sendable, Hashable {
             }
         }
         if type == "open" || type == "rename", path == nil { throw RuleError(location, "an \(type) example needs `path:`") }
+        if type == "syscall", call == nil { throw RuleError(location, "a syscall example needs `call:`") }
         if scriptTruncated, scriptCode == nil { throw RuleError(location, "`script_truncated` needs `script_code:`") }
         if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
     }

@@ -117,6 +117,20 @@ struct ExampleScenario {
             events.append(.connect(ConnectEvent(process: ref(execID: connector, parent: parent, tainted: true), result: 0,
                                                 syscall: .connect, family: address.count == 4 ? 2 : 10, port: example.port,
                                                 address: address)))
+        } else if example.type == "syscall" {
+            let caller = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
+            let target: SyscallTarget = switch example.target {
+            case "session": [.process, .tracked, .sameSession]
+            case "warden": [.process, .monitor]
+            case "self": [.process, .tracked, .sameSession, .selfProcess]
+            case "none": []
+            default: [.process]
+            }
+            let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "ESRCH": 3][example.error!] ?? 1) : 0
+            events.append(.syscall(SyscallEvent(process: ref(execID: caller, parent: parent, tainted: example.tainted), result: errno,
+                                                syscall: example.call ?? .unknown, argument: example.argument,
+                                                targetPID: target.isEmpty ? 0 : 4321, target: target,
+                                                path: ByteString(example.path ?? ""))))
         } else if example.type == "rename" {
             let renamer = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "EXDEV": 18][example.error!] ?? 2) : 0
@@ -131,7 +145,7 @@ struct ExampleScenario {
             let failed = example.error != nil
             let errno: Int64 = failed ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1][example.error!] ?? 2) : 3
             events.append(.open(FileEvent(process: ref(execID: opener, parent: parent, tainted: example.tainted), result: errno,
-                                          flags: example.write ? Self.writeFlags : 0, syscall: .openat,
+                                          flags: example.write ? Self.writeFlags : 0, syscall: example.call ?? .openat,
                                           file: failed ? .none : FileIdentity(kind: .regular, inode: 77, device: 1, origin: example.origin),
                                           path: ByteString(example.path ?? "/"), requested: ByteString(example.path ?? "/"),
                                           guarded: guarded)))
