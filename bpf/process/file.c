@@ -73,6 +73,22 @@ static __always_inline bool decode_request(struct pt_regs *regs, enum warden_sys
 	}
 }
 
+#define PROC_SUPER_MAGIC 0x9fa0
+
+/* /proc/PID/mem (or /proc/PID/task/TID/mem): another process's memory as a file. Which process it
+ * is takes the lineage to say, so enforce mode holds every such open by a tool process and the
+ * rules decide (its own memory and its session's are let go). */
+static __always_inline bool process_memory_file(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	char name[4] = {};
+
+	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) != PROC_SUPER_MAGIC || BPF_CORE_READ(d, d_name.len) != 3)
+		return false;
+	bpf_probe_read_kernel(name, 3, BPF_CORE_READ(d, d_name.name));
+	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm';
+}
+
 /* A successful open: the kernel's own file object is the truth, whatever the argument said.
  * Writes its path at dst and returns the length; says which guarded entry the file is, and sets
  * *hold when enforce mode holds the open. */
@@ -89,7 +105,8 @@ static __always_inline __u32 describe_opened(struct task_struct *task, long fd, 
 	len = resolve_path(ps, &f->f_path, dst, flags);
 	if (!(proc->flags & WARDEN_FLAG_UNTRACKED))
 		e->guarded_match = guarded_match(f, &e->file, &e->guarded_id);
-	*hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && e->guarded_match != WARDEN_GUARDED_NONE;
+	*hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT) &&
+		(e->guarded_match != WARDEN_GUARDED_NONE || (e->file.kind == WARDEN_FILE_REGULAR && process_memory_file(f)));
 	return len;
 }
 
