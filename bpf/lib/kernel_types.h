@@ -43,6 +43,7 @@ struct inode {
 	long long i_size;
 	long long i_ctime_sec; /* 6.11+ */
 	unsigned int i_ctime_nsec;
+	void *i_private;
 } CORE;
 
 /* How older kernels keep the inode's ctime: __i_ctime (6.6-6.10), i_ctime (before). */
@@ -165,8 +166,9 @@ struct task_struct {
 	__u64 start_boottime;
 } CORE;
 
-/* A pidfd's file points at the struct pid it names; numbers[0] is the pid in the initial
- * namespace, the numbering bpf_get_current_pid_tgid and the process table use. */
+/* A pidfd names a struct pid: through its pidfs inode's i_private (6.9+), or through the file's
+ * private_data (an anonymous inode, before). numbers[0] is the pid in the initial namespace, the
+ * numbering bpf_get_current_pid_tgid and the process table use. */
 struct upid {
 	int nr;
 } CORE;
@@ -193,6 +195,7 @@ struct io_uring_cqe {
 #define IORING_OP_OPENAT 18
 #define IORING_OP_OPENAT2 28
 #define PIDFS_MAGIC 0x50494446
+#define ANON_INODE_FS_MAGIC 0x09041934
 
 struct linux_binprm {
 	struct file *file;

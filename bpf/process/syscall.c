@@ -27,15 +27,21 @@ struct syscall_request {
 	bool signal;
 };
 
-/* The thread group a pidfd names, or 0 when fd is not a pidfd. */
+/* The thread group a pidfd names, or 0 when fd is not a pidfd. (Before pidfs, any anonymous
+ * inode's private_data is read as a struct pid: a wrong number only misclassifies the target.) */
 static __always_inline __u32 pidfd_target(struct task_struct *task, int fd)
 {
 	struct file *f = file_of_fd(task, fd);
-	struct pid *pid;
+	struct pid *pid = NULL;
+	unsigned long magic;
 
-	if (!f || BPF_CORE_READ(f, f_inode, i_sb, s_magic) != PIDFS_MAGIC)
+	if (!f)
 		return 0;
-	pid = BPF_CORE_READ(f, private_data);
+	magic = BPF_CORE_READ(f, f_inode, i_sb, s_magic);
+	if (magic == PIDFS_MAGIC)
+		pid = BPF_CORE_READ(f, f_inode, i_private);
+	if (!pid && (magic == PIDFS_MAGIC || magic == ANON_INODE_FS_MAGIC))
+		pid = BPF_CORE_READ(f, private_data);
 	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
 }
 
