@@ -53,6 +53,11 @@ struct JSONRoundTripTests {
         case .connect:
             return .connect(ConnectEvent(process: process(906), result: -115, syscall: .connect, family: 10, port: 8443,
                                          address: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]))
+        case .syscall:
+            // A helper target (known in user space only), a hostile path, a negative group pid.
+            return .syscall(SyscallEvent(process: process(907), result: -1, syscall: .kill, argument: 19, targetPID: -812,
+                                         targetExecID: 0, target: [.process], path: hostile, pathTruncated: true, isHeld: true,
+                                         targetIsWardenHelper: true))
         default:
             return nil
         }

@@ -83,3 +83,16 @@ struct ModelTests {
         #expect(ProcFS.parentPID(fromStat: Array("garbage".utf8)) == nil)
     }
 }
+
+@Suite("Process memory paths")
+struct ProcessMemoryPathTests {
+    @Test("/proc/PID/mem and /proc/PID/task/TID/mem name their process; nothing else does", arguments: [
+        ("/proc/812/mem", UInt32?.some(812)), ("/proc/812/task/813/mem", 812), ("/proc/812/maps", nil),
+        ("/proc/812/memory", nil), ("/proc/self/mem", nil), ("/proc/812/task/mem", nil), ("/home/proc/812/mem", nil),
+        ("/proc/99999999999/mem", nil), ("/proc//mem", nil), ("proc/812/mem", nil),
+    ])
+    func pids(_ path: String, _ pid: UInt32?) {
+        #expect(ProcessMemoryPath.pid(Array(path.utf8)) == pid)
+    }
+}
+

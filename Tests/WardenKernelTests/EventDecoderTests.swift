@@ -56,6 +56,36 @@ struct EventDecoderTests {
         #expect(exec.process.pid == 44 && exec.process.execID == 9)
     }
 
+    @Test("a syscall record decodes its call, target and path")
+    func decodeSyscall() throws {
+        var s = warden_syscall_event()
+        s.header.kind = UInt16(WARDEN_EVENT_SYSCALL.rawValue)
+        s.header.flags = UInt16(WARDEN_FLAG_HELD.rawValue)
+        s.syscall = WARDEN_SYSCALL_OPEN_TREE.rawValue
+        s.argument = 1
+        s.target_flags = WARDEN_TARGET_NONE.rawValue
+        s.path = warden_string(offset: 0, length: 9)
+        var event = try record(s, data: Array("/home/dev".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let tree) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(tree.syscall == .open_tree && tree.argument == 1 && tree.path.text == "/home/dev" && tree.isHeld)
+        #expect(!tree.targetOutsideSession && !tree.targetsWarden)
+
+        s.header.flags = 0
+        s.syscall = WARDEN_SYSCALL_PIDFD_SEND_SIGNAL.rawValue
+        s.argument = 19
+        s.target_pid = 812
+        s.target_flags = WARDEN_TARGET_PROCESS.rawValue | WARDEN_TARGET_MONITOR.rawValue
+        s.path = warden_string(offset: 0, length: 0)
+        event = try record(s, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let signal) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(signal.syscall.sendsSignal && SyscallText.signalName(signal.argument) == "SIGSTOP")
+        #expect(signal.targetsWarden && signal.targetOutsideSession && signal.targetPID == 812)
+
+        // A path whose length runs past the record is an error, not a read past the end.
+        s.path = warden_string(offset: 0, length: 64)
+        #expect(throws: (any Error).self) { try self.record(s, data: Array("/x".utf8)).withUnsafeBytes { try EventDecoder.decode($0) } }
+    }
+
     @Test("a connect record decodes its peer and the taint; identities carry their origin")
     func decodeConnectAndOrigin() throws {
         var c = warden_connect_event()
