@@ -32,6 +32,18 @@ public final class KernelProcessControl: ProcessControl, Sendable {
         }
     }
 
+    public func continueStopped(pid: UInt32, execID: UInt64) -> Bool {
+        withPidfd(pid) { pidfd in
+            guard processes.lookup(pid, as: warden_process.self)?.exec_id == execID,
+                  held.lookup(pid, as: warden_hold.self) == nil, ProcFS().isStopped(pid) else { return .gone }
+            return warden_pidfd_signal(pidfd, SIGCONT) == 0 ? .sent : .gone
+        } == .sent
+    }
+
+    public func childSignalPending(pid: UInt32) -> Bool {
+        ProcFS().childSignalPending(pid)
+    }
+
     public func heldProcesses() -> [HeldProcess] {
         held.keys(as: UInt32.self, limit: Int(WARDEN_MAX_HELD)).compactMap { pid in
             held.lookup(pid, as: warden_hold.self).map { HeldProcess(pid: pid, execID: $0.exec_id, heldAt: $0.held_at_ns) }

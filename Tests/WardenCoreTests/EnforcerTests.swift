@@ -56,6 +56,42 @@ struct EnforcerTests {
         #expect(outcome.description == "killed before its first instruction; 5 more in its tool call")
     }
 
+    // MARK: Parents that react to their child's hold (pty wrappers)
+
+    @Test("a parent that stopped itself at its child's hold is continued first, then the child")
+    func stoppedParentFirst() {
+        let world = EnforcerWorld(heldAt: [111: second])
+        world.control.stopped = [110]
+        pass(.exec(world.exec(111)), with: enforcer(world), now: second + 2 * ms)
+        #expect(world.control.signals == [.continueStopped(110), .resume(111)], "\(world.control.signals)")
+    }
+
+    @Test("a parent that has not taken its SIGCHLD yet is given until it has (at most 50 ms) before the child runs")
+    func parentReactionWait() {
+        let world = EnforcerWorld(heldAt: [111: second, 106: second])
+        let enforcer = enforcer(world)
+        world.control.childSignalPending = [110, 105]
+        pass(.exec(world.exec(111)), with: enforcer, now: second + 2 * ms)
+        pass(.exec(world.exec(106)), with: enforcer, now: second + 2 * ms)
+        #expect(world.control.signals.isEmpty, "\(world.control.signals)")
+        // 110 took it and stopped itself (script); 105 has not been scheduled at all.
+        world.control.childSignalPending = [105]
+        world.control.stopped = [110]
+        enforcer.tick(now: second + 5 * ms)
+        #expect(world.control.signals == [.continueStopped(110), .resume(111)], "\(world.control.signals)")
+        enforcer.tick(now: second + 60 * ms)
+        #expect(world.control.signals.last == .resume(106), "the wait runs out: \(world.control.signals)")
+        #expect(world.control.signals.count == 3)
+    }
+
+    @Test("a parent that is running, or held by the kernel itself, is never signalled")
+    func parentLeftAlone() {
+        let world = EnforcerWorld(heldAt: [111: second, 110: second])
+        world.control.stopped = [110] // stopped by its own hold, not by a reaction
+        pass(.exec(world.exec(111)), with: enforcer(world), now: second + 2 * ms)
+        #expect(world.control.signals == [.resume(111)], "\(world.control.signals)")
+    }
+
     @Test("a running offender dies first, then its tool call")
     func runningToolCallKill() {
         let world = EnforcerWorld()

@@ -6,11 +6,13 @@ final class FakeProcessControl: ProcessControl {
     enum Signal: Hashable, CustomStringConvertible {
         case kill(UInt32)
         case resume(UInt32)
+        case continueStopped(UInt32)
 
         var description: String {
             switch self {
             case .kill(let pid): return "kill(\(pid))"
             case .resume(let pid): return "resume(\(pid))"
+            case .continueStopped(let pid): return "continue(\(pid))"
             }
         }
     }
@@ -21,6 +23,8 @@ final class FakeProcessControl: ProcessControl {
     var running: [UInt32: UInt64] = [:]
     /// The kernel's hold table.
     var holds: [UInt32: HeldProcess] = [:]
+    /// Pids stopped by a signal (not held).
+    var stopped: Set<UInt32> = []
     /// Pipe inodes each pid has open for writing.
     var pipeWriters: [UInt32: Set<UInt64>] = [:]
 
@@ -38,6 +42,19 @@ final class FakeProcessControl: ProcessControl {
         pipeWriters[pid] = nil
         signals.append(.kill(pid))
         return .sent
+    }
+
+    func continueStopped(pid: UInt32, execID: UInt64) -> Bool {
+        guard running[pid] == execID, holds[pid] == nil, stopped.remove(pid) != nil else { return false }
+        signals.append(.continueStopped(pid))
+        return true
+    }
+
+    /// Pids with a SIGCHLD not taken yet.
+    var childSignalPending: Set<UInt32> = []
+
+    func childSignalPending(pid: UInt32) -> Bool {
+        childSignalPending.contains(pid)
     }
 
     func heldProcesses() -> [HeldProcess] {
