@@ -182,7 +182,7 @@ final class MonitorSession: @unchecked Sendable {
         let failMode = stats.failModeReleases + UInt64(unreadHolds)
         if failMode > 0 { line += "; \(failMode) undecided holds given the fail mode" }
         if kernel.failClosedKills > 0 { line += "; \(kernel.failClosedKills) killed in the kernel (event undeliverable, fail-mode closed)" }
-        if stats.parentsContinued > 0 { line += "; \(stats.parentsContinued) parents continued after stopping at a child's hold (pty wrappers)" }
+        if stats.continuedAfterStop > 0 { line += "; \(stats.continuedAfterStop) continued after stopping at or after a release (pty wrappers, late re-stops)" }
         return line
     }
 

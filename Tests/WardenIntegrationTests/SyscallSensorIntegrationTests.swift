@@ -244,6 +244,31 @@ int main(int argc, char **argv) {
         #expect(killing.count >= Self.runs, "\(result.events.ofType("alert").map { ($0.string("rule") ?? "", $0["warden"] ?? "") })")
     }
 
+    @Test("enforce: a sibling that keeps sending SIGCONT to a held process does not end its hold (stopped again, the sender killed at the second)")
+    func continueDoesNotEndHold() throws {
+        // The reader is held at its exec; the loop tries to let it run before Warden judges it,
+        // and goes on until the reader is gone.
+        let tool = """
+            (exec cat "$HOME/.ssh/id_ed25519") > stolen &
+            reader=$!
+            while kill -CONT $reader 2>/dev/null; do :; done
+            wait $reader && echo done >> MARKERS
+
+            """
+        let (h, result, _) = try campaign(tool, mode: ["--enforce"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let stolen = (try? String(contentsOfFile: h.path("stolen"), encoding: .utf8)) ?? ""
+        #expect(!stolen.contains(Self.key), "the key was read before the hold was decided")
+        #expect(completed(h) == 0)
+        let restopped = result.events.ofType("syscall").filter { ($0["target"] as? [String] ?? []).contains("restopped") }
+        #expect(!restopped.isEmpty, "the kernel stopped the reader again")
+        #expect(!alerts(result, rule: "held-process-continued").isEmpty)
+        #expect(!alerts(result, rule: "held-process-continued-repeatedly").isEmpty, "the loop's sender was killed at its second continue")
+        #expect(alerts(result, rule: "credential-file-read").contains {
+            (($0["warden"] as? [String: Any])?["outcome"] as? String ?? "").hasPrefix("killed before")
+        }, "\(result.events.ofType("alert").map { ($0.string("rule") ?? "", $0["warden"] ?? "") })")
+    }
+
     @Test("benign: signals inside the session, a debugger on the agent's own child, its own memory, a python thread; silent under --enforce",
           arguments: [[], ["--enforce"]])
     func benignWork(_ mode: [String]) throws {

@@ -194,6 +194,12 @@ struct io_uring_cqe {
 
 #define IORING_OP_OPENAT 18
 #define IORING_OP_OPENAT2 28
+/* For bpf_send_signal_task: which of the task's groups the signal goes to. */
+enum pid_type {
+	PIDTYPE_PID = 0,
+	PIDTYPE_TGID = 1,
+};
+
 #define PIDFS_MAGIC 0x50494446
 #define ANON_INODE_FS_MAGIC 0x09041934
 

@@ -43,7 +43,7 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
 /*
  * Never lose what decides. Records nobody waits on come in floods an agent can make cheaply:
  * opens, and failed execs (no fork needed, as fast as opens). Each may fill the ring only up to
- * its share, in eighths: reading opens 4/8, failed execs 5/8, opens that may write 6/8 (fewer, and
+ * its share, in eighths: reading opens 4/8, failed execs and unheld syscall events 5/8, opens that may write 6/8 (fewer, and
  * what provenance needs: a file written and then run), opens of downloads, guarded files and
  * files the lineage wrote 7/8
  * (open_decides); past that they are dropped (and counted, by
@@ -87,6 +87,9 @@ static __always_inline __u32 share_in_eighths(const struct warden_event_header *
 		return open_may_write(e) ? 6 : 4;
 	}
 	case WARDEN_EVENT_EXEC_FAILED: return 5;
+	/* Unheld syscall events are mostly signals, which cost a flooder no fork: the failed-exec
+	 * share. Held ones are urgent. */
+	case WARDEN_EVENT_SYSCALL: return 5;
 	}
 	return 8;
 }

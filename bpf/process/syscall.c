@@ -15,6 +15,12 @@
  * sender waiting for a decision nobody makes.
  */
 
+/* Kernel functions (6.2+ and 6.13+): a task by pid, and a signal to a task other than the
+ * current one. Weak: on a kernel without them a continued hold cannot be stopped again. */
+extern struct task_struct *bpf_task_from_pid(__s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym __weak;
+
 #define PTRACE_ATTACH 16
 #define PTRACE_SEIZE 0x4206
 #define OPEN_TREE_CLONE 1
@@ -143,6 +149,25 @@ static __always_inline __u32 classify_target(const struct warden_process *caller
 	return flags;
 }
 
+/* A held process was sent SIGCONT by a process of its lineage (`cmd & kill -CONT $!`): the hold
+ * would end before Warden decided. Stops it again at once (the window is the time between the
+ * signal and this syscall's exit); true when done. Warden's own continue never passes here (its
+ * thread group is not traced). */
+static __always_inline bool restop_held_target(__u32 tgid)
+{
+	struct task_struct *target;
+	int sent;
+
+	if (!bpf_task_from_pid || !bpf_send_signal_task || !bpf_task_release)
+		return false;
+	target = bpf_task_from_pid(tgid);
+	if (!target)
+		return false;
+	sent = bpf_send_signal_task(target, SIGSTOP, PIDTYPE_TGID, 0);
+	bpf_task_release(target);
+	return sent == 0;
+}
+
 static __always_inline void on_syscall(struct warden_process *proc, struct pt_regs *regs,
 				       enum warden_syscall syscall, long ret)
 {
@@ -159,9 +184,30 @@ static __always_inline void on_syscall(struct warden_process *proc, struct pt_re
 	if (!decode_syscall(task, regs, syscall, &req))
 		return;
 	target = classify_target(proc, &req, &target_exec_id);
+	if (req.signal && req.target_tgid) {
+		struct warden_hold *hold = bpf_map_lookup_elem(&held, &req.target_tgid);
+
+		if (hold) {
+			target |= WARDEN_TARGET_HELD;
+			if (req.argument == SIGCONT && restop_held_target(req.target_tgid))
+				target |= WARDEN_TARGET_RESTOPPED;
+			if (req.argument == SIGCONT && (hold->flags & WARDEN_HOLD_SIGNAL_REPORTED)) {
+				/* The second continue of one hold: each gives the target a moment to run. */
+				bpf_send_signal(SIGKILL);
+				if (hold->flags & WARDEN_HOLD_SENDER_KILLED)
+					return;
+				hold->flags |= WARDEN_HOLD_SENDER_KILLED;
+				target |= WARDEN_TARGET_SENDER_KILLED;
+			} else if (hold->flags & WARDEN_HOLD_SIGNAL_REPORTED) {
+				return;
+			}
+			hold->flags |= WARDEN_HOLD_SIGNAL_REPORTED;
+		}
+	}
 	/* Signals inside the session (a shell ending its job, a test runner its workers) and to
 	 * itself are the caller's own business; signal 0 only asks whether the target exists. */
-	if (req.signal && (req.argument == 0 || (target & (WARDEN_TARGET_SAME_SESSION | WARDEN_TARGET_SELF))))
+	if (req.signal && (req.argument == 0 ||
+			   ((target & (WARDEN_TARGET_SAME_SESSION | WARDEN_TARGET_SELF)) && !(target & WARDEN_TARGET_HELD))))
 		return;
 	/* Reading or writing its own memory, or another of its session's: a debugger the agent runs
 	 * on its own program. */

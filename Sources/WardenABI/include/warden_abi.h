@@ -193,6 +193,9 @@ enum warden_target_flag {
 	WARDEN_TARGET_SAME_SESSION = 1u << 2, /* ... and in the caller's own session */
 	WARDEN_TARGET_MONITOR = 1u << 3, /* the target is Warden itself */
 	WARDEN_TARGET_SELF = 1u << 4,    /* the caller's own thread group */
+	WARDEN_TARGET_HELD = 1u << 5,    /* the kernel holds the target for Warden's decision */
+	WARDEN_TARGET_RESTOPPED = 1u << 6, /* ... and the signal (SIGCONT) would have let it go: the kernel stopped it again */
+	WARDEN_TARGET_SENDER_KILLED = 1u << 7, /* ... for the second time: the kernel killed the sender */
 };
 
 /* What a rename event did to its destination name. */
@@ -435,7 +438,18 @@ struct warden_hold {
 	__u64 start_time_ns; /* task->start_boottime */
 	__u64 held_at_ns;    /* CLOCK_BOOTTIME */
 	__u32 event_kind;    /* WARDEN_EVENT_EXEC, WARDEN_EVENT_OPEN, WARDEN_EVENT_RENAME or WARDEN_EVENT_SYSCALL */
-	__u32 pad;
+	__u32 flags;         /* enum warden_hold_flag */
+};
+
+/* Bits of warden_hold.flags. */
+enum warden_hold_flag {
+	/* A signal to this held process was reported; later ones are not (a loop of SIGCONTs, each
+	 * stopped again in the kernel, is one event, not a flood of them). */
+	WARDEN_HOLD_SIGNAL_REPORTED = 1u << 0,
+	/* A second SIGCONT came: its sender was killed in the kernel (one continue is what a pty
+	 * wrapper sends its stopped child; a loop of them is an attempt to run the target in the
+	 * moments before each re-stop). */
+	WARDEN_HOLD_SENDER_KILLED = 1u << 1,
 };
 
 /* Read-only configuration, set by the loader before the programs load. */

@@ -13,10 +13,12 @@ public final class Enforcer {
     /// Held interpreters reading their program from a pipe that a writer may still exec into, by exec id.
     private var awaitingWriter: [UInt64: (event: ExecEvent, deadline: UInt64)] = [:]
     private var lastStaleCheck: UInt64 = 0
-    /// Parents of processes let go, watched for a while in case they stopped themselves: a
-    /// wrapper that made a pty (`script`, `expect`) sees its child stop at the hold and stops
-    /// itself in turn, as job control asks; nobody would continue it. By parent exec id.
-    private var stoppedParentWatch: [UInt64: (pid: UInt32, until: UInt64)] = [:]
+    /// Processes let go and their parents, watched for a while in case they stop: a wrapper that
+    /// made a pty (`script`, `expect`) sees its child stop at the hold and stops itself in turn,
+    /// as job control asks, and nobody would continue it; and a process whose hold a sibling's
+    /// SIGCONT tried to end is stopped again by the kernel, which can land after Warden's own
+    /// continue. By exec id.
+    private var stopWatch: [UInt64: (pid: UInt32, until: UInt64)] = [:]
     /// How long after a release a parent's self-stop is taken for a reaction to the hold.
     static let parentStopWindowNanoseconds: UInt64 = 1_000_000_000
     /// Processes cleared to run whose parent had not yet taken the SIGCHLD of their stop: let go
@@ -68,7 +70,7 @@ public final class Enforcer {
     /// writer that could still exec, and applies the fail mode to holds whose event Warden never
     /// read or whose writer never came.
     public func tick(now: UInt64) {
-        if !stoppedParentWatch.isEmpty { continueStoppedParents(now: now) }
+        if !stopWatch.isEmpty { continueWatchedStops(now: now) }
         for (execID, deferred) in deferredResumes
         where now >= deferred.until || !control.childSignalPending(pid: deferred.parent.pid) {
             deferredResumes[execID] = nil
@@ -110,15 +112,15 @@ public final class Enforcer {
         }
     }
 
-    /// Continues the watched parents that stopped themselves; forgets them once continued, gone,
-    /// or past the window. A parent the kernel holds is its own hold's business (never touched).
-    private func continueStoppedParents(now: UInt64) {
-        for (execID, watch) in stoppedParentWatch {
+    /// Continues the watched processes that stopped; forgets them once continued, gone, or past
+    /// the window. A parent the kernel holds is its own hold's business (never touched).
+    private func continueWatchedStops(now: UInt64) {
+        for (execID, watch) in stopWatch {
             if control.continueStopped(pid: watch.pid, execID: execID) {
-                statistics.parentsContinued += 1
-                stoppedParentWatch[execID] = nil
+                statistics.continuedAfterStop += 1
+                stopWatch[execID] = nil
             } else if now >= watch.until || lineage[execID]?.ended != false {
-                stoppedParentWatch[execID] = nil
+                stopWatch[execID] = nil
             }
         }
     }
@@ -150,11 +152,12 @@ public final class Enforcer {
             deferredResumes[execID] = (pid, heldSince, parent, now + Self.parentReactionWaitNanoseconds)
             return
         }
-        if let parent { stoppedParentWatch[parent.execID] = (parent.pid, now + Self.parentStopWindowNanoseconds) }
-        if !stoppedParentWatch.isEmpty { continueStoppedParents(now: now) }
+        if let parent { stopWatch[parent.execID] = (parent.pid, now + Self.parentStopWindowNanoseconds) }
+        if !stopWatch.isEmpty { continueWatchedStops(now: now) }
         if control.resume(pid: pid, execID: execID) == .sent {
             statistics.resumed += 1
             statistics.recordHold(nanoseconds: now &- heldSince)
+            stopWatch[execID] = (pid, now + Self.parentStopWindowNanoseconds)
         }
     }
 
@@ -212,8 +215,9 @@ public struct EnforcementStatistics: Sendable {
     public var killed: UInt64 = 0
     /// Holds Warden never decided in time (their event was never read), given the fail mode.
     public var failModeReleases: UInt64 = 0
-    /// Parents that stopped themselves when they saw their child held, continued by Warden.
-    public var parentsContinued: UInt64 = 0
+    /// Processes found stopped soon after a release, and continued: parents that stopped
+    /// themselves when they saw their child held (pty wrappers), and late re-stops.
+    public var continuedAfterStop: UInt64 = 0
     /// Time from the kernel's hold to Warden's decision, most recent first out when full.
     private var holdNanoseconds: [UInt64] = []
     private var nextSample = 0

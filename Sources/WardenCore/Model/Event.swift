@@ -316,10 +316,17 @@ public struct SyscallTarget: OptionSet, Sendable, Hashable {
     public static let monitor = SyscallTarget(rawValue: WARDEN_TARGET_MONITOR.rawValue)
     /// The caller's own thread group.
     public static let selfProcess = SyscallTarget(rawValue: WARDEN_TARGET_SELF.rawValue)
+    /// The kernel holds the target for Warden's decision.
+    public static let held = SyscallTarget(rawValue: WARDEN_TARGET_HELD.rawValue)
+    /// The signal (SIGCONT) would have ended the hold early; the kernel stopped the target again.
+    public static let restopped = SyscallTarget(rawValue: WARDEN_TARGET_RESTOPPED.rawValue)
+    /// A second SIGCONT to the same hold: the kernel killed the sender.
+    public static let senderKilled = SyscallTarget(rawValue: WARDEN_TARGET_SENDER_KILLED.rawValue)
 
     /// JSON names, in bit order.
     public static let names: [(SyscallTarget, String)] = [
         (.process, "process"), (.tracked, "tracked"), (.sameSession, "same_session"), (.monitor, "monitor"), (.selfProcess, "self"),
+        (.held, "held"), (.restopped, "restopped"), (.senderKilled, "sender_killed"),
     ]
 }
 

@@ -270,6 +270,14 @@ public enum FieldRegistry {
             guard case .syscall(let s) = c.event else { return .bool(false) }
             return .bool(s.targetsWarden)
         }
+        add("call.target_held", .bool, [.syscall], "the signal's target was held by the kernel for Warden's decision (a SIGCONT to it is stopped again at once: call.target_restopped)") { c in
+            guard case .syscall(let s) = c.event else { return .bool(false) }
+            return .bool(s.target.contains(.held))
+        }
+        add("call.sender_killed", .bool, [.syscall], "a second SIGCONT to the same held process: the kernel killed the sender (a loop of continues runs the target in the moments before each re-stop)") { c in
+            guard case .syscall(let s) = c.event else { return .bool(false) }
+            return .bool(s.target.contains(.senderKilled))
+        }
         add("call.path", .string, [.syscall], "open_tree's path, move_mount's destination; else \"\"") { c in
             guard case .syscall(let s) = c.event else { return .string("") }
             return .bytes(s.path)

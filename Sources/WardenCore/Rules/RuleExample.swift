@@ -23,7 +23,8 @@ import Yams
 /// For connects (`type: connect`): `address`, `port`, `by`. For syscall events (`type: syscall`):
 /// `call` (io_uring_setup, ptrace, kill, ...; for opens, the open's syscall: io_uring_openat,
 /// open_by_handle_at), `signal` (SIGSTOP, ...) or `argument` (a number), `target` (outside,
-/// session, warden, self or none; default outside), `path`, `error`, `by`. For opens and renames: `guarded` (the
+/// session, warden, self or none; default outside), `held_target` (true: the kernel holds the
+/// target), `sender_killed` (true: the kernel killed the sender), `path`, `error`, `by`. For opens and renames: `guarded` (the
 /// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
 /// or directory; default file). `script_code` (the content of the script the exec's interpreter
 /// runs, as `proc.script_code` sees it) and `script_truncated` (true: the script was longer than
@@ -76,6 +77,10 @@ public struct RuleExample: Sendable, Hashable {
     public var argument: UInt64 = 0
     /// outside, session, warden, self or none.
     public var target = "outside"
+    /// The kernel holds the target (a signal example).
+    public var heldTarget = false
+    /// The kernel killed the sender (a second SIGCONT to the same hold).
+    public var senderKilled = false
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -146,6 +151,8 @@ public struct RuleExample: Sendable, Hashable {
                     throw RuleError(at, "`target` must be outside, session, warden, self or none")
                 }
                 target = t
+            case "held_target": heldTarget = value.bool ?? false
+            case "sender_killed": senderKilled = value.bool ?? false
             case "script_code": scriptCode = value.string
             case "script_truncated": scriptTruncated = value.bool ?? false
             case "operation":

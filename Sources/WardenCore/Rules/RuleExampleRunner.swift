@@ -119,13 +119,15 @@ struct ExampleScenario {
                                                 address: address)))
         } else if example.type == "syscall" {
             let caller = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
-            let target: SyscallTarget = switch example.target {
+            var target: SyscallTarget = switch example.target {
             case "session": [.process, .tracked, .sameSession]
             case "warden": [.process, .monitor]
             case "self": [.process, .tracked, .sameSession, .selfProcess]
             case "none": []
             default: [.process]
             }
+            if example.heldTarget { target.insert(.held) }
+            if example.senderKilled { target.insert(.senderKilled) }
             let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "ESRCH": 3][example.error!] ?? 1) : 0
             events.append(.syscall(SyscallEvent(process: ref(execID: caller, parent: parent, tainted: example.tainted), result: errno,
                                                 syscall: example.call ?? .unknown, argument: example.argument,
