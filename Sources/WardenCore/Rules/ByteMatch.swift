@@ -156,3 +156,63 @@ struct ByteSearch {
         }
     }
 }
+
+/// Whether any of several needles occurs in a value, in one pass (Wu-Manber with two-byte blocks).
+/// An `or` of string tests on one field (credential_path: a dozen `contains`, `glob` and `in` on
+/// file.path) each scanned the whole path; when every test needs one of its literals to occur,
+/// this single scan rejects the value for all of them first.
+struct MultiByteSearch {
+    private let needles: [[UInt8]]
+    /// The shortest needle's length: the window the scan moves.
+    private let window: Int
+    /// How far the window may move when its last two bytes hash to a slot (0: a needle's window ends so).
+    private let shift: [UInt8]
+    /// The needles whose first `window` bytes end with a block hashing to the slot.
+    private let endings: [[Int]]
+    private static let slots = 4096
+
+    /// nil when a needle is shorter than two bytes (it cannot be found by blocks) or there is none.
+    init?(_ needles: [[UInt8]]) {
+        guard let window = needles.map(\.count).min(), window >= 2 else { return nil }
+        self.needles = needles
+        self.window = window
+        var shift = [UInt8](repeating: UInt8(min(window - 1, 255)), count: Self.slots)
+        var endings = [[Int]](repeating: [], count: Self.slots)
+        for (index, needle) in needles.enumerated() {
+            for end in 1..<window {
+                let slot = Self.slot(needle[end - 1], needle[end])
+                shift[slot] = min(shift[slot], UInt8(min(window - 1 - end, 255)))
+            }
+            endings[Self.slot(needle[window - 2], needle[window - 1])].append(index)
+        }
+        self.shift = shift
+        self.endings = endings
+    }
+
+    private static func slot(_ a: UInt8, _ b: UInt8) -> Int { (Int(a) << 4 ^ Int(b)) & (slots - 1) }
+
+    func occurs(in haystack: [UInt8]) -> Bool {
+        let n = haystack.count, m = window
+        guard n >= m else { return false }
+        // Through buffer pointers, as ByteSearch: no bounds check or array retain per byte.
+        return haystack.withUnsafeBufferPointer { text in
+            shift.withUnsafeBufferPointer { shift in
+                var end = m - 1
+                while end < n {
+                    let slot = Self.slot(text[end - 1], text[end])
+                    let step = Int(shift[slot])
+                    if step > 0 { end += step; continue }
+                    let start = end - m + 1
+                    for index in endings[slot] where start + needles[index].count <= n {
+                        let needle = needles[index]
+                        var offset = 0
+                        while offset < needle.count, text[start + offset] == needle[offset] { offset += 1 }
+                        if offset == needle.count { return true }
+                    }
+                    end += 1
+                }
+                return false
+            }
+        }
+    }
+}

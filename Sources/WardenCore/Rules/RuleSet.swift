@@ -125,15 +125,23 @@ public final class RuleSet: @unchecked Sendable {
 
 /// A compiled comparison: on the bytes of a string field, or on any field value.
 enum FieldTest {
-    case bytes(([UInt8]) -> Bool)
+    case bytes(StringTest)
     case value((FieldValue) -> Bool)
 
     var onValue: (FieldValue) -> Bool {
         switch self {
-        case .bytes(let test): return { if case .bytes(let b) = $0 { return test(b.bytes) }; return false }
+        case .bytes(let string): let test = string.test; return { if case .bytes(let b) = $0 { return test(b.bytes) }; return false }
         case .value(let test): return test
         }
     }
+}
+
+/// A string operator compiled to a test on UTF-8 bytes.
+struct StringTest {
+    let test: ByteTest
+    /// Literals one of which occurs in every value the test accepts (nil: not known), so that an
+    /// `or` of tests on one field can reject a value in one scan (`MultiByteSearch`).
+    let required: [[UInt8]]?
 }
 
 /// Turns parsed conditions into closures: resolves lists and macros (reporting cycles), checks
@@ -331,8 +339,21 @@ struct RuleCompiler {
             }
             for (field, tests) in groups {
                 var byteTests: [ByteTestTerm] = []
-                for case .bytes(let test) in tests { byteTests.append(ByteTestTerm(call: test)) }
-                if byteTests.count == tests.count {
+                var required: [[UInt8]]? = []
+                for case .bytes(let string) in tests {
+                    byteTests.append(ByteTestTerm(call: string.test))
+                    required = string.required.flatMap { literals in required.map { $0 + literals } }
+                }
+                if byteTests.count == tests.count, byteTests.count >= 3, let search = required.flatMap(MultiByteSearch.init) {
+                    // A string field whose every test needs one of its literals: one scan for all
+                    // the literals rejects most values before any test runs (for one or two tests,
+                    // the tests themselves are as cheap as the scan).
+                    let anyTest = Self.any(byteTests)
+                    predicates.append(PredicateTerm(call: { context in
+                        guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return false }
+                        return search.occurs(in: value.bytes) && anyTest(value.bytes)
+                    }))
+                } else if byteTests.count == tests.count {
                     // A string field: its bytes are taken out once and every test runs on them.
                     let anyTest = Self.any(byteTests)
                     predicates.append(PredicateTerm(call: { context in
@@ -430,7 +451,8 @@ struct RuleCompiler {
         }
         // A string test is called on the bytes directly, not through `onValue`'s wrapper closure.
         switch try Self.makeTest(field, op, literal, at: location) {
-        case .bytes(let test):
+        case .bytes(let string):
+            let test = string.test
             return ({ context in
                 guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return false }
                 return test(value.bytes)
@@ -478,12 +500,13 @@ struct RuleCompiler {
             default: throw mismatch("does not apply to numbers")
             }
         case .string, .list:
-            let test = try stringTest(op, literal, mismatch: mismatch)
+            let string = try stringTest(op, literal, mismatch: mismatch)
             if field.type == .string {
-                return .bytes(test)
+                return .bytes(string)
             }
+            let test = string.test
             if op == .notEqual {
-                let equal = try stringTest(.equal, literal, mismatch: mismatch)
+                let equal = try stringTest(.equal, literal, mismatch: mismatch).test
                 return .value { if case .byteList(let items) = $0 { return !items.contains { equal($0.bytes) } }; return true }
             }
             return .value { if case .byteList(let items) = $0 { return items.contains { test($0.bytes) } }; return false }
@@ -492,7 +515,7 @@ struct RuleCompiler {
 
     /// Compiles a string operator to a test on UTF-8 bytes; literals are converted once, here.
     private static func stringTest(_ op: ComparisonOperator, _ literal: Literal,
-                                   mismatch: (String) -> RuleError) throws(RuleError) -> ([UInt8]) -> Bool {
+                                   mismatch: (String) -> RuleError) throws(RuleError) -> StringTest {
         let single: [UInt8]?
         switch literal {
         case .string(let s): single = Array(s.utf8)
@@ -503,9 +526,11 @@ struct RuleCompiler {
         case .in, .pmatch:
             guard case .list(let items) = literal else { throw mismatch("needs a list: (a, b, ...)") }
             let bytes = items.map { Array($0.utf8) }
-            if op == .in { let set = ByteSet(bytes); return { set.contains($0) } }
+            // Equal to an item, or (pmatch) under it: the item occurs either way.
+            if op == .in { let set = ByteSet(bytes); return StringTest(test: { set.contains($0) }, required: bytes) }
             let prefixes = bytes.map { $0.last == UInt8(ascii: "/") ? $0 : $0 + [UInt8(ascii: "/")] }
-            return { value in bytes.contains(value) || prefixes.contains { ByteMatch.hasPrefix(value, $0) } }
+            return StringTest(test: { value in bytes.contains(value) || prefixes.contains { ByteMatch.hasPrefix(value, $0) } },
+                              required: bytes)
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
             throw mismatch("needs a number field")
         default:
@@ -513,36 +538,39 @@ struct RuleCompiler {
         }
         guard let value = single else { throw mismatch("needs a single value, not a list") }
         switch op {
-        case .equal: return { $0 == value }
-        case .notEqual: return { $0 != value }
-        case .startswith: return { ByteMatch.hasPrefix($0, value) }
-        case .endswith: return { ByteMatch.hasSuffix($0, value) }
-        case .contains: let search = ByteSearch(value); return { search.occurs(in: $0) }
+        case .equal: return StringTest(test: { $0 == value }, required: [value])
+        case .notEqual: return StringTest(test: { $0 != value }, required: nil)
+        case .startswith: return StringTest(test: { ByteMatch.hasPrefix($0, value) }, required: [value])
+        case .endswith: return StringTest(test: { ByteMatch.hasSuffix($0, value) }, required: [value])
+        case .contains: let search = ByteSearch(value); return StringTest(test: { search.occurs(in: $0) }, required: [value])
         case .icontains:
             let lowered = ByteMatch.lowercasedASCII(value)
             let search = ByteSearch(lowered)
-            return { search.occurs(in: ByteMatch.lowercasedASCII($0)) }
+            return StringTest(test: { search.occurs(in: ByteMatch.lowercasedASCII($0)) }, required: nil)
         case .glob:
             // Most globs are a literal with a leading and/or trailing `*`: match those directly.
             let star = UInt8(ascii: "*")
             let inner = Array(value.drop { $0 == star }.reversed().drop { $0 == star }.reversed())
             if !inner.contains(where: { [star, UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "\\")].contains($0) }) {
+                let test: ByteTest
                 switch (value.first == star, value.last == star && value.count > 1) {
-                case (true, true): let search = ByteSearch(inner); return { search.occurs(in: $0) }
-                case (true, false): return { ByteMatch.hasSuffix($0, inner) }
-                case (false, true): return { ByteMatch.hasPrefix($0, inner) }
-                case (false, false): return { $0 == inner }
+                case (true, true): let search = ByteSearch(inner); test = { search.occurs(in: $0) }
+                case (true, false): test = { ByteMatch.hasSuffix($0, inner) }
+                case (false, true): test = { ByteMatch.hasPrefix($0, inner) }
+                case (false, false): test = { $0 == inner }
                 }
+                return StringTest(test: test, required: [inner])
             }
             // A general glob: its literal head and tail reject most values before any backtracking.
             let metacharacters: [UInt8] = [star, UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "\\")]
             let head = Array(value.prefix { !metacharacters.contains($0) })
             let tail = Array(value.reversed().prefix { !metacharacters.contains($0) }.reversed())
-            return { ByteMatch.hasPrefix($0, head) && ByteMatch.hasSuffix($0, tail) && ByteMatch.glob(value, $0) }
+            return StringTest(test: { ByteMatch.hasPrefix($0, head) && ByteMatch.hasSuffix($0, tail) && ByteMatch.glob(value, $0) },
+                              required: [head.count >= tail.count ? head : tail])
         case .regex:
             let regex: PosixRegex
             do { regex = try PosixRegex(String(decoding: value, as: UTF8.self)) } catch { throw mismatch("has an invalid regular expression: \(error.message)") }
-            return { regex.matches($0) }
+            return StringTest(test: { regex.matches($0) }, required: nil)
         default:
             throw mismatch("is not supported")
         }
