@@ -50,7 +50,7 @@ final class MonitorSession: @unchecked Sendable {
         let processor = EventProcessor(ProcessorConfiguration(
             rules: try options.rules.load(), catalog: catalog, homes: PathGlob.homeDirectories(),
             interpreters: InterpreterCatalog.scanHost(doorbell: doorbell), enforcement: policy.map { ($0, sensors.processControl) },
-            guardedStore: sensors.guardedFiles, originTable: sensors.originTable, scripts: HostScriptReader(doorbell: doorbell)))
+            guardedStore: sensors.guardedFiles, originTable: sensors.originTable, scripts: HostScriptReader(doorbell: doorbell), hostFacts: ExecHostFacts()))
         let context = OutputContext(catalog: catalog)
         var sinks = [options.format.sink(writer: FDWriter(fd: 1), showEvents: options.events,
                                          minimumPriority: Priority(name: options.minPriority) ?? .debug,

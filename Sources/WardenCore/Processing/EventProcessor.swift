@@ -27,6 +27,7 @@ public final class EventProcessor {
     /// (below enforce mode's 3 s stale-hold bound, after which the fail mode decides).
     private static let waitNanoseconds: UInt64 = 2_000_000_000
     private let scripts: ScriptInspector
+    private let hostFacts: ExecHostFacts?
     /// Some rule reads script code: without one, nothing is read and no exec waits for it.
     private var rulesReadScripts: Bool
 
@@ -38,6 +39,7 @@ public final class EventProcessor {
         stages = [provenance]
         interpreters = configuration.interpreters
         scripts = ScriptInspector(source: configuration.scripts)
+        hostFacts = configuration.hostFacts
         rulesReadScripts = Self.readsScripts(configuration.rules)
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
                                     catalog: configuration.catalog, scripts: scripts)
@@ -58,7 +60,11 @@ public final class EventProcessor {
     public func process(_ event: Event, now: UInt64 = WallClock.bootTimeNow()) -> ProcessingResult {
         // Which guarded file the event's file is, by identity; a new HOME is guarded before its
         // exec is let go.
-        let event = guardedFiles?.annotate(event) ?? event
+        var event = guardedFiles?.annotate(event) ?? event
+        // Before the lineage table keeps the exec: children are judged against its environment.
+        if let hostFacts, case .exec(let e) = event {
+            event = .exec(hostFacts.annotate(e, parentEnvironment: lineage[e.process.parentExecID]?.environment))
+        }
         // Arrays are only combined when there is something to combine: most events raise nothing,
         // and building empty arrays per event was a tenth of the spine's own cost (callgrind).
         let settled = mayHaveSettled ? judgeSettled(now: now) : []

@@ -21,11 +21,15 @@ public struct ProcessorConfiguration {
     /// in rule examples); nil: scripts are not inspected (replay, benchmarks) and
     /// `proc.script_code_status` says `uninspected`.
     public var scripts: ScriptSource?
+    /// Reads what the host tells about an exec (the rest of a truncated environment, PYTHONPATH
+    /// start-up modules) when it arrives; nil where events are recorded or made up (replay,
+    /// examples, benchmarks), which carry these facts already or none.
+    public var hostFacts: ExecHostFacts?
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
                 enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil,
                 guardedStore: GuardedFileStore? = nil, appliesThresholds: Bool = true, originTable: OriginTable? = nil,
-                scripts: ScriptSource? = nil) {
+                scripts: ScriptSource? = nil, hostFacts: ExecHostFacts? = nil) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
@@ -35,5 +39,6 @@ public struct ProcessorConfiguration {
         self.appliesThresholds = appliesThresholds
         self.originTable = originTable
         self.scripts = scripts
+        self.hostFacts = hostFacts
     }
 }

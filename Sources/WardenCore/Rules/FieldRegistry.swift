@@ -145,6 +145,14 @@ public enum FieldRegistry {
 
         add("proc.pname", .string, nil, "parent image's executable file name") { fieldText($0.parent?.executablePath.lastPathComponent) }
         add("proc.pexe", .string, nil, "parent image's executable path") { fieldText($0.parent?.executablePath) }
+        add("proc.git_settings", .list, nil, "settings a git command line makes, persistently (`git config KEY VALUE`, `--add`, `git config set`) or for its run (`git -c KEY=VALUE`, `--config-env`), as key=value with section and name lowercased; empty for other programs") { c in
+            guard let record = c.record, GitGrammar.isGit(record) else { return .list([]) }
+            return .byteList(GitGrammar.settings(Array(record.argv.dropFirst())))
+        }
+        add("proc.git_commands", .list, nil, "those of proc.git_settings that make git run a command: core.hooksPath, core.fsmonitor (not boolean), core.pager, pager.*, core.editor, sequence.editor, core.sshCommand, core.askpass, core.gitProxy, alias.*=!…, filter.*.clean|smudge|process, diff.*.textconv|command, merge.*.driver, gpg[.*].program, include[If.*].path, remote.*.uploadpack|receivepack, uploadpack.packObjectsHook, a credential helper that is a command, a path or an unknown name") { c in
+            guard let record = c.record, GitGrammar.isGit(record) else { return .list([]) }
+            return .byteList(GitGrammar.commandSettings(GitGrammar.settings(Array(record.argv.dropFirst()))))
+        }
         add("proc.pcmdline", .string, nil, "parent image's argv joined") { .bytes(fieldJoin($0.parent?.argv ?? [])) }
         add("proc.pinterpreter", .string, nil, "parent's interpreter kind or \"\"") { .string($0.interpreter(of: $0.parent?.exec)?.kind.rawValue ?? "") }
         add("proc.anames", .list, nil, "executable file names of all ancestors up to the agent root") { .byteList($0.ancestors.map { $0.executablePath.lastPathComponent }) }
@@ -172,11 +180,21 @@ public enum FieldRegistry {
         add("agent.workspace", .string, nil, "the agent root's working directory") { fieldText($0.agentRoot?.cwd) }
 
         add("exec.argv_truncated", .bool, execOnly, "argv was longer than Warden reads (8 KiB)") { .bool($0.exec?.argvTruncated == true) }
-        add("exec.env_truncated", .bool, execOnly, "the environment was longer than Warden reads (8 KiB)") { .bool($0.exec?.environmentTruncated == true) }
+        add("exec.env_truncated", .bool, execOnly, "the environment was longer than the kernel copies (8 KiB); live, the rest is read from /proc (exec.env_rest)") { .bool($0.exec?.environmentTruncated == true) }
         add("exec.env_names", .list, execOnly, "watched environment variables present") { .list($0.exec?.environment.keys.sorted() ?? []) }
         add("exec.env", .list, execOnly, "watched environment variables as NAME=value") { c in
             .list(c.exec?.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" } ?? [])
         }
+        add("exec.env_rest", .string, execOnly, "for a truncated environment, whether the rest was read from /proc: read (exec.env is complete), unread (the process was gone or ran another image: audit mode), \"\" when not truncated or not live") { .string($0.exec?.environmentRest.rawValue ?? "") }
+        add("exec.env_truncated_here", .bool, execOnly, "the environment was truncated and the parent image's was not: whoever made this exec padded it (an environment inherited long, as in some CI shells, is not)") { c in
+            guard let e = c.exec, e.environmentTruncated, e.process.execID != e.process.sessionID,
+                  let parent = c.parent?.exec else { return .bool(false) }
+            return .bool(!parent.environmentTruncated)
+        }
+        add("exec.node_preloads", .list, execOnly, "modules NODE_OPTIONS preloads (-r, --require, --import, --loader, --experimental-loader anywhere in it, split as node splits it)") { c in
+            .byteList(c.exec?.environment["NODE_OPTIONS"].map(NodeGrammar.preloads(inEnvironment:)) ?? [])
+        }
+        add("exec.python_startup_hooks", .list, execOnly, "sitecustomize/usercustomize modules found in the directories of a PYTHONPATH the exec's caller set or changed (absolute paths; checked on the host when the exec arrived)") { .byteList($0.exec?.pythonStartupHooks ?? []) }
 
         add("file.path", .string, fileKinds, "resolved path (see docs/events.md); for rename, the destination") { fieldText($0.file?.path) }
         add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }

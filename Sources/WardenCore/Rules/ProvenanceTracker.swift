@@ -589,13 +589,7 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     private func injected(_ e: ExecEvent, lineage: ProcessTable) -> [String] {
-        guard !e.environment.isEmpty, e.process.execID != e.process.sessionID else { return [] }
-        let parent = lineage[e.process.parentExecID]
-        // The agent root's own environment is what its user started it with: not an injection.
-        guard let parent else { return [] }
-        return e.environment.compactMap { name, value in
-            guard !WatchedEnvironment.markers.contains(name), !value.isEmpty else { return nil }
-            return parent.environment[name] == value ? nil : name
-        }.sorted()
+        WatchedEnvironment.injected(e.environment, isSessionRoot: e.process.execID == e.process.sessionID,
+                                    parent: lineage[e.process.parentExecID]?.environment)
     }
 }
