@@ -140,6 +140,9 @@ public enum FieldRegistry {
         add("proc.exe_deleted", .bool, nil, "the executable has no links: deleted, or a memfd") { .bool($0.exec.map { $0.executable.kind == .regular && $0.executable.links == 0 } ?? false) }
         add("proc.exe_memfd", .bool, nil, "the executable is a memfd (memfd_create + execveat)") { .bool($0.record.map { memfd.occurs(in: $0.executablePath.bytes) } == true) }
         add("proc.package_manager", .bool, nil, "the image runs a package manager, recognised by what runs: a package-manager binary (apt, dpkg, cargo, uv, ...), a script inside a package manager's own distribution (site-packages/pip/, node_modules/npm/) or its launcher in a bin directory, `python -m pip`/`-m ensurepip`; never a file this lineage wrote outside package-manager work") { .bool($0.provenance.packageManager(of: $0.event).runs) }
+        add("proc.ppackage_manager_work", .bool, nil, "the parent image is package-manager work (proc.package_manager_work): for an exec, the caller that made its argv and environment is a package manager or runs below one (pip's build isolation sets PYTHONPATH to an environment with its own sitecustomize)") { c in
+            .bool(c.event.process.map { c.provenance.isPackageManagerWork($0.parentExecID) } ?? false)
+        }
         add("proc.package_manager_work", .bool, nil, "the image, or an image above it since the session began, runs a package manager (pip's build isolation, build backends, install scripts, ensurepip's pip)") { .bool($0.provenance.packageManager(of: $0.event).work) }
         add("proc.depth", .number, nil, "generations below the agent root (0 for the root)") { .number(Int64($0.ancestors.count)) }
 

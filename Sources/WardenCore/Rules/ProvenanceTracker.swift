@@ -467,6 +467,11 @@ public final class ProvenanceTracker: EnrichmentStage {
         return (packageManagerImages.contains(execID), packageManagerRoots.contains(execID))
     }
 
+    /// Whether the image `execID` is package-manager work (runs one, or is below one).
+    func isPackageManagerWork(_ execID: UInt64) -> Bool {
+        packageManagerImages.contains(execID)
+    }
+
     /// The facts for one event (after `observe`).
     public func facts(for event: Event, lineage: ProcessTable, interpreter: InterpreterCatalog.Match?,
                       loaderProgram: ByteString? = nil, preloaded: [ByteString] = []) -> ProvenanceFacts {
