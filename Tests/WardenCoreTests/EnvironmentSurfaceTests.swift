@@ -182,4 +182,18 @@ struct EnvironmentSurfaceTests {
                        "includeif.gitdir:/x/.path=/tmp/c", "filter.lfs.clean=git-lfs clean -- %f; id", "pager.log=cat"]
         #expect(commands(running) == running)
     }
+
+    @Test("git settings from the variables the caller set: GIT_CONFIG_COUNT pairs, GIT_CONFIG_PARAMETERS, GIT_PAGER")
+    func gitEnvironment() {
+        let environment: [String: ByteString] = [
+            "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "Core.FSMonitor", "GIT_CONFIG_VALUE_0": "./x",
+            "GIT_CONFIG_KEY_1": "user.name", "GIT_CONFIG_VALUE_1": "x", "GIT_CONFIG_KEY_5": "alias.y",
+            "GIT_CONFIG_PARAMETERS": "'alias.x'='!sh -c '\\''id'\\''' 'core.pager=less'", "GIT_PAGER": "cat",
+        ]
+        let all = GitGrammar.environmentSettings(environment, names: ["GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_PAGER"]).map(\.text)
+        #expect(all == ["core.pager=cat", "core.fsmonitor=./x", "user.name=x", "alias.x=!sh -c 'id'", "core.pager=less"])
+        #expect(GitGrammar.environmentSettings(environment, names: ["GIT_PAGER"]).map(\.text) == ["core.pager=cat"])
+        #expect(GitGrammar.environmentSettings(["GIT_CONFIG_COUNT": "99999999999999999999"], names: ["GIT_CONFIG_COUNT"]).isEmpty)
+        #expect(WatchedEnvironment.extract(Self.block(["GIT_CONFIG_KEY_12=core.pager", "GIT_CONFIG_KEYS=x"])[...]).keys.sorted() == ["GIT_CONFIG_KEY_12"])
+    }
 }

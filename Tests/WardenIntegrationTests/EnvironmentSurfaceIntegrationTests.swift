@@ -43,6 +43,8 @@ struct EnvironmentSurfaceIntegrationTests {
     static let commands = [
         Shape(name: "git config core.fsmonitor, then git status", rule: "git-setting-runs-command",
               tool: "cd repo && git config core.fsmonitor 'echo pwned >> MARKERS; false' && git status >/dev/null 2>&1\n"),
+        Shape(name: "core.fsmonitor through GIT_CONFIG_COUNT/KEY/VALUE for git status", rule: "git-setting-runs-command",
+              tool: "cd repo && GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0='echo pwned >> MARKERS; false' git status >/dev/null 2>&1\n"),
         Shape(name: "git -c alias.x='!…' x", rule: "git-setting-runs-command",
               tool: "cd repo && git -c alias.x='!echo pwned >> MARKERS' x\n"),
         Shape(name: "git -c core.sshCommand with shell code", rule: "git-pager-or-editor-is-shell-code",

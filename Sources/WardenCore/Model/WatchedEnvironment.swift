@@ -10,6 +10,8 @@ public enum WatchedEnvironment {
         "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS",
         "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX",
         "npm_config_registry", "NPM_CONFIG_REGISTRY",
+        "GIT_PAGER", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_EXTERNAL_DIFF", "GIT_PROXY_COMMAND",
+        "GIT_SSH", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS",
         "CLAUDECODE", "GEMINI_CLI", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
         "npm_lifecycle_event", "npm_package_name", "HOME", "LD_TRACE_LOADED_OBJECTS",
     ]
@@ -23,8 +25,16 @@ public enum WatchedEnvironment {
         "npm_lifecycle_event", "npm_package_name", "HOME", "LD_TRACE_LOADED_OBJECTS",
     ]
 
-    /// The longest watched name: a longer entry is skipped without decoding it.
-    static let longestName = names.map(\.utf8.count).max() ?? 0
+    /// Families of watched names: git's `GIT_CONFIG_KEY_<n>` / `GIT_CONFIG_VALUE_<n>` settings.
+    public static let prefixes = ["GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"]
+
+    /// The longest watched name (a numbered one up to 40 bytes): a longer entry is skipped
+    /// without decoding it.
+    static let longestName = max(names.map(\.utf8.count).max() ?? 0, 40)
+
+    public static func isWatched(_ name: String) -> Bool {
+        names.contains(name) || prefixes.contains { name.hasPrefix($0) }
+    }
 
     /// The watched `NAME=value` pairs of a NUL-separated environment block. A later duplicate of
     /// a name replaces an earlier one, as bash reads its environment.
@@ -47,7 +57,7 @@ public enum WatchedEnvironment {
     static func take(_ entry: ArraySlice<UInt8>, into found: inout [String: ByteString]) {
         guard let equals = entry.prefix(longestName + 1).firstIndex(of: UInt8(ascii: "=")) else { return }
         let nameBytes = entry[entry.startIndex..<equals]
-        guard let name = String(validating: nameBytes, as: UTF8.self), names.contains(name) else { return }
+        guard let name = String(validating: nameBytes, as: UTF8.self), isWatched(name) else { return }
         found[name] = ByteString(Array(entry[(equals + 1)...]))
     }
 

@@ -148,13 +148,9 @@ public enum FieldRegistry {
 
         add("proc.pname", .string, nil, "parent image's executable file name") { fieldText($0.parent?.executablePath.lastPathComponent) }
         add("proc.pexe", .string, nil, "parent image's executable path") { fieldText($0.parent?.executablePath) }
-        add("proc.git_settings", .list, nil, "settings a git command line makes, persistently (`git config KEY VALUE`, `--add`, `git config set`) or for its run (`git -c KEY=VALUE`, `--config-env`), as key=value with section and name lowercased; empty for other programs") { c in
-            guard let record = c.record, GitGrammar.isGit(record) else { return .list([]) }
-            return .byteList(GitGrammar.settings(Array(record.argv.dropFirst())))
-        }
+        add("proc.git_settings", .list, nil, "settings a git command line makes, persistently (`git config KEY VALUE`, `--add`, `git config set`) or for its run (`git -c KEY=VALUE`, `--config-env`), as key=value with section and name lowercased; for an exec of any program, also the settings git reads from variables its caller set (GIT_CONFIG_COUNT with GIT_CONFIG_KEY_n/VALUE_n, GIT_CONFIG_PARAMETERS, GIT_PAGER, GIT_EDITOR, GIT_SEQUENCE_EDITOR, GIT_SSH_COMMAND, GIT_SSH, GIT_EXTERNAL_DIFF, GIT_PROXY_COMMAND)") { .byteList(gitSettings($0)) }
         add("proc.git_commands", .list, nil, "those of proc.git_settings that make git run a command: core.hooksPath, core.fsmonitor (not boolean), core.pager, pager.*, core.editor, sequence.editor, core.sshCommand, core.askpass, core.gitProxy, alias.*=!…, filter.*.clean|smudge|process, diff.*.textconv|command, merge.*.driver, gpg[.*].program, include[If.*].path, remote.*.uploadpack|receivepack, uploadpack.packObjectsHook, a credential helper that is a command, a path or an unknown name") { c in
-            guard let record = c.record, GitGrammar.isGit(record) else { return .list([]) }
-            return .byteList(GitGrammar.commandSettings(GitGrammar.settings(Array(record.argv.dropFirst()))))
+            .byteList(GitGrammar.commandSettings(gitSettings(c)))
         }
         add("proc.pcmdline", .string, nil, "parent image's argv joined") { .bytes(fieldJoin($0.parent?.argv ?? [])) }
         add("proc.pinterpreter", .string, nil, "parent's interpreter kind or \"\"") { .string($0.interpreter(of: $0.parent?.exec)?.kind.rawValue ?? "") }
@@ -301,6 +297,19 @@ enum EncodedBlob {
         }
         return false
     }
+}
+
+/// What `proc.git_settings` lists: a git command line's settings, and for an exec of any program
+/// the settings git would read from the variables the exec's caller set (set on `bash -c '…;
+/// git status'`, they are inherited unchanged by the git below it, so they are judged where set).
+private func gitSettings(_ c: EvaluationContext) -> [ByteString] {
+    var settings: [ByteString] = []
+    if let record = c.record, GitGrammar.isGit(record) { settings = GitGrammar.settings(Array(record.argv.dropFirst())) }
+    if let e = c.exec, !e.environment.isEmpty {
+        let injected = c.facts.injectedEnvironment
+        if !injected.isEmpty { settings += GitGrammar.environmentSettings(e.environment, names: injected) }
+    }
+    return settings
 }
 
 private func fieldText(_ b: ByteString?) -> FieldValue { .bytes(b ?? ByteString([])) }

@@ -119,7 +119,7 @@ extension GitGrammar {
         ("core.askpass", ""), ("core.gitproxy", ""), ("sequence.editor", ""), ("gpg.program", ""), ("include.path", ""),
         ("uploadpack.packobjectshook", ""), ("pager.", ""), ("filter.", ".clean"), ("filter.", ".smudge"),
         ("filter.", ".process"), ("diff.", ".textconv"), ("diff.", ".command"), ("merge.", ".driver"), ("gpg.", ".program"),
-        ("includeif.", ".path"), ("remote.", ".uploadpack"), ("remote.", ".receivepack"), ("credential.", "helper"),
+        ("includeif.", ".path"), ("diff.external", ""), ("remote.", ".uploadpack"), ("remote.", ".receivepack"), ("credential.", "helper"),
     ]
     /// Credential helpers git ships or that are packaged widely, named without a path: git runs
     /// `git-credential-NAME`.
@@ -155,5 +155,67 @@ extension GitGrammar {
             }
             return true
         }
+    }
+}
+
+extension GitGrammar {
+    /// Variables git reads as a setting: `GIT_PAGER` is `core.pager`, and so on. Not GIT_ASKPASS:
+    /// editors (VS Code) set it for the terminals and git processes they start, and it runs only
+    /// when git needs a password, once.
+    static let settingVariables: [String: String] = [
+        "GIT_PAGER": "core.pager", "GIT_EDITOR": "core.editor", "GIT_SEQUENCE_EDITOR": "sequence.editor",
+        "GIT_SSH_COMMAND": "core.sshcommand", "GIT_SSH": "core.sshcommand",
+        "GIT_EXTERNAL_DIFF": "diff.external", "GIT_PROXY_COMMAND": "core.gitproxy",
+    ]
+    /// `GIT_CONFIG_COUNT` pairs looked at: a hostile count is not a loop bound.
+    static let countLimit = 256
+
+    /// The settings git takes from the environment variables `names` of `environment` (the
+    /// variables the exec's caller set: what is inherited unchanged is the user's): the variables
+    /// above, `GIT_CONFIG_COUNT` with `GIT_CONFIG_KEY_<n>`/`GIT_CONFIG_VALUE_<n>`, and
+    /// `GIT_CONFIG_PARAMETERS` (how git hands `-c` to the git processes it starts, in its
+    /// single-quoted form `'key'='value' 'key2'='value2'`).
+    static func environmentSettings(_ environment: [String: ByteString], names: [String]) -> [ByteString] {
+        var found: [ByteString] = []
+        let changed = Set(names)
+        for name in names.sorted() {
+            if let key = settingVariables[name], let value = environment[name] { found.append(join(ByteString(key), value)) }
+        }
+        if changed.contains("GIT_CONFIG_COUNT") || changed.contains(where: { name in WatchedEnvironment.prefixes.contains { name.hasPrefix($0) } }),
+           let count = environment["GIT_CONFIG_COUNT"].flatMap({ Int($0.text.trimmingCharacters(in: .whitespaces)) }), count > 0 {
+            for index in 0..<min(count, countLimit) {
+                guard let key = environment["GIT_CONFIG_KEY_\(index)"] else { continue }
+                found.append(join(key, environment["GIT_CONFIG_VALUE_\(index)"] ?? ByteString("")))
+            }
+        }
+        if changed.contains("GIT_CONFIG_PARAMETERS"), let parameters = environment["GIT_CONFIG_PARAMETERS"] {
+            found += quotedParameters(parameters.bytes).map { setting($0, fromEnvironment: false) }
+        }
+        return found
+    }
+
+    /// The entries of GIT_CONFIG_PARAMETERS as `key=value` text: shell single quoting undone
+    /// (`'…'` literal, `\x` outside quotes is x), entries separated by unquoted whitespace.
+    static func quotedParameters(_ bytes: [UInt8]) -> [ByteString] {
+        var entries: [[UInt8]] = []
+        var current: [UInt8] = []
+        var quoted = false, started = false, escaped = false
+        for byte in bytes {
+            if escaped { current.append(byte); escaped = false; continue }
+            if quoted {
+                if byte == UInt8(ascii: "'") { quoted = false } else { current.append(byte) }
+            } else if byte == UInt8(ascii: "'") {
+                quoted = true; started = true
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true; started = true
+            } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") {
+                if started { entries.append(current) }
+                current = []; started = false
+            } else {
+                current.append(byte); started = true
+            }
+        }
+        if started { entries.append(current) }
+        return entries.map { ByteString($0) }
     }
 }
