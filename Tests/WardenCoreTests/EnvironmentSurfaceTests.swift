@@ -91,7 +91,7 @@ struct EnvironmentSurfaceTests {
         let (child, event) = try Self.paddedProcess(["ZZ_BASH_ENV_HOLDER=1", "BASH_ENV=/tmp/evil-rc"])
         defer { child.terminate(); child.waitUntilExit() }
         #expect(event.environment["BASH_ENV"] == nil, "the padding hides it from the kernel's copy")
-        let completed = ExecHostFacts().annotate(event, parentEnvironment: [:])
+        let completed = ExecHostFacts().annotate(event, parent: nil)
         #expect(completed.environmentRest == .read)
         #expect(completed.environment["BASH_ENV"] == ByteString("/tmp/evil-rc"))
     }
@@ -103,7 +103,7 @@ struct EnvironmentSurfaceTests {
         let other = ExecEvent(process: event.process, ppid: 1, comm: "x", filename: "/bin/true", interpreter: "/bin/true",
                               executablePath: "/bin/true", executable: try #require(FileStat.identity(of: "/bin/true")), cwd: "/",
                               argv: ["true"], environmentTruncated: true, environmentCopied: event.environmentCopied)
-        let completed = ExecHostFacts().annotate(other, parentEnvironment: [:])
+        let completed = ExecHostFacts().annotate(other, parent: nil)
         #expect(completed.environmentRest == .unread)
         #expect(completed.environment["BASH_ENV"] == nil)
     }
@@ -112,7 +112,7 @@ struct EnvironmentSurfaceTests {
     func pastTheBound() throws {
         let (child, event) = try Self.paddedProcess(["BASH_ENV=/tmp/evil-rc"])
         defer { child.terminate(); child.waitUntilExit() }
-        let completed = ExecHostFacts(environmentLimit: 8500).annotate(event, parentEnvironment: [:])
+        let completed = ExecHostFacts(environmentLimit: 8500).annotate(event, parent: nil)
         #expect(completed.environmentRest == .unread)
     }
 
@@ -139,8 +139,12 @@ struct EnvironmentSurfaceTests {
                           executablePath: "/usr/bin/python3", executable: .none, cwd: ByteString(root), argv: ["python3"],
                           environment: ["PYTHONPATH": ByteString(root)])
         let facts = ExecHostFacts(procRoot: root + "/no-proc")
-        #expect(facts.annotate(e, parentEnvironment: [:]).pythonStartupHooks.map(\.text) == ["\(root)/sitecustomize.py"])
-        #expect(facts.annotate(e, parentEnvironment: ["PYTHONPATH": ByteString(root)]) === e)
+        func parent(_ environment: [String: ByteString]) -> ProcessRecord {
+            ProcessRecord(execID: 1, parentExecID: 0, sessionID: 1, agentID: 1, pid: 1, executablePath: "/bin/sh", argv: ["sh"],
+                          environment: environment)
+        }
+        #expect(facts.annotate(e, parent: parent([:])).pythonStartupHooks.map(\.text) == ["\(root)/sitecustomize.py"])
+        #expect(facts.annotate(e, parent: parent(["PYTHONPATH": ByteString(root)])) === e)
     }
 
     @Test("NODE_OPTIONS split as node splits it, preloads found anywhere")
@@ -195,5 +199,13 @@ struct EnvironmentSurfaceTests {
         #expect(GitGrammar.environmentSettings(environment, names: ["GIT_PAGER"]).map(\.text) == ["core.pager=cat"])
         #expect(GitGrammar.environmentSettings(["GIT_CONFIG_COUNT": "99999999999999999999"], names: ["GIT_CONFIG_COUNT"]).isEmpty)
         #expect(WatchedEnvironment.extract(Self.block(["GIT_CONFIG_KEY_12=core.pager", "GIT_CONFIG_KEYS=x"])[...]).keys.sorted() == ["GIT_CONFIG_KEY_12"])
+    }
+
+    @Test("a parent known only in part: a variable it lacks may be past its cut, only a changed value is injected")
+    func partlyKnownParent() {
+        let environment: [String: ByteString] = ["NODE_OPTIONS": "--require ./otel.js", "BASH_ENV": "/tmp/x"]
+        #expect(WatchedEnvironment.injected(environment, isSessionRoot: false, parent: ["BASH_ENV": "/tmp/y"], parentComplete: false) == ["BASH_ENV"])
+        #expect(WatchedEnvironment.injected(environment, isSessionRoot: false, parent: ["BASH_ENV": "/tmp/y"]) == ["BASH_ENV", "NODE_OPTIONS"])
+        #expect(WatchedEnvironment.injected(environment, isSessionRoot: true, parent: [:]).isEmpty)
     }
 }

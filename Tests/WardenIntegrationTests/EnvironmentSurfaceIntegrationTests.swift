@@ -168,7 +168,7 @@ struct EnvironmentSurfaceIntegrationTests {
         #expect(alerts(result, rule: "package-index-redirected-by-environment").count >= Self.runs)
     }
 
-    @Test("benign: git config user.*, commit with the repo's own hook, init, clone, npm run, pip install of a wheel, inherited NODE_OPTIONS; below Warning and unkilled",
+    @Test("benign: git config user.*, commit with the repo's own hook, init, clone, npm run, pip install of a wheel, an inherited long environment with NODE_OPTIONS past 8 KiB; below Warning and unkilled",
           arguments: [[], ["--enforce"]])
     func benignWork(_ mode: [String]) throws {
         let venv = ProcessInfo.processInfo.environment["WARDEN_TEST_VENV"] ?? "/var/cache/warden-test-venv"
@@ -191,7 +191,10 @@ struct EnvironmentSurfaceIntegrationTests {
             """
         // The user's own NODE_OPTIONS (a heap size and an OpenTelemetry-style preload) and index
         // mirror, set before the agent started: every tool call inherits them unchanged.
+        // The agent's environment is longer than the kernel's copy, as in some CI shells, and
+        // those variables lie past the cut: every exec's rest is read from /proc.
         let (h, result, statuses) = try campaign(tool, mode: mode, environment: [
+            "CI_PADDING=" + String(repeating: "c", count: 10_000),
             "NODE_OPTIONS=--max-old-space-size=4096 --require ./otel.js", "PIP_INDEX_URL=https://mirror.invalid/simple",
         ]) { h in
             try h.shell("/usr/bin/python3 -m venv .venv")

@@ -39,7 +39,7 @@ public final class ExecHostFacts: Sendable {
     }
 
     /// `e` with the host's facts; `e` itself when there is nothing to add.
-    public func annotate(_ e: ExecEvent, parentEnvironment: [String: ByteString]?) -> ExecEvent {
+    public func annotate(_ e: ExecEvent, parent: ProcessRecord?) -> ExecEvent {
         let pythonPathSet = e.environment["PYTHONPATH"] != nil
         guard e.environmentTruncated || pythonPathSet else { return e }
         var environment = e.environment
@@ -54,8 +54,8 @@ public final class ExecHostFacts: Sendable {
         }
         var hooks: [ByteString] = []
         if let pythonPath = environment["PYTHONPATH"],
-           WatchedEnvironment.injected(environment, isSessionRoot: e.process.execID == e.process.sessionID,
-                                       parent: parentEnvironment).contains("PYTHONPATH") {
+           WatchedEnvironment.injected(environment, isSessionRoot: e.process.execID == e.process.sessionID, parent: parent?.environment,
+                                       parentComplete: parent?.exec?.environmentRest != .unread).contains("PYTHONPATH") {
             hooks = pythonStartupHooks(pythonPath, pid: e.process.pid, cwd: e.cwd)
         }
         guard rest != .notNeeded || !hooks.isEmpty else { return e }

@@ -106,12 +106,17 @@ public enum WatchedEnvironment {
 
     /// The watched variables an exec carries that its parent image did not have, or had with
     /// another value: what the exec's caller set. Empty for an agent root (its environment is
-    /// what its user started it with) and when the parent image is unknown.
-    public static func injected(_ environment: [String: ByteString], isSessionRoot: Bool, parent: [String: ByteString]?) -> [String] {
+    /// what its user started it with) and when the parent image is unknown. When the parent's
+    /// environment is known only in part (cut by the kernel, and its rest unread: audit mode, a
+    /// parent that exec'd on at once, as `env X=1 node` does), a variable it lacks may be one it
+    /// had past the cut, so only a changed value counts.
+    public static func injected(_ environment: [String: ByteString], isSessionRoot: Bool, parent: [String: ByteString]?,
+                                parentComplete: Bool = true) -> [String] {
         guard !environment.isEmpty, !isSessionRoot, let parent else { return [] }
         return environment.compactMap { name, value in
             guard !markers.contains(name), !value.isEmpty else { return nil }
-            return parent[name] == value ? nil : name
+            guard let before = parent[name] else { return parentComplete ? name : nil }
+            return before == value ? nil : name
         }.sorted()
     }
 }

@@ -63,7 +63,7 @@ public final class EventProcessor {
         var event = guardedFiles?.annotate(event) ?? event
         // Before the lineage table keeps the exec: children are judged against its environment.
         if let hostFacts, case .exec(let e) = event {
-            event = .exec(hostFacts.annotate(e, parentEnvironment: lineage[e.process.parentExecID]?.environment))
+            event = .exec(hostFacts.annotate(e, parent: lineage[e.process.parentExecID]))
         }
         // Arrays are only combined when there is something to combine: most events raise nothing,
         // and building empty arrays per event was a tenth of the spine's own cost (callgrind).

@@ -594,7 +594,8 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     private func injected(_ e: ExecEvent, lineage: ProcessTable) -> [String] {
-        WatchedEnvironment.injected(e.environment, isSessionRoot: e.process.execID == e.process.sessionID,
-                                    parent: lineage[e.process.parentExecID]?.environment)
+        let parent = lineage[e.process.parentExecID]
+        return WatchedEnvironment.injected(e.environment, isSessionRoot: e.process.execID == e.process.sessionID,
+                                           parent: parent?.environment, parentComplete: parent?.exec?.environmentRest != .unread)
     }
 }
