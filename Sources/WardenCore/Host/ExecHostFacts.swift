@@ -53,9 +53,7 @@ public final class ExecHostFacts: Sendable {
             }
         }
         var hooks: [ByteString] = []
-        if let pythonPath = environment["PYTHONPATH"],
-           WatchedEnvironment.injected(environment, isSessionRoot: e.process.execID == e.process.sessionID, parent: parent?.environment,
-                                       parentComplete: parent?.exec?.environmentRest != .unread).contains("PYTHONPATH") {
+        if let pythonPath = environment["PYTHONPATH"], WatchedEnvironment.injected(environment, of: e, parent: parent).contains("PYTHONPATH") {
             hooks = pythonStartupHooks(pythonPath, pid: e.process.pid, cwd: e.cwd)
         }
         guard rest != .notNeeded || !hooks.isEmpty else { return e }

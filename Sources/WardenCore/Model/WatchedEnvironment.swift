@@ -119,4 +119,10 @@ public enum WatchedEnvironment {
             return before == value ? nil : name
         }.sorted()
     }
+
+    /// `injected` for an exec (with `environment` as it is now known) and its parent image's record.
+    public static func injected(_ environment: [String: ByteString], of e: ExecEvent, parent: ProcessRecord?) -> [String] {
+        injected(environment, isSessionRoot: e.process.execID == e.process.sessionID, parent: parent?.environment,
+                 parentComplete: parent?.exec?.environmentRest != .unread)
+    }
 }

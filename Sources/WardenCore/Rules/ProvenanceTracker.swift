@@ -594,8 +594,6 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     private func injected(_ e: ExecEvent, lineage: ProcessTable) -> [String] {
-        let parent = lineage[e.process.parentExecID]
-        return WatchedEnvironment.injected(e.environment, isSessionRoot: e.process.execID == e.process.sessionID,
-                                           parent: parent?.environment, parentComplete: parent?.exec?.environmentRest != .unread)
+        WatchedEnvironment.injected(e.environment, of: e, parent: lineage[e.process.parentExecID])
     }
 }
