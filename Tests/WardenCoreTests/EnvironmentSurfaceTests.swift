@@ -45,6 +45,7 @@ struct EnvironmentSurfaceTests {
         let found = scanner.finish()
         #expect(found["PYTHONPATH"]?.bytes == [0xFF, 0xFE, 0x2F])
         #expect(found["LD_PRELOAD"] == nil, "an entry past the limit is skipped, not cut")
+        #expect(scanner.skippedWatched, "and the skip is said")
         #expect(found["ENV"] == ByteString("/no-final-nul"))
         #expect(found.count == 2)
     }
@@ -114,6 +115,15 @@ struct EnvironmentSurfaceTests {
         defer { child.terminate(); child.waitUntilExit() }
         let completed = ExecHostFacts(environmentLimit: 8500).annotate(event, parent: nil)
         #expect(completed.environmentRest == .unread)
+    }
+
+    @Test("a watched value longer than Warden keeps: the rest is unread, not cut")
+    func overlongValue() throws {
+        let (child, event) = try Self.paddedProcess(["NODE_OPTIONS=" + String(repeating: " ", count: 40_000) + "-r /tmp/h.js"])
+        defer { child.terminate(); child.waitUntilExit() }
+        let completed = ExecHostFacts().annotate(event, parent: nil)
+        #expect(completed.environmentRest == .unread)
+        #expect(completed.environment["NODE_OPTIONS"] == nil)
     }
 
     @Test("PYTHONPATH set by the caller: sitecustomize and usercustomize in its directories, relative ones from the cwd")

@@ -24,6 +24,12 @@ public final class ExecHostFacts: Sendable {
     /// The kernel limits argv and environment together to 6 MiB (3/4 of the 8 MiB stack limit
     /// cap, fs/exec.c): reading up to 8 MiB reads any environment whole.
     public static let environmentLimit = 8 << 20
+    /// What the lineage table may keep of the watched variables read from /proc, per value and in
+    /// all: the kernel's copy keeps at most 8 KiB, and an attacker can give thousands of live
+    /// processes 6 MiB environments. Past either bound the rest is `unread` (an Error when the
+    /// exec's caller padded the environment), never silently cut.
+    static let valueLimit = 32 << 10
+    static let restLimit = 256 << 10
     /// PYTHONPATH directories looked at, and entries read per directory: a hostile value can
     /// list thousands of directories, or a directory with millions of files.
     static let pythonPathLimit = 64
@@ -61,8 +67,9 @@ public final class ExecHostFacts: Sendable {
     }
 
     /// The watched variables of `/proc/PID/environ` from byte `offset` on; nil when the process
-    /// no longer runs `executable`, or the environment is longer than the limit (what lies past
-    /// it is unknown, so nothing read can be called the rest).
+    /// no longer runs `executable`, the environment is longer than the limit (what lies past it
+    /// is unknown, so nothing read can be called the rest), or the watched values are longer
+    /// than Warden keeps.
     func readEnvironment(pid: UInt32, from offset: Int, executable: FileIdentity) -> [String: ByteString]? {
         let fd = open("\(procRoot)/\(pid)/environ", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
@@ -70,7 +77,7 @@ public final class ExecHostFacts: Sendable {
         // Checked after the open: environ opened now belongs to the image that runs now.
         guard let running = FileStat.identity(of: "\(procRoot)/\(pid)/exe"),
               running.inode == executable.inode, running.device == executable.device else { return nil }
-        var scanner = WatchedEnvironment.Scanner()
+        var scanner = WatchedEnvironment.Scanner(entryLimit: Self.valueLimit)
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         var position = offset
         while true {
@@ -85,7 +92,9 @@ public final class ExecHostFacts: Sendable {
             scanner.feed(chunk[0..<n])
             position += n
         }
-        return scanner.finish()
+        let found = scanner.finish()
+        guard !scanner.skippedWatched, found.values.reduce(0, { $0 + $1.bytes.count }) <= Self.restLimit else { return nil }
+        return found
     }
 
     /// The start-up modules Python would import from the directories of `pythonPath` (an empty

@@ -62,11 +62,13 @@ public enum WatchedEnvironment {
     }
 
     /// Extracts watched variables from an environment read in pieces (/proc/PID/environ), with
-    /// bounded memory: only the entry that spans the current piece boundary is kept, and only its
-    /// first `entryLimit` bytes (the kernel caps one entry at 128 KiB, MAX_ARG_STRLEN; a process
-    /// that rewrote its environment in place may not).
+    /// bounded memory: only the entry that spans the current piece boundary is kept, and an entry
+    /// longer than `entryLimit` is skipped (the kernel caps one at 128 KiB, MAX_ARG_STRLEN; a
+    /// process that rewrote its environment in place may not). Skipping a watched one is said
+    /// (`skippedWatched`): what was found is then not all there is.
     public struct Scanner {
         public private(set) var found: [String: ByteString] = [:]
+        public private(set) var skippedWatched = false
         private var partial: [UInt8] = []
         private var partialOverflowed = false
         private let entryLimit: Int
@@ -98,6 +100,12 @@ public enum WatchedEnvironment {
             guard !partialOverflowed else { return }
             if partial.count + piece.count > entryLimit {
                 partialOverflowed = true
+                let nameRoom = WatchedEnvironment.longestName + 1
+                let head = Array(partial.prefix(nameRoom)) + piece.prefix(max(0, nameRoom - partial.count))
+                if let equals = head.firstIndex(of: UInt8(ascii: "=")),
+                   let name = String(validating: head[..<equals], as: UTF8.self), WatchedEnvironment.isWatched(name) {
+                    skippedWatched = true
+                }
                 return
             }
             partial += piece
