@@ -60,6 +60,11 @@ public enum EventDecoder {
         let filename = try string(e.filename, in: data)
         let argvBytes = try bytes(e.argv, in: data)
         let flags = UInt32(header.flags)
+        let environmentBytes = try bytes(e.env, in: data)[...]
+        let environmentTruncated = flags & WARDEN_FLAG_ENV_TRUNCATED.rawValue != 0
+        // A cut environment ends inside an entry: that entry's value is not what the process
+        // has, so only whole entries count, and the rest is read from /proc (ExecHostFacts).
+        let whole = environmentTruncated ? WatchedEnvironment.wholeEntriesLength(environmentBytes) : environmentBytes.count
         return ExecEvent(
             process: processRef(header),
             previousExecID: e.previous_exec_id,
@@ -75,8 +80,9 @@ public enum EventDecoder {
             argv: ByteString.splitArguments(argvBytes[...]),
             argc: e.argc,
             stdio: [identity(e.stdio.0), identity(e.stdio.1), identity(e.stdio.2)],
-            environment: WatchedEnvironment.extract(try bytes(e.env, in: data)[...]),
-            environmentTruncated: flags & WARDEN_FLAG_ENV_TRUNCATED.rawValue != 0,
+            environment: WatchedEnvironment.extract(environmentBytes.prefix(whole)),
+            environmentTruncated: environmentTruncated,
+            environmentCopied: whole,
             argvTruncated: flags & WARDEN_FLAG_ARGV_TRUNCATED.rawValue != 0,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
             isAgentRoot: flags & WARDEN_FLAG_AGENT_ROOT.rawValue != 0,

@@ -31,7 +31,8 @@ struct JSONRoundTripTests {
                 executablePath: ByteString("/usr/bin/dash"), executable: file, cwd: hostile,
                 argv: [ByteString("sh"), ByteString("-c"), hostile, ByteString("")], argc: 9, stdio: stdio,
                 environment: ["LD_PRELOAD": hostile, "NODE_OPTIONS": ByteString("--require x")],
-                environmentTruncated: true, argvTruncated: true, pathTruncated: true, isAgentRoot: true, isHeld: true))
+                environmentTruncated: true, environmentRest: .read,
+                pythonStartupHooks: [ByteString("/tmp/x/sitecustomize.py"), hostile], argvTruncated: true, pathTruncated: true, isAgentRoot: true, isHeld: true))
         case .fork:
             return .fork(ForkEvent(process: process(901), parentPID: 4000))
         case .exit:

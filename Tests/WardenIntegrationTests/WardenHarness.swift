@@ -30,6 +30,18 @@ struct WardenHarness {
         if executable { chmod(path(name), 0o755) }
     }
 
+    /// Runs `sh -c script` in the test directory, outside Warden (preparing a scene); fails the
+    /// test when it fails.
+    func shell(_ script: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = directory
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "setup failed: \(script)")
+    }
+
     struct Result {
         var status: Int32
         var stdout: Data

@@ -137,11 +137,7 @@ public final class HostScriptReader: ScriptSource {
     /// The paths to try, most faithful first: the process's own view, then the exec's cwd.
     func candidatePaths(_ request: ScriptRequest) -> [[UInt8]] {
         if request.stdin != nil { return [Array("\(procRoot)/\(request.pid)/fd/0".utf8)] }
-        let relative = !request.path.hasPrefix("/")
-        let process = Array("\(procRoot)/\(request.pid)/\(relative ? "cwd/" : "root")".utf8)
-        let viaProcess = process + request.path.bytes
-        let joined = PathJoin.lexical(base: request.cwd, relative: request.path).bytes
-        return [viaProcess, joined]
+        return ProcessPath.candidates(procRoot: procRoot, pid: request.pid, path: request.path, cwd: request.cwd)
     }
 
     func read(_ request: ScriptRequest) -> ScriptCode {
@@ -151,11 +147,7 @@ public final class HostScriptReader: ScriptSource {
             // The cwd fallback only when the process is gone (audit mode, a short-lived script):
             // its own view, when it has one, is the truth.
             if index == 1 && !processGone { break }
-            let fd = path.withUnsafeBufferPointer { buffer -> Int32 in
-                var cString = Array(buffer).map { CChar(bitPattern: $0) }
-                cString.append(0)
-                return open(cString, Self.openPath | O_CLOEXEC)
-            }
+            let fd = ProcessPath.withCString(path) { open($0, Self.openPath | O_CLOEXEC) }
             if fd < 0 {
                 let error = errno
                 if index == 0 {

@@ -66,6 +66,14 @@ public final class ExecEvent: Sendable {
     /// Only the variables in `WatchedEnvironment.names`.
     public let environment: [String: ByteString]
     public let environmentTruncated: Bool
+    /// When the environment was truncated: the bytes of whole entries the kernel copied, where
+    /// reading the rest from /proc resumes (see `ExecHostFacts`).
+    public let environmentCopied: Int
+    /// Whether the part of a truncated environment past the kernel's copy was read.
+    public let environmentRest: EnvironmentRest
+    /// `sitecustomize.py` / `usercustomize.py` files in the directories of an injected
+    /// PYTHONPATH, found on the host when the exec arrived: Python imports them at start-up.
+    public let pythonStartupHooks: [ByteString]
     public let argvTruncated: Bool
     public let pathTruncated: Bool
     /// This exec made the process the root of a new agent session.
@@ -78,7 +86,8 @@ public final class ExecEvent: Sendable {
                 filename: ByteString, interpreter: ByteString, executablePath: ByteString,
                 executable: FileIdentity, cwd: ByteString, argv: [ByteString], argc: UInt32? = nil,
                 stdio: [FileIdentity] = [.none, .none, .none], environment: [String: ByteString] = [:],
-                environmentTruncated: Bool = false, argvTruncated: Bool = false,
+                environmentTruncated: Bool = false, environmentCopied: Int = 0, environmentRest: EnvironmentRest = .notNeeded,
+                pythonStartupHooks: [ByteString] = [], argvTruncated: Bool = false,
                 pathTruncated: Bool = false, isAgentRoot: Bool = false, isHeld: Bool = false) {
         self.process = process
         self.previousExecID = previousExecID
@@ -99,6 +108,9 @@ public final class ExecEvent: Sendable {
         self.stdio = stdio
         self.environment = environment
         self.environmentTruncated = environmentTruncated
+        self.environmentCopied = environmentCopied
+        self.environmentRest = environmentRest
+        self.pythonStartupHooks = pythonStartupHooks
         self.argvTruncated = argvTruncated
         self.pathTruncated = pathTruncated
         self.isAgentRoot = isAgentRoot
@@ -107,6 +119,27 @@ public final class ExecEvent: Sendable {
 
     /// A shebang script: the kernel ran an interpreter named in the file's first line.
     public var isScript: Bool { interpreter != filename }
+
+    /// The same exec with what the host told about it (`ExecHostFacts`).
+    public func with(environment: [String: ByteString], rest: EnvironmentRest, pythonStartupHooks: [ByteString]) -> ExecEvent {
+        ExecEvent(process: process, previousExecID: previousExecID, ppid: ppid, uid: uid, euid: euid, gid: gid,
+                  loginUID: loginUID, cgroupID: cgroupID, comm: comm, filename: filename, interpreter: interpreter,
+                  executablePath: executablePath, executable: executable, cwd: cwd, argv: argv, argc: argc, stdio: stdio,
+                  environment: environment, environmentTruncated: environmentTruncated, environmentCopied: environmentCopied,
+                  environmentRest: rest, pythonStartupHooks: pythonStartupHooks, argvTruncated: argvTruncated,
+                  pathTruncated: pathTruncated, isAgentRoot: isAgentRoot, isHeld: isHeld)
+    }
+}
+
+/// The part of a truncated environment that the kernel did not copy.
+public enum EnvironmentRest: String, Sendable {
+    /// The environment was not truncated, or nothing reads the host (replay, examples).
+    case notNeeded = ""
+    /// Read from /proc/PID/environ: the watched variables in it are in `environment`.
+    case read
+    /// Not read: the process was gone or runs another image, or the environment is longer than
+    /// Warden reads at all.
+    case unread
 }
 
 /// Fork, exit and loss records are reference types like the others, so that an `Event` is one

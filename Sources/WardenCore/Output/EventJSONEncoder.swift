@@ -161,6 +161,8 @@ public struct EventJSONEncoder {
             json.endObject()
         }
         json.key("env_truncated"); json.bool(e.environmentTruncated)
+        if e.environmentRest != .notNeeded { json.key("env_rest"); json.string(e.environmentRest.rawValue) }
+        if !e.pythonStartupHooks.isEmpty { json.bytesArrayField("python_startup_hooks", e.pythonStartupHooks) }
         json.key("argv_truncated"); json.bool(e.argvTruncated)
         json.key("path_truncated"); json.bool(e.pathTruncated)
         json.key("executable"); identity(&json, e.executable)

@@ -28,6 +28,7 @@ public final class EventProcessor {
     private static let waitNanoseconds: UInt64 = 2_000_000_000
     private let scripts: ScriptInspector
     private let wardenHelperPIDs: Set<UInt32>
+    private let hostFacts: ExecHostFacts?
     /// Some rule reads script code: without one, nothing is read and no exec waits for it.
     private var rulesReadScripts: Bool
 
@@ -39,6 +40,7 @@ public final class EventProcessor {
         stages = [provenance]
         interpreters = configuration.interpreters
         scripts = ScriptInspector(source: configuration.scripts)
+        hostFacts = configuration.hostFacts
         rulesReadScripts = Self.readsScripts(configuration.rules)
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
                                     catalog: configuration.catalog, scripts: scripts)
@@ -64,6 +66,10 @@ public final class EventProcessor {
         if case .syscall(let call) = event, call.target.contains(.process), !wardenHelperPIDs.isEmpty,
            wardenHelperPIDs.contains(UInt32(truncatingIfNeeded: call.targetPID.magnitude)) {
             event = .syscall(call.with(targetIsWardenHelper: true))
+        }
+        // Before the lineage table keeps the exec: children are judged against its environment.
+        if let hostFacts, case .exec(let e) = event {
+            event = .exec(hostFacts.annotate(e, parent: lineage[e.process.parentExecID]))
         }
         // Arrays are only combined when there is something to combine: most events raise nothing,
         // and building empty arrays per event was a tenth of the spine's own cost (callgrind).

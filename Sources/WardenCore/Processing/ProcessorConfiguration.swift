@@ -24,11 +24,15 @@ public struct ProcessorConfiguration {
     /// Warden's own helper processes (the enforce-mode guardian), besides Warden itself: a signal
     /// sent to one is tampering with the monitor.
     public var wardenHelperPIDs: Set<UInt32> = []
+    /// Reads what the host tells about an exec (the rest of a truncated environment, PYTHONPATH
+    /// start-up modules) when it arrives; nil where events are recorded or made up (replay,
+    /// examples, benchmarks), which carry these facts already or none.
+    public var hostFacts: ExecHostFacts?
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
                 enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil,
                 guardedStore: GuardedFileStore? = nil, appliesThresholds: Bool = true, originTable: OriginTable? = nil,
-                scripts: ScriptSource? = nil) {
+                scripts: ScriptSource? = nil, hostFacts: ExecHostFacts? = nil) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
@@ -38,5 +42,6 @@ public struct ProcessorConfiguration {
         self.appliesThresholds = appliesThresholds
         self.originTable = originTable
         self.scripts = scripts
+        self.hostFacts = hostFacts
     }
 }

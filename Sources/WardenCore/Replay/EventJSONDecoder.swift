@@ -60,6 +60,8 @@ public final class EventJSONDecoder {
                 stdio: (object["stdio"] as? [Any] ?? []).map(identity),
                 environment: environment(object),
                 environmentTruncated: object["env_truncated"] as? Bool ?? false,
+                environmentRest: (object["env_rest"] as? String).flatMap(EnvironmentRest.init(rawValue:)) ?? .notNeeded,
+                pythonStartupHooks: byteArray(object, "python_startup_hooks"),
                 argvTruncated: object["argv_truncated"] as? Bool ?? false,
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
                 isAgentRoot: object["agent_root"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false))

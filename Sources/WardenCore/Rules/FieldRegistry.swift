@@ -140,11 +140,18 @@ public enum FieldRegistry {
         add("proc.exe_deleted", .bool, nil, "the executable has no links: deleted, or a memfd") { .bool($0.exec.map { $0.executable.kind == .regular && $0.executable.links == 0 } ?? false) }
         add("proc.exe_memfd", .bool, nil, "the executable is a memfd (memfd_create + execveat)") { .bool($0.record.map { memfd.occurs(in: $0.executablePath.bytes) } == true) }
         add("proc.package_manager", .bool, nil, "the image runs a package manager, recognised by what runs: a package-manager binary (apt, dpkg, cargo, uv, ...), a script inside a package manager's own distribution (site-packages/pip/, node_modules/npm/) or its launcher in a bin directory, `python -m pip`/`-m ensurepip`; never a file this lineage wrote outside package-manager work") { .bool($0.provenance.packageManager(of: $0.event).runs) }
+        add("proc.ppackage_manager_work", .bool, nil, "the parent image is package-manager work (proc.package_manager_work): for an exec, the caller that made its argv and environment is a package manager or runs below one (pip's build isolation sets PYTHONPATH to an environment with its own sitecustomize)") { c in
+            .bool(c.event.process.map { c.provenance.isPackageManagerWork($0.parentExecID) } ?? false)
+        }
         add("proc.package_manager_work", .bool, nil, "the image, or an image above it since the session began, runs a package manager (pip's build isolation, build backends, install scripts, ensurepip's pip)") { .bool($0.provenance.packageManager(of: $0.event).work) }
         add("proc.depth", .number, nil, "generations below the agent root (0 for the root)") { .number(Int64($0.ancestors.count)) }
 
         add("proc.pname", .string, nil, "parent image's executable file name") { fieldText($0.parent?.executablePath.lastPathComponent) }
         add("proc.pexe", .string, nil, "parent image's executable path") { fieldText($0.parent?.executablePath) }
+        add("proc.git_settings", .list, nil, "settings a git command line makes, persistently (`git config KEY VALUE`, `--add`, `git config set`) or for its run (`git -c KEY=VALUE`, `--config-env`), as key=value with section and name lowercased; for an exec of any program, also the settings git reads from variables its caller set (GIT_CONFIG_COUNT with GIT_CONFIG_KEY_n/VALUE_n, GIT_CONFIG_PARAMETERS, GIT_PAGER, GIT_EDITOR, GIT_SEQUENCE_EDITOR, GIT_SSH_COMMAND, GIT_SSH, GIT_EXTERNAL_DIFF, GIT_PROXY_COMMAND)") { .byteList(gitSettings($0)) }
+        add("proc.git_commands", .list, nil, "those of proc.git_settings that make git run a command: core.hooksPath, core.fsmonitor (not boolean), core.pager, pager.*, core.editor, sequence.editor, core.sshCommand, core.askpass, core.gitProxy, alias.*=!…, filter.*.clean|smudge|process, diff.*.textconv|command, merge.*.driver, gpg[.*].program, include[If.*].path, remote.*.uploadpack|receivepack, uploadpack.packObjectsHook, a credential helper that is a command, a path or an unknown name") { c in
+            .byteList(GitGrammar.commandSettings(gitSettings(c)))
+        }
         add("proc.pcmdline", .string, nil, "parent image's argv joined") { .bytes(fieldJoin($0.parent?.argv ?? [])) }
         add("proc.pinterpreter", .string, nil, "parent's interpreter kind or \"\"") { .string($0.interpreter(of: $0.parent?.exec)?.kind.rawValue ?? "") }
         add("proc.anames", .list, nil, "executable file names of all ancestors up to the agent root") { .byteList($0.ancestors.map { $0.executablePath.lastPathComponent }) }
@@ -172,11 +179,21 @@ public enum FieldRegistry {
         add("agent.workspace", .string, nil, "the agent root's working directory") { fieldText($0.agentRoot?.cwd) }
 
         add("exec.argv_truncated", .bool, execOnly, "argv was longer than Warden reads (8 KiB)") { .bool($0.exec?.argvTruncated == true) }
-        add("exec.env_truncated", .bool, execOnly, "the environment was longer than Warden reads (8 KiB)") { .bool($0.exec?.environmentTruncated == true) }
+        add("exec.env_truncated", .bool, execOnly, "the environment was longer than the kernel copies (8 KiB); live, the rest is read from /proc (exec.env_rest)") { .bool($0.exec?.environmentTruncated == true) }
         add("exec.env_names", .list, execOnly, "watched environment variables present") { .list($0.exec?.environment.keys.sorted() ?? []) }
         add("exec.env", .list, execOnly, "watched environment variables as NAME=value") { c in
             .list(c.exec?.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" } ?? [])
         }
+        add("exec.env_rest", .string, execOnly, "for a truncated environment, whether the rest was read from /proc: read (exec.env is complete), unread (the process was gone or ran another image: audit mode), \"\" when not truncated or not live") { .string($0.exec?.environmentRest.rawValue ?? "") }
+        add("exec.env_truncated_here", .bool, execOnly, "the environment was truncated and the parent image's was not: whoever made this exec padded it (an environment inherited long, as in some CI shells, is not)") { c in
+            guard let e = c.exec, e.environmentTruncated, e.process.execID != e.process.sessionID,
+                  let parent = c.parent?.exec else { return .bool(false) }
+            return .bool(!parent.environmentTruncated)
+        }
+        add("exec.node_preloads", .list, execOnly, "modules NODE_OPTIONS preloads (-r, --require, --import, --loader, --experimental-loader anywhere in it, split as node splits it)") { c in
+            .byteList(c.exec?.environment["NODE_OPTIONS"].map(NodeGrammar.preloads(inEnvironment:)) ?? [])
+        }
+        add("exec.python_startup_hooks", .list, execOnly, "sitecustomize/usercustomize modules found in the directories of a PYTHONPATH the exec's caller set or changed (absolute paths; checked on the host when the exec arrived)") { .byteList($0.exec?.pythonStartupHooks ?? []) }
 
         add("file.path", .string, fileKinds, "resolved path (see docs/events.md); for rename, the destination") { fieldText($0.file?.path) }
         add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }
@@ -327,6 +344,19 @@ enum EncodedBlob {
         }
         return false
     }
+}
+
+/// What `proc.git_settings` lists: a git command line's settings, and for an exec of any program
+/// the settings git would read from the variables the exec's caller set (set on `bash -c '…;
+/// git status'`, they are inherited unchanged by the git below it, so they are judged where set).
+private func gitSettings(_ c: EvaluationContext) -> [ByteString] {
+    var settings: [ByteString] = []
+    if let record = c.record, GitGrammar.isGit(record) { settings = GitGrammar.settings(Array(record.argv.dropFirst())) }
+    if let e = c.exec, !e.environment.isEmpty {
+        let injected = c.facts.injectedEnvironment
+        if !injected.isEmpty { settings += GitGrammar.environmentSettings(e.environment, names: injected) }
+    }
+    return settings
 }
 
 private func fieldText(_ b: ByteString?) -> FieldValue { .bytes(b ?? ByteString([])) }

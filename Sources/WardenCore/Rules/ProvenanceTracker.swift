@@ -467,6 +467,11 @@ public final class ProvenanceTracker: EnrichmentStage {
         return (packageManagerImages.contains(execID), packageManagerRoots.contains(execID))
     }
 
+    /// Whether the image `execID` is package-manager work (runs one, or is below one).
+    func isPackageManagerWork(_ execID: UInt64) -> Bool {
+        packageManagerImages.contains(execID)
+    }
+
     /// The facts for one event (after `observe`).
     public func facts(for event: Event, lineage: ProcessTable, interpreter: InterpreterCatalog.Match?,
                       loaderProgram: ByteString? = nil, preloaded: [ByteString] = []) -> ProvenanceFacts {
@@ -589,13 +594,6 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     private func injected(_ e: ExecEvent, lineage: ProcessTable) -> [String] {
-        guard !e.environment.isEmpty, e.process.execID != e.process.sessionID else { return [] }
-        let parent = lineage[e.process.parentExecID]
-        // The agent root's own environment is what its user started it with: not an injection.
-        guard let parent else { return [] }
-        return e.environment.compactMap { name, value in
-            guard !WatchedEnvironment.markers.contains(name), !value.isEmpty else { return nil }
-            return parent.environment[name] == value ? nil : name
-        }.sorted()
+        WatchedEnvironment.injected(e.environment, of: e, parent: lineage[e.process.parentExecID])
     }
 }

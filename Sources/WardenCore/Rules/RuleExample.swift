@@ -8,7 +8,9 @@ import Yams
 ///
 /// Keys (all optional): `type` (exec, open or rename, default exec); the process: `exe`, `argv`,
 /// `filename`, `interpreter` (shebang interpreter: makes `filename` a script), `cwd`, `stdin`,
-/// `stdout`, `env` (mapping); its surroundings: `parent` and `ancestors` (`{exe, argv, env}`,
+/// `stdout`, `env` (mapping), `env_truncated` (true: the environment was longer than the kernel
+/// copies), `env_rest` (read or unread: its rest from /proc), `python_startup_hooks` (start-up modules found in its PYTHONPATH); its surroundings:
+/// `parent` and `ancestors` (`{exe, argv, env, env_truncated}`,
 /// ancestors listed from the agent root down), `agent` (agent name, default claude-code),
 /// `agent_interpreters` (the agent's declared interpreters),
 /// `stdin_writer` (argv of a process piping into stdin), `stdin_writer_late` (true: the writer
@@ -34,6 +36,10 @@ public struct RuleExample: Sendable, Hashable {
         public var exe: String?
         public var argv: [String]
         public var env: [String: String]
+        /// The environment was longer than the kernel copies (`exec.env_truncated`).
+        public var envTruncated = false
+        /// Whether its rest was read from /proc (`exec.env_rest`).
+        public var envRest = EnvironmentRest.notNeeded
     }
 
     public var type = "exec"
@@ -81,6 +87,8 @@ public struct RuleExample: Sendable, Hashable {
     public var heldTarget = false
     /// The kernel killed the sender (a second SIGCONT to the same hold).
     public var senderKilled = false
+    /// Start-up modules found in the exec's PYTHONPATH (`exec.python_startup_hooks`).
+    public var pythonStartupHooks: [String] = []
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -97,6 +105,13 @@ public struct RuleExample: Sendable, Hashable {
             case "exe": process.exe = value.string
             case "argv", "by": process.argv = try Self.strings(value, at)
             case "env": process.env = try Self.env(value, at)
+            case "env_truncated": process.envTruncated = value.bool ?? false
+            case "env_rest":
+                guard let rest = value.string.flatMap(EnvironmentRest.init(rawValue:)), rest != .notNeeded else {
+                    throw RuleError(at, "`env_rest` must be read or unread")
+                }
+                process.envRest = rest
+            case "python_startup_hooks": pythonStartupHooks = try Self.strings(value, at)
             case "filename": filename = value.string
             case "interpreter": interpreter = value.string
             case "cwd": cwd = value.string ?? cwd
@@ -197,6 +212,7 @@ public struct RuleExample: Sendable, Hashable {
         var process = Process(exe: mapping["exe"]?.string, argv: [], env: [:])
         if let argv = mapping["argv"] { process.argv = try strings(argv, at) }
         if let env = mapping["env"] { process.env = try Self.env(env, at) }
+        process.envTruncated = mapping["env_truncated"]?.bool ?? false
         if process.argv.isEmpty { process.argv = [process.exe.map { String($0.split(separator: "/").last ?? "") } ?? "true"] }
         return process
     }

@@ -78,6 +78,7 @@ struct ExampleScenario {
     private var tainted = false
     private var networkInput: NetworkInput = []
     private var subjectOrigin: DataOrigin = []
+    private var pythonStartupHooks: [ByteString] = []
 
     init(_ example: RuleExample) {
         let agentBinary = "/usr/local/bin/\(example.agent)"
@@ -111,6 +112,7 @@ struct ExampleScenario {
         tainted = example.tainted
         networkInput = example.networkInput
         subjectOrigin = example.origin
+        pythonStartupHooks = example.pythonStartupHooks.map { ByteString($0) }
         if example.type == "connect" {
             let connector = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let address = NetworkAddress.bytes(example.address)
@@ -191,7 +193,9 @@ struct ExampleScenario {
             executable: FileIdentity(kind: .regular, inode: id, device: 1, origin: subject ? subjectOrigin : []),
             cwd: ByteString(cwd), argv: process.argv.map { ByteString($0) },
             stdio: stdio ?? [Self.kind("tty"), Self.kind("tty"), Self.kind("tty")],
-            environment: process.env.mapValues { ByteString($0) }, isAgentRoot: root)
+            environment: process.env.mapValues { ByteString($0) }, environmentTruncated: process.envTruncated,
+            environmentRest: process.envRest,
+            pythonStartupHooks: subject ? pythonStartupHooks : [], isAgentRoot: root)
         events.append(.exec(event))
         return id
     }

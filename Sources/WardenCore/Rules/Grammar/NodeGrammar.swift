@@ -179,3 +179,56 @@ enum DenoGrammar {
         return InterpreterInvocation(source: evaluating ? .inline(reader.current) : .script(reader.current), preloaded: preloaded)
     }
 }
+
+extension NodeGrammar {
+    /// NODE_OPTIONS split into options as node splits it (`ParseNodeOptionsEnvVar`,
+    /// src/node_options.cc): spaces (only spaces) separate; a double quote anywhere in a word
+    /// toggles quoting and is dropped; inside quotes a backslash takes the next byte literally.
+    /// `--req"uire" x` is `--require x` to node, and so here.
+    static func environmentOptions(_ value: ByteString) -> [ByteString] {
+        var options: [[UInt8]] = []
+        var quoted = false, startsNew = true
+        var bytes = value.bytes.makeIterator()
+        while var byte = bytes.next() {
+            if byte == UInt8(ascii: "\\") && quoted {
+                guard let next = bytes.next() else { break }
+                byte = next
+            } else if byte == UInt8(ascii: " ") && !quoted {
+                startsNew = true
+                continue
+            } else if byte == UInt8(ascii: "\"") {
+                quoted.toggle()
+                continue
+            }
+            if startsNew {
+                options.append([byte])
+                startsNew = false
+            } else {
+                options[options.count - 1].append(byte)
+            }
+        }
+        return options.map { ByteString($0) }
+    }
+
+    /// The modules a NODE_OPTIONS value preloads: the value of every `-r`, `--require`,
+    /// `--import`, `--loader` or `--experimental-loader` (attached with `=` or next), wherever it
+    /// stands. Every word is looked at, not only those before the first one the grammar does not
+    /// know: V8's options take their value as the next word too (`--stack-trace-limit 10`), so
+    /// stopping at an unknown word would let a later `--require` pass.
+    static func preloads(inEnvironment value: ByteString) -> [ByteString] {
+        let options = environmentOptions(value)
+        var found: [ByteString] = []
+        for (index, option) in options.enumerated() {
+            let text = option.text
+            guard text.hasPrefix("-") else { continue }
+            let name = longOptionName(text)
+            guard name == "-r" || preloading.contains(String(name)) else { continue }
+            if name.count < text.count {
+                found.append(ByteString(Array(option.bytes.dropFirst(name.utf8.count + 1))))
+            } else if index + 1 < options.count {
+                found.append(options[index + 1])
+            }
+        }
+        return found
+    }
+}
