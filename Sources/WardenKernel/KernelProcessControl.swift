@@ -33,15 +33,13 @@ public final class KernelProcessControl: ProcessControl, Sendable {
     }
 
     public func continueStopped(pid: UInt32, execID: UInt64) -> Bool {
-        withPidfd(pid) { pidfd in
+        // The state first: one file read for the common answer (running), no pidfd.
+        guard ProcFS().isStopped(pid) else { return false }
+        return withPidfd(pid) { pidfd in
             guard processes.lookup(pid, as: warden_process.self)?.exec_id == execID,
                   held.lookup(pid, as: warden_hold.self) == nil, ProcFS().isStopped(pid) else { return .gone }
             return warden_pidfd_signal(pidfd, SIGCONT) == 0 ? .sent : .gone
         } == .sent
-    }
-
-    public func childSignalPending(pid: UInt32) -> Bool {
-        ProcFS().childSignalPending(pid)
     }
 
     public func heldProcesses() -> [HeldProcess] {

@@ -66,24 +66,6 @@ struct EnforcerTests {
         #expect(world.control.signals == [.continueStopped(110), .resume(111)], "\(world.control.signals)")
     }
 
-    @Test("a parent that has not taken its SIGCHLD yet is given until it has (at most 50 ms) before the child runs")
-    func parentReactionWait() {
-        let world = EnforcerWorld(heldAt: [111: second, 106: second])
-        let enforcer = enforcer(world)
-        world.control.childSignalPending = [110, 105]
-        pass(.exec(world.exec(111)), with: enforcer, now: second + 2 * ms)
-        pass(.exec(world.exec(106)), with: enforcer, now: second + 2 * ms)
-        #expect(world.control.signals.isEmpty, "\(world.control.signals)")
-        // 110 took it and stopped itself (script); 105 has not been scheduled at all.
-        world.control.childSignalPending = [105]
-        world.control.stopped = [110]
-        enforcer.tick(now: second + 5 * ms)
-        #expect(world.control.signals == [.continueStopped(110), .resume(111)], "\(world.control.signals)")
-        enforcer.tick(now: second + 60 * ms)
-        #expect(world.control.signals.last == .resume(106), "the wait runs out: \(world.control.signals)")
-        #expect(world.control.signals.count == 3)
-    }
-
     @Test("a parent that is running, or held by the kernel itself, is never signalled")
     func parentLeftAlone() {
         let world = EnforcerWorld(heldAt: [111: second, 110: second])

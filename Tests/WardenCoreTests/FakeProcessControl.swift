@@ -50,13 +50,6 @@ final class FakeProcessControl: ProcessControl {
         return true
     }
 
-    /// Pids with a SIGCHLD not taken yet.
-    var childSignalPending: Set<UInt32> = []
-
-    func childSignalPending(pid: UInt32) -> Bool {
-        childSignalPending.contains(pid)
-    }
-
     func heldProcesses() -> [HeldProcess] {
         holds.values.sorted { $0.pid < $1.pid }
     }

@@ -13,19 +13,6 @@ public final class Enforcer {
     /// Held interpreters reading their program from a pipe that a writer may still exec into, by exec id.
     private var awaitingWriter: [UInt64: (event: ExecEvent, deadline: UInt64)] = [:]
     private var lastStaleCheck: UInt64 = 0
-    /// Processes let go and their parents, watched for a while in case they stop: a wrapper that
-    /// made a pty (`script`, `expect`) sees its child stop at the hold and stops itself in turn,
-    /// as job control asks, and nobody would continue it; and a process whose hold a sibling's
-    /// SIGCONT tried to end is stopped again by the kernel, which can land after Warden's own
-    /// continue. By exec id.
-    private var stopWatch: [UInt64: (pid: UInt32, until: UInt64)] = [:]
-    /// How long after a release a parent's self-stop is taken for a reaction to the hold.
-    static let parentStopWindowNanoseconds: UInt64 = 1_000_000_000
-    /// Processes cleared to run whose parent had not yet taken the SIGCHLD of their stop: let go
-    /// once the parent has reacted (stopped itself, or carried on), at the latest at `until`.
-    private var deferredResumes: [UInt64: (pid: UInt32, heldSince: UInt64, parent: ProcessRecord, until: UInt64)] = [:]
-    /// Longest wait for a parent's reaction; it takes microseconds when it gets a CPU.
-    static let parentReactionWaitNanoseconds: UInt64 = 50_000_000
 
     /// (The guarded table, whose opens the kernel holds, is `GuardedFiles`': filled in every mode.)
     public init(policy: EnforcementPolicy, control: ProcessControl, lineage: ProcessTable) {
@@ -70,12 +57,6 @@ public final class Enforcer {
     /// writer that could still exec, and applies the fail mode to holds whose event Warden never
     /// read or whose writer never came.
     public func tick(now: UInt64) {
-        if !stopWatch.isEmpty { continueWatchedStops(now: now) }
-        for (execID, deferred) in deferredResumes
-        where now >= deferred.until || !control.childSignalPending(pid: deferred.parent.pid) {
-            deferredResumes[execID] = nil
-            resume(deferred.pid, execID: execID, heldSince: deferred.heldSince, now: now, parentReacted: true)
-        }
         for (execID, waiting) in awaitingWriter where waiting.deadline <= now {
             let reader = waiting.event
             if now &- reader.process.bootTime > policy.stdinWriterMaximumNanoseconds {
@@ -112,19 +93,6 @@ public final class Enforcer {
         }
     }
 
-    /// Continues the watched processes that stopped; forgets them once continued, gone, or past
-    /// the window. A parent the kernel holds is its own hold's business (never touched).
-    private func continueWatchedStops(now: UInt64) {
-        for (execID, watch) in stopWatch {
-            if control.continueStopped(pid: watch.pid, execID: execID) {
-                statistics.continuedAfterStop += 1
-                stopWatch[execID] = nil
-            } else if now >= watch.until || lineage[execID]?.ended != false {
-                stopWatch[execID] = nil
-            }
-        }
-    }
-
     /// A process of the reader's session that was forked and has not exec'd yet (a subshell of the
     /// pipeline) still has the reader's stdin pipe open for writing: it may yet exec the writer.
     /// Processes that did exec (an agent feeding a REPL it started) are what they are: waiting for
@@ -139,25 +107,21 @@ public final class Enforcer {
 
     // MARK: Decisions
 
-    /// `parentReacted`: the parent has taken the SIGCHLD of this hold (or the wait for it ran out).
-    private func resume(_ pid: UInt32, execID: UInt64, heldSince: UInt64, now: UInt64, parentReacted: Bool = false) {
+    private func resume(_ pid: UInt32, execID: UInt64, heldSince: UInt64, now: UInt64) {
         awaitingWriter[execID] = nil
-        // The parent first: a pty wrapper that stopped itself at the hold continues its child
-        // itself once continued, and then reads the child's later exit. Continued after the
-        // child, it could find the child's exit merged into the pending SIGCHLD of its continue
-        // and wait for it forever (util-linux script does). So a parent that has not reacted to
-        // the stop yet is given a moment to.
-        let parent = lineage[execID].flatMap { lineage[$0.parentExecID] }.flatMap { $0.ended ? nil : $0 }
-        if let parent, !parentReacted, control.childSignalPending(pid: parent.pid) {
-            deferredResumes[execID] = (pid, heldSince, parent, now + Self.parentReactionWaitNanoseconds)
-            return
+        // The parent first: a pty wrapper (util-linux script) that stopped itself when it saw
+        // its child held continues the child itself once continued, and then reads the child's
+        // exit. Continued after the child, it could find that exit merged into the pending
+        // SIGCHLD of the continue and wait for it forever. One read of the parent's state per
+        // release; a parent that stops only after the release is not looked at again (waiting
+        // for parents cost every hold tens of milliseconds in exec storms: docs/enforce.md).
+        if let parent = lineage[execID].flatMap({ lineage[$0.parentExecID] }), !parent.ended,
+           control.continueStopped(pid: parent.pid, execID: parent.execID) {
+            statistics.continuedAfterStop += 1
         }
-        if let parent { stopWatch[parent.execID] = (parent.pid, now + Self.parentStopWindowNanoseconds) }
-        if !stopWatch.isEmpty { continueWatchedStops(now: now) }
         if control.resume(pid: pid, execID: execID) == .sent {
             statistics.resumed += 1
             statistics.recordHold(nanoseconds: now &- heldSince)
-            stopWatch[execID] = (pid, now + Self.parentStopWindowNanoseconds)
         }
     }
 

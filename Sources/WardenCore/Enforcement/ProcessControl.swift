@@ -14,8 +14,6 @@ public protocol ProcessControl: AnyObject {
     /// SIGCONT to `pid` if it still runs image `execID`, is stopped by a signal, and is not held by
     /// the kernel; true when sent. (A parent that stopped itself because it saw its child held.)
     func continueStopped(pid: UInt32, execID: UInt64) -> Bool
-    /// Whether `pid` has a SIGCHLD it has not taken yet (it has not reacted to a child's stop).
-    func childSignalPending(pid: UInt32) -> Bool
     /// Whether process `pid` holds the pipe with this inode open for writing.
     func writesToPipe(pid: UInt32, pipeInode: UInt64) -> Bool
 }

@@ -69,24 +69,6 @@ public struct ProcFS: Sendable {
         return Self.state(fromStat: Array(stat)) == UInt8(ascii: "T")
     }
 
-    /// SIGCHLD is pending for the process (sent, not yet taken): it has not reacted to a child's
-    /// change of state yet. From /proc/PID/status's SigPnd and ShdPnd masks.
-    public func childSignalPending(_ pid: UInt32) -> Bool {
-        guard let status = FileManager.default.contents(atPath: "\(root)/\(pid)/status") else { return false }
-        return Self.pendingSignals(fromStatus: Array(status)) & (1 << (17 - 1)) != 0
-    }
-
-    /// SigPnd | ShdPnd of /proc/PID/status (bit n-1 for signal n).
-    static func pendingSignals(fromStatus status: [UInt8]) -> UInt64 {
-        var mask: UInt64 = 0
-        for line in status.split(separator: UInt8(ascii: "\n")) {
-            guard line.starts(with: "SigPnd:".utf8) || line.starts(with: "ShdPnd:".utf8) else { continue }
-            let hex = String(decoding: line.dropFirst(7), as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            mask |= UInt64(hex, radix: 16) ?? 0
-        }
-        return mask
-    }
-
     /// The state field of /proc/PID/stat (after comm, which may hold spaces and parentheses).
     static func state(fromStat stat: [UInt8]) -> UInt8? {
         guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
