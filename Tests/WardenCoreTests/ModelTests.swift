@@ -96,3 +96,14 @@ struct ProcessMemoryPathTests {
     }
 }
 
+@Suite("/proc/PID/stat")
+struct ProcStatTests {
+    @Test("state and ppid are read after the last ')', whatever comm holds")
+    func fieldsAfterComm() {
+        let stat = Array("812 (a) T (b) S 77 812 812 0 -1".utf8)
+        #expect(ProcFS.state(fromStat: stat) == UInt8(ascii: "S"))
+        #expect(ProcFS.parentPID(fromStat: stat) == 77)
+        #expect(ProcFS.state(fromStat: Array("no parenthesis".utf8)) == nil)
+    }
+}
+

@@ -69,18 +69,22 @@ public struct ProcFS: Sendable {
         return Self.state(fromStat: Array(stat)) == UInt8(ascii: "T")
     }
 
-    /// The state field of /proc/PID/stat (after comm, which may hold spaces and parentheses).
+    /// The state field of /proc/PID/stat (`R`, `S`, `T`, ...).
     static func state(fromStat stat: [UInt8]) -> UInt8? {
-        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        return stat[(close + 1)...].split(separator: UInt8(ascii: " ")).first?.first
+        fieldsAfterComm(stat)?.first?.first
     }
 
     /// The ppid field of /proc/PID/stat. comm (field 2) may contain spaces and parentheses, so
     /// parsing starts after the last ')'.
     static func parentPID(fromStat stat: [UInt8]) -> UInt32? {
-        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
-        guard fields.count >= 2 else { return nil }
+        guard let fields = fieldsAfterComm(stat), fields.count >= 2 else { return nil }
         return UInt32(String(decoding: fields[1], as: UTF8.self))
+    }
+
+    /// The fields of /proc/PID/stat after comm (field 2), which may hold spaces and parentheses:
+    /// they start after the last ')'. Field 3 (the state) comes first.
+    private static func fieldsAfterComm(_ stat: [UInt8]) -> [ArraySlice<UInt8>]? {
+        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        return stat[(close + 1)...].split(separator: UInt8(ascii: " "))
     }
 }
