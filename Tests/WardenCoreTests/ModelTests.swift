@@ -90,6 +90,8 @@ struct ProcessMemoryPathTests {
         ("/proc/812/mem", UInt32?.some(812)), ("/proc/812/task/813/mem", 812), ("/proc/812/maps", nil),
         ("/proc/812/memory", nil), ("/proc/self/mem", nil), ("/proc/812/task/mem", nil), ("/home/proc/812/mem", nil),
         ("/proc/99999999999/mem", nil), ("/proc//mem", nil), ("proc/812/mem", nil),
+        ("/proc/4294967296/mem", nil), ("/proc/4294967295/mem", 4294967295), ("/proc/812/task/813/mem2", nil),
+        ("/proc/812/task/81x/mem", nil), ("/proc/812/mem/", nil), ("/proc/812", nil),
     ])
     func pids(_ path: String, _ pid: UInt32?) {
         #expect(ProcessMemoryPath.pid(Array(path.utf8)) == pid)

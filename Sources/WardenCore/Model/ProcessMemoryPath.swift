@@ -2,17 +2,34 @@
 /// takes a token out of a running process; writing it puts code in one. The kernel reports the
 /// path of the opened file with the pid as a number (`/proc/self/mem` arrives as `/proc/1234/mem`).
 public enum ProcessMemoryPath {
+    private static let proc = Array("/proc/".utf8)
+    private static let task = Array("task/".utf8)
+    private static let mem = Array("mem".utf8)
+
     /// The thread group whose memory `path` is, or nil when it is not a process memory file.
+    /// Asked of every open a rule looks at: a prefix test rejects other paths before any parsing.
     public static func pid(_ path: [UInt8]) -> UInt32? {
-        let parts = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        // "", "proc", PID, "mem"  or  "", "proc", PID, "task", TID, "mem"
-        guard parts.count == 4 || parts.count == 6, parts[0].isEmpty, parts[1].elementsEqual("proc".utf8),
-              parts.last!.elementsEqual("mem".utf8), parts.count == 4 || parts[3].elementsEqual("task".utf8) else { return nil }
-        return number(parts[2])
+        guard path.count >= 10, path.starts(with: proc) else { return nil }
+        var cursor = proc.count
+        guard let pid = number(in: path, at: &cursor), cursor < path.count, path[cursor] == UInt8(ascii: "/") else { return nil }
+        cursor += 1
+        if path[cursor...].starts(with: task) {
+            cursor += task.count
+            guard number(in: path, at: &cursor) != nil, cursor < path.count, path[cursor] == UInt8(ascii: "/") else { return nil }
+            cursor += 1
+        }
+        return path[cursor...].elementsEqual(mem) ? pid : nil
     }
 
-    private static func number(_ digits: ArraySlice<UInt8>) -> UInt32? {
-        guard !digits.isEmpty, digits.count <= 10, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return UInt32(exactly: digits.reduce(UInt64(0)) { $0 * 10 + UInt64($1 - UInt8(ascii: "0")) })
+    /// The decimal number at `cursor` (1 to 10 digits, fitting 32 bits), moving past it.
+    private static func number(in path: [UInt8], at cursor: inout Int) -> UInt32? {
+        var value: UInt64 = 0
+        let start = cursor
+        while cursor < path.count, cursor - start < 11, path[cursor] >= UInt8(ascii: "0"), path[cursor] <= UInt8(ascii: "9") {
+            value = value * 10 + UInt64(path[cursor] - UInt8(ascii: "0"))
+            cursor += 1
+        }
+        guard cursor > start, cursor - start <= 10 else { return nil }
+        return UInt32(exactly: value)
     }
 }
