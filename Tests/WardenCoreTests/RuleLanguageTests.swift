@@ -103,6 +103,53 @@ struct RuleLanguageTests {
         #expect(try runner.matchingRules(example("{argv: [xterm], exe: /usr/bin/xterm}")) == [])
     }
 
+    @Test("a rule's gate is a condition its match needs, and a gated rule still matches when its gate holds")
+    func gates() throws {
+        let yaml = """
+        - macro: secret_path
+          condition: (file.path contains "/.ssh/" and not file.name endswith ".pub") or file.name in (.netrc, .pgpass)
+        - rule: secrets
+          condition: evt.type = open and not file.write and file.kind != directory and (secret_path or file.guarded)
+          output: x
+          priority: Debug
+        - rule: downloads
+          condition: evt.type = open and file.origin in (network, decoded) and proc.is_interpreter
+          output: x
+          priority: Debug
+        - rule: negated
+          condition: evt.type = open and not file.path startswith /usr/
+          output: x
+          priority: Debug
+        - rule: exec-names
+          condition: evt.type = exec and proc.name in (curl, wget)
+          output: x
+          priority: Debug
+        """
+        let set = try compile(yaml)
+        let gate = { (id: String) in set.rules.first { $0.id == id }?.gate }
+        let path = try #require(FieldRegistry.byName["file.path"]).index
+        // file.kind != directory needs nothing; the or needs the guarded flag or a path literal,
+        // file.name's literals counting in file.path (a name is the end of its path).
+        #expect(gate("secrets") == [.flag(try #require(FieldRegistry.byName["file.guarded"]).index),
+                                    .literals(path, [Array("/.ssh/".utf8), Array(".netrc".utf8), Array(".pgpass".utf8)])])
+        #expect(gate("downloads") == [.nonEmpty(try #require(FieldRegistry.byName["file.origin"]).index)])
+        #expect(gate("negated") == nil)
+        #expect(gate("exec-names") == [.literals(try #require(FieldRegistry.byName["proc.exe"]).index, [Array("curl".utf8), Array("wget".utf8)])])
+
+        let runner = RuleExampleRunner(ruleSet: set)
+        func example(_ yaml: String) throws -> RuleExample {
+            let source = try RuleSource(yaml: "- rule: x\n  condition: proc.is_shell\n  output: x\n  priority: Debug\n  examples:\n    match:\n      - \(yaml)\n", file: "e.yaml")
+            return source.rules[0].examplesMatch[0]
+        }
+        #expect(try runner.matchingRules(example("{type: open, path: /home/dev/.ssh/id_rsa, by: [cat, x]}")) == ["secrets", "negated"])
+        #expect(try runner.matchingRules(example("{type: open, path: /home/dev/.netrc, by: [cat, x]}")) == ["secrets", "negated"])
+        #expect(try runner.matchingRules(example("{type: open, path: /home/dev/.ssh/id_rsa.pub, by: [cat, x]}")) == ["negated"])
+        #expect(try runner.matchingRules(example("{type: open, path: /home/dev/notes, guarded: /home/dev/.aws/credentials, by: [cat, x]}")) == ["secrets", "negated"])
+        #expect(try runner.matchingRules(example("{type: open, path: /usr/lib/x.py, by: [cat, x]}")) == [])
+        #expect(try runner.matchingRules(example("{argv: [curl, -s, x], exe: /usr/bin/curl}")) == ["exec-names"])
+        #expect(try runner.matchingRules(example("{argv: [curly], exe: /usr/bin/curly}")) == [])
+    }
+
     @Test("every example in the default pack passes")
     func defaultPackExamples() throws {
         let set = try RuleSet.embeddedDefault()

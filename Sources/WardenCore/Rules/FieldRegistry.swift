@@ -30,18 +30,23 @@ public final class FieldDefinition: Sendable {
     public let kinds: Set<EventKind>?
     public let inputs: FieldInputs
     public let role: FieldRole
+    /// A field whose bytes always hold this field's bytes (file.name is the end of file.path): a
+    /// literal this field's test needs occurs in that field too, so one scan of it can reject a
+    /// group of tests on both (`RuleCompiler.necessaryGate`).
+    let within: String?
     let read: @Sendable (EvaluationContext) -> FieldValue
     /// Slot in the evaluation context's per-event cache.
     public let index: Int
 
     init(name: String, type: FieldType, description: String, kinds: Set<EventKind>?, inputs: FieldInputs,
-         role: FieldRole, read: @escaping @Sendable (EvaluationContext) -> FieldValue, index: Int) {
+         role: FieldRole, within: String?, read: @escaping @Sendable (EvaluationContext) -> FieldValue, index: Int) {
         self.name = name
         self.type = type
         self.description = description
         self.kinds = kinds
         self.inputs = inputs
         self.role = role
+        self.within = within
         self.read = read
         self.index = index
     }
@@ -65,10 +70,10 @@ public enum FieldRegistry {
     private static func build() -> [FieldDefinition] {
         var list: [FieldDefinition] = []
         func add(_ name: String, _ type: FieldType, _ kinds: Set<EventKind>?, _ description: String,
-                 inputs: FieldInputs = [], role: FieldRole = .plain,
+                 inputs: FieldInputs = [], role: FieldRole = .plain, within: String? = nil,
                  _ read: @escaping @Sendable (EvaluationContext) -> FieldValue) {
             list.append(FieldDefinition(name: name, type: type, description: description, kinds: kinds, inputs: inputs,
-                                        role: role, read: read, index: list.count))
+                                        role: role, within: within, read: read, index: list.count))
         }
         let execOnly: Set<EventKind> = [.exec]
         // A rename, link or symlink is judged by its destination, as a file written (see RenameEvent).
@@ -77,7 +82,7 @@ public enum FieldRegistry {
 
         add("evt.type", .string, nil, "exec, open, exec_failed, rename, connect, syscall, fork or exit", role: .eventKind) { .string($0.event.typeName) }
 
-        add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)") { fieldText($0.record?.executablePath.lastPathComponent) }
+        add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)", within: "proc.exe") { fieldText($0.record?.executablePath.lastPathComponent) }
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
         add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
         add("proc.argv", .list, nil, "all arguments, argv[0] included") { .byteList($0.record?.argv ?? []) }
@@ -196,7 +201,7 @@ public enum FieldRegistry {
         add("exec.python_startup_hooks", .list, execOnly, "sitecustomize/usercustomize modules found in the directories of a PYTHONPATH the exec's caller set or changed (absolute paths; checked on the host when the exec arrived)") { .byteList($0.exec?.pythonStartupHooks ?? []) }
 
         add("file.path", .string, fileKinds, "resolved path (see docs/events.md); for rename, the destination") { fieldText($0.file?.path) }
-        add("file.name", .string, fileKinds, "last path component") { fieldText($0.file?.path.lastPathComponent) }
+        add("file.name", .string, fileKinds, "last path component", within: "file.path") { fieldText($0.file?.path.lastPathComponent) }
         add("file.requested", .string, fileKinds, "path argument as passed") { fieldText($0.file?.requested) }
         add("file.workspace_path", .string, fileKinds, "file.path relative to the agent's working directory (agent.workspace) when inside it, else \"\": `.claude/settings.json` is the agent's own, `repo/.claude/settings.json` a cloned project's") { c in
             guard let path = c.file?.path.bytes, let root = c.agentRoot?.cwd?.bytes, !root.isEmpty else { return .string("") }

@@ -32,7 +32,7 @@ public final class RuleEngine {
     private func matchingRules(reading: FieldInputs) -> [CompiledRule] {
         guard let kind = context.event.kind else { return [] }
         var matches: [CompiledRule] = []
-        for index in ruleSet.candidates(for: kind, writing: context.file?.isWrite == true) {
+        for index in ruleSet.candidateList(for: kind, writing: context.file?.isWrite == true).selected(context) {
             let rule = ruleSet.rules[index]
             if !reading.isEmpty && rule.inputs.isDisjoint(with: reading) { continue }
             if rule.matches(context) && reachesThreshold(rule, index: index) { matches.append(rule) }

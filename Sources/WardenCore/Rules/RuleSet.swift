@@ -37,12 +37,14 @@ public final class CompiledRule {
     /// true: can only match opens that write (`file.write` in its top-level conjunction); false:
     /// only opens that do not; nil: either.
     let openDirection: Bool?
+    /// Conditions one of which holds whenever the rule matches (nil: none known); see `GateAtom`.
+    let gate: [GateAtom]?
 
     public var id: String { source.id }
 
     init(source: RuleSource.Rule, predicate: @escaping Predicate, exceptions: [Exception],
          kinds: Set<EventKind>?, output: [OutputPart], inputs: FieldInputs, thresholdField: FieldDefinition? = nil,
-         openDirection: Bool? = nil) {
+         openDirection: Bool? = nil, gate: [GateAtom]? = nil) {
         self.source = source
         self.predicate = predicate
         self.exceptions = exceptions
@@ -51,6 +53,7 @@ public final class CompiledRule {
         self.inputs = inputs
         self.thresholdField = thresholdField
         self.openDirection = openDirection
+        self.gate = gate
     }
 
     /// True when the condition holds and no exception does, for the loaded event.
@@ -80,14 +83,18 @@ public final class RuleSet: @unchecked Sendable {
     public let guardedPaths: [String]
     /// Rule indices that can match each event kind (by `EventKind.allCases` position); opens are
     /// further split by direction, since most opens only read and most open rules are about writes.
-    private let byKind: [[Int]]
-    private let opensReading: [Int]
-    private let opensWriting: [Int]
+    private let byKind: [CandidateList]
+    private let opensReading: CandidateList
+    private let opensWriting: CandidateList
 
     public static let guardedPathsList = "guarded_paths"
 
     /// The rules worth evaluating for an event of `kind` (`writing`: an open that may change the file).
     public func candidates(for kind: EventKind, writing: Bool = false) -> [Int] {
+        candidateList(for: kind, writing: writing).all
+    }
+
+    func candidateList(for kind: EventKind, writing: Bool) -> CandidateList {
         if kind == .open { return writing ? opensWriting : opensReading }
         return byKind[kind.position]
     }
@@ -115,11 +122,108 @@ public final class RuleSet: @unchecked Sendable {
             }
         }
         let byKind = EventKind.allCases.map { kind in rules.indices.filter { rules[$0].kinds?.contains(kind) ?? true } }
+        var atoms: [GateAtom: Predicate] = [:]
+        func list(_ indices: [Int]) -> CandidateList { CandidateList(indices, rules: rules, atoms: &atoms) }
         self.rules = rules
         self.sources = names
-        self.byKind = byKind
-        opensReading = byKind[EventKind.open.position].filter { rules[$0].openDirection != true }
-        opensWriting = byKind[EventKind.open.position].filter { rules[$0].openDirection != false }
+        self.byKind = byKind.map(list)
+        opensReading = list(byKind[EventKind.open.position].filter { rules[$0].openDirection != true })
+        opensWriting = list(byKind[EventKind.open.position].filter { rules[$0].openDirection != false })
+    }
+}
+
+/// A condition that holds whenever some rules match, found in their conditions by the compiler
+/// (`RuleCompiler.necessaryGate`): a bool field that must be true, a list that must not be empty,
+/// literals one of which a string field must hold. Tested once per event for all the rules that
+/// need it, so that a rule none of whose atoms holds is passed over without being evaluated:
+/// most opens are not of a network-origin file, not guarded, not a pipe, and their path holds
+/// none of the credential names, and so skip most of the open rules for the cost of a few tests.
+enum GateAtom: Hashable {
+    /// The bool field (by `FieldDefinition.index`) is true.
+    case flag(Int)
+    /// The list or string field is not empty.
+    case nonEmpty(Int)
+    /// The string field's bytes hold one of the literals.
+    case literals(Int, [[UInt8]])
+
+    /// The atom's test; for a value of an unexpected type it holds (a gate may only let through).
+    var predicate: Predicate {
+        switch self {
+        case .flag(let index):
+            let field = FieldRegistry.fields[index]
+            return { if case .bool(false) = FieldRegistry.value(field, in: $0) { return false }; return true }
+        case .nonEmpty(let index):
+            let field = FieldRegistry.fields[index]
+            return { context in
+                switch FieldRegistry.value(field, in: context) {
+                case .byteList(let items): return !items.isEmpty
+                case .bytes(let value): return !value.bytes.isEmpty
+                default: return true
+                }
+            }
+        case .literals(let index, let literals):
+            let field = FieldRegistry.fields[index]
+            if let search = MultiByteSearch(literals) {
+                return { context in
+                    guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return true }
+                    return search.occurs(in: value.bytes)
+                }
+            }
+            let searches = literals.map(ByteSearch.init)
+            return { context in
+                guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return true }
+                return searches.contains { $0.occurs(in: value.bytes) }
+            }
+        }
+    }
+}
+
+/// The rules that can match one kind of event, split by their gates.
+struct CandidateList {
+    /// Every candidate, in rule-file order.
+    let all: [Int]
+    /// Candidates without a gate: always evaluated.
+    let ungated: [Int]
+    /// Each atom any candidate's gate has, with the candidates whose gate has it.
+    let gates: [Gate]
+
+    struct Gate {
+        let test: Predicate
+        let rules: [Int]
+    }
+
+    init(_ indices: [Int], rules: [CompiledRule], atoms: inout [GateAtom: Predicate]) {
+        all = indices
+        ungated = indices.filter { rules[$0].gate == nil }
+        var byAtom: [GateAtom: [Int]] = [:]
+        var order: [GateAtom] = []
+        for index in indices {
+            for atom in rules[index].gate ?? [] {
+                if byAtom[atom] == nil { order.append(atom) }
+                byAtom[atom, default: []].append(index)
+            }
+        }
+        var gates: [Gate] = []
+        for atom in order {
+            let test = atoms[atom] ?? atom.predicate
+            atoms[atom] = test
+            gates.append(Gate(test: test, rules: byAtom[atom]!))
+        }
+        self.gates = gates
+    }
+
+    /// The candidates to evaluate for the loaded event, in rule-file order: the ungated ones and
+    /// those with an atom that holds.
+    func selected(_ context: EvaluationContext) -> [Int] {
+        var opened: [Int] = []
+        for gate in gates where gate.test(context) { opened += gate.rules }
+        if opened.isEmpty { return ungated }
+        opened += ungated
+        opened.sort()
+        var unique: [Int] = []
+        unique.reserveCapacity(opened.count)
+        for index in opened where unique.last != index { unique.append(index) }
+        return unique
     }
 }
 
@@ -220,7 +324,60 @@ struct RuleCompiler {
         return CompiledRule(source: rule, predicate: predicate, exceptions: exceptions, kinds: kinds,
                             output: try Self.parseOutput(rule.output, at: rule.location),
                             inputs: inputs, thresholdField: thresholdField,
-                            openDirection: openDirection(rule.condition))
+                            openDirection: openDirection(rule.condition), gate: necessaryGate(rule.condition))
+    }
+
+    /// Atoms one of which holds whenever `expression` does (nil: none known). A comparison on a
+    /// string field needs one of its test's literals (`StringTest.required`), in the field it is
+    /// `within` if any; a list comparison other than `!=`, a non-empty list; a bool field standing
+    /// alone, that field (not the open direction, which the candidate lists already split on);
+    /// a conjunction, its first conjunct's atoms; a disjunction, all its terms' when each has
+    /// some; a macro, its condition's. A negation needs nothing.
+    func necessaryGate(_ expression: Expression, depth: Int = 0) -> [GateAtom]? {
+        guard depth < ConditionParser.maximumDepth else { return nil }
+        switch expression {
+        case .comparison(_, let op, _, _), .listReference(_, let op, _, _):
+            guard let (field, test) = try? fieldTest(expression) else { return nil }
+            switch test {
+            case .bytes(let string):
+                guard let literals = string.required, !literals.contains(where: \.isEmpty) else { return nil }
+                let base = field.within.flatMap { FieldRegistry.byName[$0] } ?? field
+                return [.literals(base.index, literals)]
+            case .value:
+                return field.type == .list && op != .notEqual ? [.nonEmpty(field.index)] : nil
+            }
+        case .name(let name, _):
+            if let macro = macros[name] { return necessaryGate(macro.condition, depth: depth + 1) }
+            guard let field = FieldRegistry.byName[name], field.type == .bool, field.role == .plain else { return nil }
+            return [.flag(field.index)]
+        case .and(let terms):
+            return terms.lazy.compactMap { necessaryGate($0, depth: depth + 1) }.first
+        case .or(let terms):
+            var atoms: [GateAtom] = []
+            for term in terms {
+                guard let termAtoms = necessaryGate(term, depth: depth + 1) else { return nil }
+                atoms += termAtoms
+            }
+            return Self.merged(atoms)
+        case .not:
+            return nil
+        }
+    }
+
+    /// The same atoms, literals on one field joined into one atom (one scan), duplicates dropped.
+    private static func merged(_ atoms: [GateAtom]) -> [GateAtom] {
+        var result: [GateAtom] = []
+        var literals: [Int: [[UInt8]]] = [:]
+        var fieldOrder: [Int] = []
+        for atom in atoms {
+            if case .literals(let field, let items) = atom {
+                if literals[field] == nil { fieldOrder.append(field) }
+                literals[field, default: []] += items
+            } else if !result.contains(atom) {
+                result.append(atom)
+            }
+        }
+        return result + fieldOrder.map { .literals($0, literals[$0]!) }
     }
 
     /// `a && b && ...` as a tree of closures of up to four terms each: terms called straight from
@@ -365,7 +522,16 @@ struct RuleCompiler {
                     predicates.append(PredicateTerm(call: { anyTest(FieldRegistry.value(field, in: $0)) }))
                 }
             }
-            return (Self.any(predicates), kinds, inputs)
+            let any = Self.any(predicates)
+            // Terms that each need a literal in one field (the paths of credential_path, a file
+            // name or a path prefix): one scan of that field rejects the whole `or` for most
+            // values, before any term fetches its field or runs its test. A single fused group
+            // already scans for its literals.
+            if predicates.count >= 2, let atoms = necessaryGate(expression), atoms.count == 1, case .literals = atoms[0] {
+                let gate = atoms[0].predicate
+                return ({ gate($0) && any($0) }, kinds, inputs)
+            }
+            return (any, kinds, inputs)
         case .not(let inner):
             let (p, _, i) = try compile(inner)
             return ({ !p($0) }, nil, i)
