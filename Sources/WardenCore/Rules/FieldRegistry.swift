@@ -84,6 +84,10 @@ public enum FieldRegistry {
 
         add("proc.name", .string, nil, "file name of the executable the process runs (the interpreter for a script)", within: "proc.exe") { fieldText($0.record?.executablePath.lastPathComponent) }
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
+        add("proc.installed_name", .string, nil, "proc.name when the executable is the host's installed program: a file in a system directory (/usr, /bin, /sbin, /lib, /lib64, /opt) that no agent lineage wrote (by identity), renamed or linked into place since Warden started, other than as package-manager work; \"\" otherwise. Exempt programs by this, never by proc.name: a copy or hard link named like an exempted tool (`cp /bin/cat ./ssh`) is not the tool", within: "proc.exe") { c in
+            guard let exec = c.exec, c.provenance.isInstalled(exec) else { return .string("") }
+            return fieldText(c.record?.executablePath.lastPathComponent)
+        }
         add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
         add("proc.argv", .list, nil, "all arguments, argv[0] included") { .byteList($0.record?.argv ?? []) }
         add("proc.args", .string, nil, "arguments after argv[0], joined by spaces") { .bytes(fieldJoin(Array($0.record?.argv.dropFirst() ?? []))) }

@@ -142,6 +142,11 @@ public final class ProvenanceTracker: EnrichmentStage {
     private var packageManagerImages: Set<UInt64> = []
     /// Images that run a package manager themselves.
     private var packageManagerRoots: Set<UInt64> = []
+    /// Regular files an agent lineage wrote outside package-manager work, by identity, and the
+    /// names it made by rename or link (with what was under a renamed directory): such a file or
+    /// name is not the host's installed program, whatever its name (`isInstalled`).
+    private var lineageWrittenFiles: Set<FileKey> = []
+    private var lineageNamedPaths: Set<String> = []
     /// Package-manager modules that something other than package-manager work wrote a file
     /// for (`pip/__main__.py`): `python -m` of them no longer proves a package manager runs.
     private var shadowedModules: Set<String> = []
@@ -228,6 +233,10 @@ public final class ProvenanceTracker: EnrichmentStage {
                 content.insert(.network)
                 rememberNetwork(f.file, writer: f.process.execID)
             }
+            if origin.category != .packageManager {
+                if lineageWrittenFiles.count >= capacity * 4 { lineageWrittenFiles.removeAll() }
+                lineageWrittenFiles.insert(FileKey(f.file))
+            }
             if imageWrites.count >= capacity { imageWrites.removeAll() }
             imageWrites[f.process.execID, default: []].append(f.file)
             if imageWrites[f.process.execID]!.count > Self.writesKeptPerImage { imageWrites[f.process.execID]!.removeFirst() }
@@ -240,6 +249,10 @@ public final class ProvenanceTracker: EnrichmentStage {
                 }
             }
         case .rename(let r) where r.succeeded && r.operation != .symlink:
+            if writerOrigin(r.process.execID, lineage: lineage).category != .packageManager {
+                if lineageNamedPaths.count >= capacity * 4 { lineageNamedPaths.removeAll() }
+                lineageNamedPaths.insert(r.destination.text)
+            }
             // `cat > x; mv x ~/bin/tool; tool`: the record follows the file to its new name (a
             // link gives it a second one). A symlink's text is no file this lineage wrote.
             guard let write = writes[r.source.text] else { break }
@@ -324,10 +337,36 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     /// The image is a version-control client fetching source (git's transport helpers, hg, svn),
-    /// by its resolved executable, which the lineage did not write: a clone is the project's code.
+    /// by the name of an installed executable: a clone is the project's code.
     private func fetchesSource(_ execID: UInt64, _ lineage: ProcessTable) -> Bool {
-        guard let executable = lineage[execID]?.executablePath.text else { return false }
-        return VersionControl.isClient(executablePath: executable) && writes[executable] == nil
+        guard let exec = lineage[execID]?.exec else { return false }
+        return VersionControl.isClient(executablePath: exec.executablePath.text) && isInstalled(exec)
+    }
+
+    /// Directories the host's own programs live in: what package managers and administrators
+    /// install, never a workspace, home or temporary directory.
+    static let systemDirectories = ["/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/opt/"]
+
+    /// The exec runs the host's own program: a file in a system directory that no agent lineage
+    /// wrote (by identity), renamed or linked into place (its name, or a directory above it)
+    /// since Warden started, other than as package-manager work. Exemptions by program name
+    /// (`proc.installed_name`: ssh reading keys, git writing hooks, git fetching source) hold only
+    /// for these, never for a copy or link that takes the name (`cp /bin/cat ./ssh`,
+    /// `ln /usr/bin/curl /usr/local/bin/git`). Not seen: changes made outside agent lineages or
+    /// before Warden started.
+    public func isInstalled(_ e: ExecEvent) -> Bool {
+        let path = e.executablePath.text
+        guard Self.systemDirectories.contains(where: { path.hasPrefix($0) }), e.executable.origin.isDisjoint(with: [.network, .decoded]),
+              !lineageWrittenFiles.contains(FileKey(e.executable)) else { return false }
+        if let write = writes[path], write.origin.category != .packageManager { return false }
+        guard !lineageNamedPaths.isEmpty else { return true }
+        var directory = Substring(path)
+        while !directory.isEmpty {
+            if lineageNamedPaths.contains(String(directory)) { return false }
+            guard let slash = directory.lastIndex(of: "/") else { break }
+            directory = directory[..<slash]
+        }
+        return true
     }
 
     private func rememberPackageFile(_ file: FileIdentity) {
