@@ -86,9 +86,12 @@ static __always_inline enum warden_syscall_abi task_abi(struct task_struct *task
 		WARDEN_ABI_IA32 : WARDEN_ABI_NATIVE;
 }
 
-/* In front of the syscall filter, so it must stay cheap: an and and a compare on the number, then
- * bpf_get_current_task_btf() (inlined by the x86 JIT) and one direct load through the trusted
- * pointer. */
+/* In front of the syscall filter, so every syscall of the host pays it: an and and a compare on
+ * the number, then bpf_get_current_task_btf() and one direct load through the trusted pointer
+ * (task_struct's first cache line, which the syscall exit path has just touched). No register of
+ * the frame tells `int 0x80` from a native call: cs is the 64-bit one for both. The helper is a
+ * real call on 6.18 (newer x86-64 verifiers inline it); measured on an untracked getppid loop,
+ * the program went from 49.0 to 55.7 ns per run (median of 6, bpf_stats). */
 static __always_inline enum warden_syscall_abi syscall_abi(struct pt_regs *regs, long nr)
 {
 	struct task_struct___x86 *task;

@@ -9,7 +9,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	/* Runs for every syscall of every process on the host: the ABI test and the syscall filter
-	 * come first, and no helper but the (inlined) current task is called before them. It only tests membership, which clang lowers to two or three
+	 * come first, and no helper but the current task (arch.h: about 7 ns) is called before them. It only tests membership, which clang lowers to two or three
 	 * range checks and bit tests (10 instructions for an ignored syscall; translating the number
 	 * here instead took 12 to 15 once renames and links made the switch 13 cases deep). */
 	long nr = syscall_nr(regs);
