@@ -18,7 +18,7 @@ struct CompatSyscallIntegrationTests {
 
     struct Shape: CustomTestStringConvertible, Sendable {
         var name: String
-        /// The tool call's script; `$OUTSIDE` is a process outside the session.
+        /// The tool call's script; `$OUTSIDE` is a process outside the session, `$WARDEN` Warden.
         var tool: String
         /// The i386 number of the first compat call (the event's argument); nil: a 32-bit exec.
         var number: Int?
@@ -129,7 +129,7 @@ void start(long *sp) {
         defer { outside.terminate() }
         try h.write("tool.sh", tool)
         try h.write("agent.sh", """
-            OUTSIDE=\(outside.processIdentifier); export OUTSIDE
+            WARDEN=$PPID OUTSIDE=\(outside.processIdentifier); export WARDEN OUTSIDE
             i=0
             while [ $i -lt \(Self.runs) ]; do
               i=$((i+1))
@@ -201,6 +201,25 @@ void start(long *sp) {
             (($0["warden"] as? [String: Any])?["outcome"] as? String ?? "").hasPrefix("killed before")
         }
         #expect(killing.count >= Self.runs, "\(result.events.ofType("alert").map { ($0.string("rule") ?? "", $0["warden"] ?? "") })")
+    }
+
+    /// A signal to Warden through int 0x80: Warden may be stopped or gone by the time it would
+    /// judge a hold, so enforce mode kills the sender in the kernel instead of holding it.
+    @Test("int 0x80 kill(SIGWINCH) of Warden: reported with Warden as target; the sender is killed in the kernel under --enforce",
+          arguments: [[], ["--enforce"]])
+    func signalToWarden(_ mode: [String]) throws {
+        let (h, result, statuses, _) = try campaign("./i80 kill \"$WARDEN\" && echo done >> MARKERS\n", mode: mode)
+        #expect(result.status == 0, "Warden survives SIGWINCH: \(result.stderr)")
+        let reported = result.events.ofType("syscall").filter { $0.string("syscall") == "compat" && $0.int("argument") == 37 }
+        #expect(reported.count == Self.runs, "\(result.events.ofType("syscall"))")
+        #expect(reported.allSatisfy { $0["targets_warden"] as? Bool == true && $0["held"] as? Bool == false })
+        #expect(alerts(result).count >= Self.runs)
+        if mode.isEmpty {
+            #expect(statuses == Array(repeating: 0, count: Self.runs) && completed(h) == Self.runs)
+        } else {
+            #expect(reported.allSatisfy { ($0["target"] as? [String] ?? []).contains("sender_killed") })
+            #expect(statuses == Array(repeating: 137, count: Self.runs) && completed(h) == 0, "\(statuses)")
+        }
     }
 
     /// An execve through int 0x80 that succeeds returns through the new 64-bit image (the kernel

@@ -17,7 +17,8 @@
  *   task_abi(task)                    the ABI a task's next return to user space goes to (at exec:
  *                                     the new image's)
  *   compat_path_arg(abi, nr)          which argument of a compat call is a path Warden reports, or -1
- *   compat_target(abi, nr, regs, r)   a compat call's target process (signals, ptrace, process_vm_*)
+ *   compat_target(abi, nr, regs, pid) whether a compat call names a process (enum compat_target: a
+ *                                     signal's target, ptrace's or process_vm_*'s), and which
  *   compat_syscall_arg(regs, n)       argument n of a compat call
  */
 #ifndef WARDEN_ARCH_H
@@ -27,6 +28,12 @@
 #include <bpf/bpf_core_read.h>
 #include "kernel_types.h"
 #include "warden_abi.h"
+
+enum compat_target {
+	COMPAT_TARGET_NONE = 0,
+	COMPAT_TARGET_SIGNAL = 1, /* kill, tkill, tgkill, rt_(tg)sigqueueinfo */
+	COMPAT_TARGET_OTHER = 2,  /* ptrace, process_vm_readv/writev */
+};
 
 #if defined(__TARGET_ARCH_x86)
 
@@ -131,20 +138,23 @@ static __always_inline int compat_path_arg(enum warden_syscall_abi abi, long nr)
 	}
 }
 
-/* The process an i386 signal, ptrace or process_vm_* call names; false for any other call. */
-static __always_inline bool compat_target(enum warden_syscall_abi abi, long nr, struct pt_regs *regs, long *pid)
+/* What an i386 call names a process for (enum compat_target), and the pid it names. */
+static __always_inline int compat_target(enum warden_syscall_abi abi, long nr, struct pt_regs *regs, long *pid)
 {
 	if (abi != WARDEN_ABI_IA32)
-		return false;
+		return COMPAT_TARGET_NONE;
 	switch (nr) {
-	case 37: case 178: case 238: case 270: case 335: case 347: case 348: /* kill, rt_sigqueueinfo, tkill, tgkill, rt_tgsigqueueinfo, process_vm_readv/writev */
+	case 37: case 178: case 238: case 270: case 335: /* kill, rt_sigqueueinfo, tkill, tgkill, rt_tgsigqueueinfo */
 		*pid = (int)compat_syscall_arg(regs, 0);
-		return true;
+		return COMPAT_TARGET_SIGNAL;
+	case 347: case 348: /* process_vm_readv/writev(pid, ...) */
+		*pid = (int)compat_syscall_arg(regs, 0);
+		return COMPAT_TARGET_OTHER;
 	case 26: /* ptrace(request, pid, ...) */
 		*pid = (int)compat_syscall_arg(regs, 1);
-		return true;
+		return COMPAT_TARGET_OTHER;
 	default:
-		return false;
+		return COMPAT_TARGET_NONE;
 	}
 }
 
@@ -227,9 +237,9 @@ static __always_inline int compat_path_arg(enum warden_syscall_abi abi, long nr)
 	return -1;
 }
 
-static __always_inline bool compat_target(enum warden_syscall_abi abi, long nr, struct pt_regs *regs, long *pid)
+static __always_inline int compat_target(enum warden_syscall_abi abi, long nr, struct pt_regs *regs, long *pid)
 {
-	return false;
+	return COMPAT_TARGET_NONE;
 }
 
 static __always_inline long syscall_nr(struct pt_regs *regs)

@@ -25,8 +25,9 @@ static __always_inline void on_compat_syscall(struct pt_regs *regs, long nr, enu
 	struct syscall_request req = {};
 	__u64 target_exec_id = 0;
 	__u32 target = WARDEN_TARGET_NONE;
-	int path_arg;
+	int path_arg, named;
 	long pid;
+	bool hold;
 
 	if (!proc || tgid == config.monitor_tgid)
 		return;
@@ -38,7 +39,8 @@ static __always_inline void on_compat_syscall(struct pt_regs *regs, long nr, enu
 	path_arg = compat_path_arg(abi, nr);
 	if (path_arg >= 0)
 		req.path = (const char *)compat_syscall_arg(regs, path_arg);
-	if (compat_target(abi, nr, regs, &pid)) {
+	named = compat_target(abi, nr, regs, &pid);
+	if (named != COMPAT_TARGET_NONE) {
 		req.target_pid = pid;
 		/* A negative pid names a process group by its leader, -1 every process, 0 the caller's
 		 * own group (taken as itself). */
@@ -46,6 +48,13 @@ static __always_inline void on_compat_syscall(struct pt_regs *regs, long nr, enu
 		req.signal = true; /* classify even a pid that names no process */
 		target = classify_target(proc, &req, &target_exec_id);
 	}
-	emit_syscall_event(task, proc, WARDEN_SYSCALL_COMPAT, abi, ret, &req, target, target_exec_id,
-			   enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT));
+	hold = enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT);
+	/* A signal to Warden (a SIGSTOP, a SIGKILL) may have left nobody to decide a hold: the guardian
+	 * would give the sender the fail mode, and fail-open would let it run on. It dies here. */
+	if (hold && named == COMPAT_TARGET_SIGNAL && (target & WARDEN_TARGET_MONITOR)) {
+		bpf_send_signal(SIGKILL);
+		target |= WARDEN_TARGET_SENDER_KILLED;
+		hold = false;
+	}
+	emit_syscall_event(task, proc, WARDEN_SYSCALL_COMPAT, abi, ret, &req, target, target_exec_id, hold);
 }

@@ -215,7 +215,7 @@ enum warden_target_flag {
 	WARDEN_TARGET_SELF = 1u << 4,    /* the caller's own thread group */
 	WARDEN_TARGET_HELD = 1u << 5,    /* the kernel holds the target for Warden's decision */
 	WARDEN_TARGET_RESTOPPED = 1u << 6, /* ... and the signal (SIGCONT) would have let it go: the kernel stopped it again */
-	WARDEN_TARGET_SENDER_KILLED = 1u << 7, /* ... for the second time: the kernel killed the sender */
+	WARDEN_TARGET_SENDER_KILLED = 1u << 7, /* ... for the second time: the kernel killed the sender; also a compat signal to Warden in enforce mode */
 };
 
 /* What a rename event did to its destination name. */

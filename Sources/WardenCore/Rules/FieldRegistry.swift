@@ -291,7 +291,7 @@ public enum FieldRegistry {
             guard case .syscall(let s) = c.event else { return .bool(false) }
             return .bool(s.target.contains(.held))
         }
-        add("call.sender_killed", .bool, [.syscall], "a second SIGCONT to the same held process: the kernel killed the sender (a loop of continues runs the target in the moments before each re-stop)") { c in
+        add("call.sender_killed", .bool, [.syscall], "a second SIGCONT to the same held process: the kernel killed the sender (a loop of continues runs the target in the moments before each re-stop); also, in enforce mode, a compat-ABI signal to Warden (killed instead of held: Warden may be stopped or gone)") { c in
             guard case .syscall(let s) = c.event else { return .bool(false) }
             return .bool(s.target.contains(.senderKilled))
         }
