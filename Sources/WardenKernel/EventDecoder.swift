@@ -43,7 +43,8 @@ public enum EventDecoder {
                                          argument: e.argument, targetPID: e.target_pid, targetExecID: e.target_exec_id,
                                          target: SyscallTarget(rawValue: e.target_flags), path: try string(e.path, in: data),
                                          pathTruncated: UInt32(header.flags) & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
-                                         isHeld: UInt32(header.flags) & WARDEN_FLAG_HELD.rawValue != 0))
+                                         isHeld: UInt32(header.flags) & WARDEN_FLAG_HELD.rawValue != 0,
+                                         abi: SyscallABI(abi: e.abi)))
         default:
             throw .unknownKind(header.kind)
         }
@@ -86,7 +87,8 @@ public enum EventDecoder {
             argvTruncated: flags & WARDEN_FLAG_ARGV_TRUNCATED.rawValue != 0,
             pathTruncated: flags & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
             isAgentRoot: flags & WARDEN_FLAG_AGENT_ROOT.rawValue != 0,
-            isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0
+            isHeld: flags & WARDEN_FLAG_HELD.rawValue != 0,
+            abi: flags & WARDEN_FLAG_COMPAT_IMAGE.rawValue != 0 ? .host32Bit : .native
         )
     }
 

@@ -47,6 +47,9 @@ struct DoctorCommand: ParsableCommand {
             report(false, "BPF-LSM", "unknown (\(securityfs ? "no lsm file" : "securityfs not mounted")); not used")
         }
 
+        let (compatPossible, compatDetail) = Self.compatABI()
+        report(compatPossible, "32-bit syscalls", compatDetail)
+
         guard !blocking else {
             print("Warden cannot run here: fix the FAIL lines above.")
             throw ExitCode.failure
@@ -69,9 +72,9 @@ struct DoctorCommand: ParsableCommand {
             case .noEffect(let status): report(false, "hold-kill", "the probe child was not held (wait status \(status)): enforce mode cannot hold here")
             }
             report(false, "lsm-deny", bpfLSMActive ? "BPF-LSM is active, but Warden does not use it yet" : "unavailable (BPF-LSM not active); enforce mode holds and kills instead")
-            print("Warden will use: tp_btf sensors for exec, fork, exit, io_uring completions and syscall exit (opens, open_by_handle_at, failed execs, renames, links, symlinks, connects, io_uring_setup, the mount API, ptrace attach, process_vm_readv/writev, signals out of the session); in-kernel lineage; ring buffer delivery.")
+            print("Warden will use: tp_btf sensors for exec, fork, exit, io_uring completions and syscall exit (opens, open_by_handle_at, failed execs, renames, links, symlinks, connects, io_uring_setup, the mount API, ptrace attach, process_vm_readv/writev, signals out of the session, the first call through a compat ABI); in-kernel lineage; ring buffer delivery.")
             if killWorks == .works && holdWorks == .works {
-                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages, guarded opens, renames/links, io_uring set-up, mounts, ptrace attach and process_vm_* by tool processes; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
+                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages, guarded opens, renames/links, io_uring set-up, mounts, ptrace attach, process_vm_* and the first compat-ABI call by tool processes; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
             } else {
                 print("Enforce mode is not available on this kernel: run in audit mode.")
             }
@@ -79,5 +82,27 @@ struct DoctorCommand: ParsableCommand {
             report(false, "sensors", "\(error)", required: true)
             throw ExitCode.failure
         }
+    }
+
+    /// Whether processes here can make syscalls through a 32-bit ABI (which Warden reports as
+    /// `compat` calls): "ok" means the interface exists, i.e. the class is live on this host.
+    static func compatABI() -> (Bool, String) {
+        #if arch(x86_64)
+        // abi/vsyscall32 exists only with CONFIG_IA32_EMULATION; ia32_emulation= on the command
+        // line switches it at boot (the kernel's default may be off: IA32_EMULATION_DEFAULT_DISABLED).
+        let compiled = access("/proc/sys/abi/vsyscall32", F_OK) == 0
+        let cmdline = ((try? String(contentsOfFile: "/proc/cmdline", encoding: .utf8)) ?? "").split(separator: " ")
+        let setting = cmdline.last { $0.hasPrefix("ia32_emulation=") }.map { String($0.dropFirst("ia32_emulation=".count)) }
+        guard compiled else {
+            return (false, "ia32 emulation is not built into this kernel: int 0x80 and 32-bit programs cannot make calls")
+        }
+        if let setting, ["0", "n", "no", "off", "false"].contains(setting.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()) {
+            return (false, "ia32 emulation is built in but disabled (ia32_emulation=\(setting)): int 0x80 and 32-bit programs cannot make calls")
+        }
+        let how = setting.map { " (ia32_emulation=\($0))" } ?? " (built in; off only if the kernel was built with IA32_EMULATION_DEFAULT_DISABLED)"
+        return (true, "ia32 emulation is enabled\(how): int 0x80 and 32-bit programs work; their first call per image is reported as compat")
+        #else
+        return (true, "AArch32 tasks (where the CPU runs them) are reported as compat by number")
+        #endif
     }
 }

@@ -32,7 +32,8 @@ struct JSONRoundTripTests {
                 argv: [ByteString("sh"), ByteString("-c"), hostile, ByteString("")], argc: 9, stdio: stdio,
                 environment: ["LD_PRELOAD": hostile, "NODE_OPTIONS": ByteString("--require x")],
                 environmentTruncated: true, environmentRest: .read,
-                pythonStartupHooks: [ByteString("/tmp/x/sitecustomize.py"), hostile], argvTruncated: true, pathTruncated: true, isAgentRoot: true, isHeld: true))
+                pythonStartupHooks: [ByteString("/tmp/x/sitecustomize.py"), hostile], argvTruncated: true, pathTruncated: true, isAgentRoot: true, isHeld: true,
+                abi: .ia32))
         case .fork:
             return .fork(ForkEvent(process: process(901), parentPID: 4000))
         case .exit:
@@ -91,6 +92,34 @@ struct JSONRoundTripTests {
         let decoded = try #require(try Self.roundTrip(event))
         #expect(decoded.kind == kind)
         #expect(Self.differences(event, decoded).isEmpty, "\(Self.differences(event, decoded))")
+    }
+
+    @Test("a compat call round-trips with its ABI and number, and says its name", arguments: [SyscallABI.ia32, .x32, .aarch32])
+    func compatCall(_ abi: SyscallABI) throws {
+        let number: UInt64 = abi == .x32 ? 0x4000_0000 | 2 : 5
+        let event = Event.syscall(SyscallEvent(process: Self.process(908), result: 3, syscall: .compat, argument: number,
+                                               targetPID: 0, target: [], path: Self.hostile, isHeld: true, abi: abi))
+        let decoded = try #require(try Self.roundTrip(event))
+        #expect(Self.differences(event, decoded).isEmpty, "\(Self.differences(event, decoded))")
+        guard case .syscall(let back) = decoded else { Issue.record("decoded \(decoded.typeName)"); return }
+        #expect(back.compatName == "open")
+        #expect(EventTextFormatter.describe(back) == "compat \(abi.rawValue) open (\(number)) \(TerminalText.escape(Self.hostile)) [held]")
+        var catalog = AgentCatalog()
+        _ = catalog.add(AgentDefinition(name: "claude-code"))
+        let line = String(decoding: EventJSONEncoder(context: OutputContext(catalog: catalog, clock: Self.clock)).encode(event), as: UTF8.self)
+        #expect(line.contains("\"syscall\":\"compat\",\"abi\":\"\(abi.rawValue)\",\"compat_name\":\"open\""), "\(line)")
+    }
+
+    @Test("native calls and images carry no abi key")
+    func nativeHasNoABI() throws {
+        var catalog = AgentCatalog()
+        _ = catalog.add(AgentDefinition(name: "claude-code"))
+        let encoder = EventJSONEncoder(context: OutputContext(catalog: catalog, clock: Self.clock))
+        let call = Event.syscall(SyscallEvent(process: Self.process(909), result: 0, syscall: .ptrace, argument: 16))
+        #expect(!String(decoding: encoder.encode(call), as: UTF8.self).contains("\"abi\""))
+        #expect(SyscallText.compatCallName(.ia32, 999) == "ia32 syscall 999")
+        #expect(SyscallText.compatCallName(.ia32, 102) == "socketcall")
+        #expect(SyscallText.compatCallName(.x32, 0x4000_0000 | 42) == "connect")
     }
 
     @Test("loss reports round-trip")

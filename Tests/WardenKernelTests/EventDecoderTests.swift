@@ -51,6 +51,7 @@ struct EventDecoderTests {
         #expect(exec.cwd == "/tmp")
         #expect(exec.argv == ["sh", "./x"])
         #expect(exec.argvTruncated && exec.isAgentRoot && !exec.pathTruncated)
+        #expect(exec.abi == .native)
         #expect(exec.loginUID == nil)
         #expect(exec.stdio[0].kind == .pipe)
         #expect(exec.process.pid == 44 && exec.process.execID == 9)
@@ -84,6 +85,35 @@ struct EventDecoderTests {
         // A path whose length runs past the record is an error, not a read past the end.
         s.path = warden_string(offset: 0, length: 64)
         #expect(throws: (any Error).self) { try self.record(s, data: Array("/x".utf8)).withUnsafeBytes { try EventDecoder.decode($0) } }
+    }
+
+    @Test("a compat record decodes its ABI, number and path; a 32-bit exec its ABI")
+    func decodeCompat() throws {
+        var s = warden_syscall_event()
+        s.header.kind = UInt16(WARDEN_EVENT_SYSCALL.rawValue)
+        s.header.flags = UInt16(WARDEN_FLAG_HELD.rawValue)
+        s.syscall = WARDEN_SYSCALL_COMPAT.rawValue
+        s.abi = WARDEN_ABI_IA32.rawValue
+        s.argument = 5
+        s.result = 3
+        s.path = warden_string(offset: 0, length: 9)
+        let event = try record(s, data: Array("/h/.bashrc".utf8.prefix(9))).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let call) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(call.syscall == .compat && call.abi == .ia32 && call.argument == 5 && call.compatName == "open")
+        #expect(call.path.text == "/h/.bashr" && call.isHeld)
+
+        s.syscall = WARDEN_SYSCALL_PTRACE.rawValue
+        s.abi = WARDEN_ABI_NATIVE.rawValue
+        let native = try record(s, data: Array("/h/.bashr".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let ptrace) = native else { Issue.record("not a syscall: \(native)"); return }
+        #expect(ptrace.abi == .native && ptrace.compatName == nil)
+
+        var e = warden_exec_event()
+        e.header.kind = UInt16(WARDEN_EVENT_EXEC.rawValue)
+        e.header.flags = UInt16(WARDEN_FLAG_COMPAT_IMAGE.rawValue)
+        let exec = try record(e, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .exec(let image) = exec else { Issue.record("not an exec: \(exec)"); return }
+        #expect(image.abi == SyscallABI.host32Bit && image.abi != .native)
     }
 
     @Test("a connect record decodes its peer and the taint; identities carry their origin")

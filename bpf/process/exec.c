@@ -71,7 +71,7 @@ static __always_inline void begin_image(struct warden_process *proc, struct ward
 		*flags |= WARDEN_FLAG_NETWORK_STDIN_INPUT;
 	if (proc->flags & WARDEN_PROCESS_NETWORK_DATA)
 		*flags |= WARDEN_FLAG_NETWORK_FILE_INPUT;
-	proc->flags &= ~WARDEN_PROCESS_NETWORK_ANY;
+	proc->flags &= ~(WARDEN_PROCESS_NETWORK_ANY | WARDEN_PROCESS_COMPAT_REPORTED);
 	e->previous_exec_id = proc->exec_id;
 	proc->exec_id = next_exec_id();
 	if (*flags & WARDEN_FLAG_AGENT_ROOT)
@@ -163,6 +163,12 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	if (!proc)
 		return 0;
 	begin_image(proc, e, &flags);
+	/* A 32-bit image: all its calls go through the compat ABI. Said here, where enforce mode
+	 * holds it before its first instruction; its execve's return is not reported again (compat.c). */
+	if (task_abi(task) != WARDEN_ABI_NATIVE) {
+		flags |= WARDEN_FLAG_COMPAT_IMAGE;
+		proc->flags |= WARDEN_PROCESS_COMPAT_REPORTED;
+	}
 	read_exec_context(e, task, bprm, proc);
 	len = sizeof(*e) + read_exec_strings(&s->exec, ps, task, bprm, exe_file, &flags);
 	e->header.flags = flags;

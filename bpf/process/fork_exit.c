@@ -20,7 +20,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (!proc)
 		return 0;
 	inherited = *proc;
-	inherited.flags = network_flags_at_fork(inherited.flags & ~WARDEN_PROCESS_AGENT_ROOT);
+	/* The child reports its own first compat call (enforce mode holds each process on its own). */
+	inherited.flags = network_flags_at_fork(inherited.flags & ~(WARDEN_PROCESS_AGENT_ROOT | WARDEN_PROCESS_COMPAT_REPORTED));
 	/* The parent's stdin is looked at now, not at its exec: in `curl … | xargs sh -c`, xargs
 	 * starts before curl has connected, and forks after it has read what curl wrote. */
 	if (!(proc->flags & WARDEN_PROCESS_AGENT_ROOT) && stdin_carries_network_data(parent))

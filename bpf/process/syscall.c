@@ -168,15 +168,44 @@ static __always_inline bool restop_held_target(__u32 tgid)
 	return sent == 0;
 }
 
+/* Assembles a syscall event in the scratch space and delivers it; `hold`: enforce mode stops the
+ * caller until Warden decides. */
+static __always_inline void emit_syscall_event(struct task_struct *task, const struct warden_process *proc,
+					       __u32 syscall, __u32 abi, long ret, const struct syscall_request *req,
+					       __u32 target, __u64 target_exec_id, bool hold)
+{
+	__u32 zero = 0, len = 0;
+	struct scratch *s;
+	struct warden_syscall_event *e;
+	__u16 flags = 0;
+
+	s = bpf_map_lookup_elem(&scratch_space, &zero);
+	if (!s)
+		return;
+	e = &s->syscall.event;
+	e->result = ret;
+	e->syscall = syscall;
+	e->target_flags = target;
+	e->argument = req->argument;
+	e->target_pid = req->target_pid;
+	e->target_exec_id = target_exec_id;
+	e->abi = abi;
+	if (req->path)
+		len = copy_string(&s->syscall.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags);
+	set_string(&e->path, 0, len);
+	len += sizeof(*e);
+	e->header.flags = flags;
+	fill_header(&e->header, WARDEN_EVENT_SYSCALL, len, proc);
+	if (len > sizeof(s->syscall))
+		return;
+	deliver(task, proc, &e->header, len, hold);
+}
+
 static __always_inline void on_syscall(struct warden_process *proc, struct pt_regs *regs,
 				       enum warden_syscall syscall, long ret)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	__u32 zero = 0, len = 0;
-	struct scratch *s;
-	struct warden_syscall_event *e;
 	struct syscall_request req;
-	__u16 flags = 0;
 	__u64 target_exec_id;
 	__u32 target;
 	bool hold;
@@ -213,25 +242,6 @@ static __always_inline void on_syscall(struct warden_process *proc, struct pt_re
 	 * on its own program. */
 	if (req.target_tgid && !req.signal && (target & (WARDEN_TARGET_SAME_SESSION | WARDEN_TARGET_SELF)))
 		return;
-	s = bpf_map_lookup_elem(&scratch_space, &zero);
-	if (!s)
-		return;
-	e = &s->syscall.event;
-	e->result = ret;
-	e->syscall = syscall;
-	e->target_flags = target;
-	e->argument = req.argument;
-	e->target_pid = req.target_pid;
-	e->target_exec_id = target_exec_id;
-	e->pad = 0;
-	if (req.path)
-		len = copy_string(&s->syscall.data[0], WARDEN_PATH_MAX, req.path, USER_STRING, &flags);
-	set_string(&e->path, 0, len);
-	len += sizeof(*e);
-	e->header.flags = flags;
-	fill_header(&e->header, WARDEN_EVENT_SYSCALL, len, proc);
-	if (len > sizeof(s->syscall))
-		return;
 	hold = ret >= 0 && !req.signal && enforced(proc) && !(proc->flags & WARDEN_PROCESS_AGENT_ROOT);
-	deliver(task, proc, &e->header, len, hold);
+	emit_syscall_event(task, proc, syscall, WARDEN_ABI_NATIVE, ret, &req, target, target_exec_id, hold);
 }

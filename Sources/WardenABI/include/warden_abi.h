@@ -85,6 +85,9 @@ enum warden_event_flag {
 	 * memory, lineage_writes): what provenance judges (a file written, then run or sourced), so the
 	 * record is kept with those that decide when the ring fills (bpf/lib/submit.h). */
 	WARDEN_FLAG_LINEAGE_WRITTEN = 1u << 11,
+	/* On an exec: the new image is a 32-bit program (ia32 on x86_64, aarch32 on arm64); every
+	 * syscall it makes goes through the compat ABI, which no per-syscall sensor decodes. */
+	WARDEN_FLAG_COMPAT_IMAGE = 1u << 12,
 };
 
 /* Bits of warden_process.flags beyond the event flags it shares (WARDEN_FLAG_UNTRACKED). */
@@ -107,6 +110,10 @@ enum warden_process_flag {
 	 * executors' children (xargs' and awk's `sh -c LINE`). Tainted too; reported on its execs as
 	 * WARDEN_FLAG_NETWORK_STDIN_INPUT. */
 	WARDEN_PROCESS_NETWORK_FED = 1u << 20,
+	/* The image made a syscall through a compat ABI (or exec'd as a 32-bit program) and it was
+	 * reported: once per image, so a 32-bit program does not flood the ring. Cleared at exec
+	 * and for a forked child (a new process, held on its own in enforce mode). */
+	WARDEN_PROCESS_COMPAT_REPORTED = 1u << 24,
 };
 
 /* Where the content of a file or pipe came from, as the kernel saw it written (bits). Recorded by
@@ -183,6 +190,19 @@ enum warden_syscall {
 	WARDEN_SYSCALL_PIDFD_SEND_SIGNAL = 29,
 	WARDEN_SYSCALL_RT_SIGQUEUEINFO = 30,
 	WARDEN_SYSCALL_RT_TGSIGQUEUEINFO = 31,
+	/* Any syscall made through a compat ABI (warden_syscall_event.abi): the i386 interface
+	 * (`int 0x80`, sysenter, a 32-bit program), x32 (bit 30 of the number) or aarch32. Reported
+	 * for the first such call of each image; its number, in that ABI's numbering, is the
+	 * event's argument. (32-39 are left to the native calls that come next.) */
+	WARDEN_SYSCALL_COMPAT = 40,
+};
+
+/* The syscall interface a syscall event's call came through (warden_syscall_event.abi). */
+enum warden_syscall_abi {
+	WARDEN_ABI_NATIVE = 0,  /* x86_64 or arm64: the numbering bpf/lib/arch.h watches */
+	WARDEN_ABI_IA32 = 1,    /* x86_64: the i386 interface (int 0x80, sysenter, syscall from 32-bit code) */
+	WARDEN_ABI_X32 = 2,     /* x86_64: x32 (the number has bit 30 set) */
+	WARDEN_ABI_AARCH32 = 3, /* arm64: a 32-bit (AArch32) task */
 };
 
 /* How the target of a syscall event relates to the caller (bits of warden_syscall_event.target_flags). */
@@ -195,7 +215,7 @@ enum warden_target_flag {
 	WARDEN_TARGET_SELF = 1u << 4,    /* the caller's own thread group */
 	WARDEN_TARGET_HELD = 1u << 5,    /* the kernel holds the target for Warden's decision */
 	WARDEN_TARGET_RESTOPPED = 1u << 6, /* ... and the signal (SIGCONT) would have let it go: the kernel stopped it again */
-	WARDEN_TARGET_SENDER_KILLED = 1u << 7, /* ... for the second time: the kernel killed the sender */
+	WARDEN_TARGET_SENDER_KILLED = 1u << 7, /* ... for the second time: the kernel killed the sender; also a compat signal to Warden in enforce mode */
 };
 
 /* What a rename event did to its destination name. */
@@ -357,11 +377,11 @@ struct warden_syscall_event {
 	__s64 result;          /* the syscall's return value, or -errno */
 	__u32 syscall;         /* enum warden_syscall, WARDEN_SYSCALL_IO_URING_SETUP and after */
 	__u32 target_flags;    /* enum warden_target_flag */
-	__u64 argument;        /* ptrace: the request; signals: the signal; io_uring_setup: IORING_SETUP_* flags; open_tree, move_mount, fsmount: their flags */
+	__u64 argument;        /* ptrace: the request; signals: the signal; io_uring_setup: IORING_SETUP_* flags; open_tree, move_mount, fsmount: their flags; compat: the syscall number in its ABI's numbering */
 	__s64 target_pid;      /* ptrace, process_vm_*, signals: the pid as the caller named it (kill: negative for a group); 0 otherwise */
 	__u64 target_exec_id;  /* the target's exec id when tracked, else 0 */
-	struct warden_string path; /* open_tree, move_mount: the path argument (move_mount: the destination); empty otherwise */
-	__u32 pad;
+	struct warden_string path; /* open_tree, move_mount: the path argument (move_mount: the destination); compat: the path argument of a file call; empty otherwise */
+	__u32 abi;             /* enum warden_syscall_abi */
 	__u8 data[];
 };
 

@@ -80,6 +80,9 @@ public final class ExecEvent: Sendable {
     public let isAgentRoot: Bool
     /// Enforce mode: the kernel stopped the process before its new image ran; it waits for Warden.
     public let isHeld: Bool
+    /// The new image is a 32-bit program (ia32, aarch32): its every call goes through a compat
+    /// ABI. `.native` for a native image.
+    public let abi: SyscallABI
 
     public init(process: ProcessRef, previousExecID: UInt64 = 0, ppid: UInt32, uid: UInt32 = 0, euid: UInt32 = 0,
                 gid: UInt32 = 0, loginUID: UInt32? = nil, cgroupID: UInt64 = 0, comm: ByteString,
@@ -88,7 +91,7 @@ public final class ExecEvent: Sendable {
                 stdio: [FileIdentity] = [.none, .none, .none], environment: [String: ByteString] = [:],
                 environmentTruncated: Bool = false, environmentCopied: Int = 0, environmentRest: EnvironmentRest = .notNeeded,
                 pythonStartupHooks: [ByteString] = [], argvTruncated: Bool = false,
-                pathTruncated: Bool = false, isAgentRoot: Bool = false, isHeld: Bool = false) {
+                pathTruncated: Bool = false, isAgentRoot: Bool = false, isHeld: Bool = false, abi: SyscallABI = .native) {
         self.process = process
         self.previousExecID = previousExecID
         self.ppid = ppid
@@ -115,6 +118,7 @@ public final class ExecEvent: Sendable {
         self.pathTruncated = pathTruncated
         self.isAgentRoot = isAgentRoot
         self.isHeld = isHeld
+        self.abi = abi
     }
 
     /// A shebang script: the kernel ran an interpreter named in the file's first line.
@@ -127,7 +131,7 @@ public final class ExecEvent: Sendable {
                   executablePath: executablePath, executable: executable, cwd: cwd, argv: argv, argc: argc, stdio: stdio,
                   environment: environment, environmentTruncated: environmentTruncated, environmentCopied: environmentCopied,
                   environmentRest: rest, pythonStartupHooks: pythonStartupHooks, argvTruncated: argvTruncated,
-                  pathTruncated: pathTruncated, isAgentRoot: isAgentRoot, isHeld: isHeld)
+                  pathTruncated: pathTruncated, isAgentRoot: isAgentRoot, isHeld: isHeld, abi: abi)
     }
 }
 
@@ -372,14 +376,14 @@ public final class SyscallEvent: Sendable {
     public let result: Int64
     public let syscall: Syscall
     /// ptrace: the request; signals: the signal number; io_uring_setup: its IORING_SETUP_* flags;
-    /// open_tree, move_mount, fsmount: their flags.
+    /// open_tree, move_mount, fsmount: their flags; compat: the call's number in `abi`'s numbering.
     public let argument: UInt64
     /// The pid as the caller named it (kill: negative for a process group, -1 for all); 0 when none.
     public let targetPID: Int64
     /// The target's image when it is tracked; 0 otherwise.
     public let targetExecID: UInt64
     public let target: SyscallTarget
-    /// open_tree's path, move_mount's destination; empty otherwise.
+    /// open_tree's path, move_mount's destination, a compat file call's path; empty otherwise.
     public let path: ByteString
     public let pathTruncated: Bool
     /// Enforce mode: the kernel stopped the caller before the call returned; it waits for Warden.
@@ -387,10 +391,12 @@ public final class SyscallEvent: Sendable {
     /// Warden learned in user space that the target is one of its own processes (its guardian):
     /// the kernel only knows Warden's own pid.
     public let targetIsWardenHelper: Bool
+    /// The interface the call came through; `.native` for every call but `compat`.
+    public let abi: SyscallABI
 
     public init(process: ProcessRef, result: Int64, syscall: Syscall, argument: UInt64 = 0, targetPID: Int64 = 0,
                 targetExecID: UInt64 = 0, target: SyscallTarget = [], path: ByteString = ByteString(""), pathTruncated: Bool = false,
-                isHeld: Bool = false, targetIsWardenHelper: Bool = false) {
+                isHeld: Bool = false, targetIsWardenHelper: Bool = false, abi: SyscallABI = .native) {
         self.process = process
         self.result = result
         self.syscall = syscall
@@ -402,6 +408,12 @@ public final class SyscallEvent: Sendable {
         self.pathTruncated = pathTruncated
         self.isHeld = isHeld
         self.targetIsWardenHelper = targetIsWardenHelper
+        self.abi = abi
+    }
+
+    /// A compat call's name in its ABI's numbering ("open", "socketcall"); nil for native calls.
+    public var compatName: String? {
+        syscall == .compat ? SyscallText.compatCallName(abi, argument) : nil
     }
 
     /// The target is Warden or one of its helpers.
@@ -416,7 +428,7 @@ public final class SyscallEvent: Sendable {
     public func with(targetIsWardenHelper: Bool) -> SyscallEvent {
         SyscallEvent(process: process, result: result, syscall: syscall, argument: argument, targetPID: targetPID,
                      targetExecID: targetExecID, target: target, path: path, pathTruncated: pathTruncated, isHeld: isHeld,
-                     targetIsWardenHelper: targetIsWardenHelper)
+                     targetIsWardenHelper: targetIsWardenHelper, abi: abi)
     }
 }
 

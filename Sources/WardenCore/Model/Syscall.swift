@@ -10,6 +10,8 @@ public enum Syscall: String, Sendable {
     case open_by_handle_at, io_uring_openat
     case io_uring_setup, open_tree, move_mount, fsmount, ptrace, process_vm_readv, process_vm_writev
     case kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo
+    /// Any call through a compat ABI (`SyscallEvent.abi`); its number is the event's argument.
+    case compat
     case unknown
 
     /// From the `syscall` field of a file event.
@@ -46,6 +48,7 @@ public enum Syscall: String, Sendable {
         case WARDEN_SYSCALL_PIDFD_SEND_SIGNAL.rawValue: self = .pidfd_send_signal
         case WARDEN_SYSCALL_RT_SIGQUEUEINFO.rawValue: self = .rt_sigqueueinfo
         case WARDEN_SYSCALL_RT_TGSIGQUEUEINFO.rawValue: self = .rt_tgsigqueueinfo
+        case WARDEN_SYSCALL_COMPAT.rawValue: self = .compat
         default: self = .unknown
         }
     }

@@ -108,6 +108,10 @@ public struct EventJSONEncoder {
 
     private func encodeSyscall(_ json: inout JSONLineBuilder, _ e: SyscallEvent) {
         json.key("syscall"); json.string(e.syscall.rawValue)
+        if let name = e.compatName {
+            json.key("abi"); json.string(e.abi.rawValue)
+            json.key("compat_name"); json.string(name)
+        }
         json.key("argument"); json.number(e.argument)
         if e.syscall.sendsSignal { json.key("signal"); json.string(SyscallText.signalName(e.argument)) }
         json.key("target_pid"); json.number(e.targetPID)
@@ -128,6 +132,7 @@ public struct EventJSONEncoder {
         json.key("ppid"); json.number(e.ppid)
         json.key("agent_root"); json.bool(e.isAgentRoot)
         json.key("held"); json.bool(e.isHeld)
+        if e.abi != .native { json.key("abi"); json.string(e.abi.rawValue) }
         json.key("uid"); json.number(e.uid)
         json.key("euid"); json.number(e.euid)
         json.key("gid"); json.number(e.gid)

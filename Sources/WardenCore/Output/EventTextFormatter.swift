@@ -24,6 +24,7 @@ public struct EventTextFormatter: Sendable {
             if stdio.contains(where: { $0 != "tty" }) {
                 line += " stdio=\(stdio.joined(separator: ","))"
             }
+            if e.abi != .native { line += " [32-bit \(e.abi.rawValue)]" }
             if e.isAgentRoot { line += " [agent root]" }
             if e.process.networkTainted { line += " [argv from a network-tainted image]" }
             if e.isHeld { line += " [held]" }
@@ -94,9 +95,21 @@ extension String {
 }
 
 extension EventTextFormatter {
-    /// "ptrace PTRACE_ATTACH pid 1234 (outside the session) [held]", "kill SIGSTOP pid 99 (Warden)".
+    /// "ptrace PTRACE_ATTACH pid 1234 (outside the session) [held]", "kill SIGSTOP pid 99 (Warden)",
+    /// "compat ia32 open (5) /home/u/.ssh/id_ed25519 [held]".
     static func describe(_ e: SyscallEvent) -> String {
         var line = e.syscall.rawValue
+        if let name = e.compatName {
+            line += " \(e.abi.rawValue) \(name) (\(e.argument))"
+            if e.target.contains(.process) {
+                line += " pid \(e.targetPID)"
+                if e.targetsWarden { line += " (Warden)" } else if e.targetOutsideSession { line += " (outside the session)" }
+            }
+            if !e.path.isEmpty { line += " " + TerminalText.escape(e.path) }
+            if e.isHeld { line += " [held]" }
+            if e.result < 0, let error = SyscallText.errorName(e.result) { line += " (\(error))" }
+            return line
+        }
         if e.syscall.sendsSignal { line += " " + SyscallText.signalName(e.argument) }
         if e.syscall == .ptrace { line += " " + SyscallText.ptraceRequestName(e.argument) }
         if e.target.contains(.process) {

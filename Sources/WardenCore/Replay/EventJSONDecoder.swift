@@ -64,7 +64,8 @@ public final class EventJSONDecoder {
                 pythonStartupHooks: byteArray(object, "python_startup_hooks"),
                 argvTruncated: object["argv_truncated"] as? Bool ?? false,
                 pathTruncated: object["path_truncated"] as? Bool ?? false,
-                isAgentRoot: object["agent_root"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false))
+                isAgentRoot: object["agent_root"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false,
+                abi: (object["abi"] as? String).flatMap(SyscallABI.init(rawValue:)) ?? .native))
         case .fork:
             return .fork(ForkEvent(process: p, parentPID: uint(object["ppid"])))
         case .exit:
@@ -109,7 +110,8 @@ public final class EventJSONDecoder {
                 targetPID: (object["target_pid"] as? NSNumber)?.int64Value ?? 0,
                 targetExecID: id(object["target_exec_id"]), target: target, path: bytes(object, "path"),
                 pathTruncated: object["path_truncated"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false,
-                targetIsWardenHelper: (object["targets_warden"] as? Bool ?? false) && !target.contains(.monitor)))
+                targetIsWardenHelper: (object["targets_warden"] as? Bool ?? false) && !target.contains(.monitor),
+                abi: (object["abi"] as? String).flatMap(SyscallABI.init(rawValue:)) ?? .native))
         default:
             throw DecodeError(line: number, message: "events of type `\(type)` cannot be replayed by this version")
         }

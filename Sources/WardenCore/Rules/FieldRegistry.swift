@@ -268,7 +268,7 @@ public enum FieldRegistry {
         }
         add("provenance.written_origin", .list, [.exec, .open], "the origin of the lineage's write of provenance.written_path: network, package, decoded") { .list($0.facts.writtenOrigin.names) }
         add("provenance.opened_program", .bool, [.open], "the opened file is one the process's exec runs (its script, the loader's program, preloaded code): reading it is running it") { .bool($0.facts.openedProgram) }
-        add("call.name", .string, [.syscall], "the syscall of a syscall event: io_uring_setup, open_tree, move_mount, fsmount, ptrace, process_vm_readv, process_vm_writev, kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo") { c in
+        add("call.name", .string, [.syscall], "the syscall of a syscall event: io_uring_setup, open_tree, move_mount, fsmount, ptrace, process_vm_readv, process_vm_writev, kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo; compat for the first call of an image through a compat ABI (call.abi, call.compat_name)") { c in
             guard case .syscall(let s) = c.event else { return .string("") }
             return .string(s.syscall.rawValue)
         }
@@ -280,11 +280,11 @@ public enum FieldRegistry {
             guard case .syscall(let s) = c.event, s.syscall.sendsSignal else { return .string("") }
             return .string(SyscallText.signalName(s.argument))
         }
-        add("call.argument", .number, [.syscall], "ptrace: the request (16 PTRACE_ATTACH, 16902 PTRACE_SEIZE); signals: the number; io_uring_setup: its IORING_SETUP_* flags; open_tree (1: OPEN_TREE_CLONE), move_mount, fsmount: their flags") { c in
+        add("call.argument", .number, [.syscall], "ptrace: the request (16 PTRACE_ATTACH, 16902 PTRACE_SEIZE); signals: the number; io_uring_setup: its IORING_SETUP_* flags; open_tree (1: OPEN_TREE_CLONE), move_mount, fsmount: their flags; compat: the call's number in its ABI (call.abi)") { c in
             guard case .syscall(let s) = c.event else { return .number(0) }
             return .number(Int64(truncatingIfNeeded: s.argument))
         }
-        add("call.target_pid", .number, [.syscall], "the process a ptrace, process_vm_* or signal call names, as the caller named it (kill: negative for a group, -1 for all); 0 when none") { c in
+        add("call.target_pid", .number, [.syscall], "the process a ptrace, process_vm_* or signal call names (native, or ia32 in a compat event), as the caller named it (kill: negative for a group, -1 for all); 0 when none") { c in
             guard case .syscall(let s) = c.event else { return .number(0) }
             return .number(s.targetPID)
         }
@@ -300,11 +300,23 @@ public enum FieldRegistry {
             guard case .syscall(let s) = c.event else { return .bool(false) }
             return .bool(s.target.contains(.held))
         }
-        add("call.sender_killed", .bool, [.syscall], "a second SIGCONT to the same held process: the kernel killed the sender (a loop of continues runs the target in the moments before each re-stop)") { c in
+        add("call.sender_killed", .bool, [.syscall], "a second SIGCONT to the same held process: the kernel killed the sender (a loop of continues runs the target in the moments before each re-stop); also, in enforce mode, a compat-ABI signal to Warden (killed instead of held: Warden may be stopped or gone)") { c in
             guard case .syscall(let s) = c.event else { return .bool(false) }
             return .bool(s.target.contains(.senderKilled))
         }
-        add("call.path", .string, [.syscall], "open_tree's path, move_mount's destination; else \"\"") { c in
+        add("call.abi", .string, [.syscall], "the interface a call came through when it is not the native one: ia32 (int 0x80, sysenter, a 32-bit program on x86_64), x32, aarch32 (arm64); \"\" for native calls") { c in
+            guard case .syscall(let s) = c.event else { return .string("") }
+            return .string(s.abi.rawValue)
+        }
+        add("call.compat_name", .string, [.syscall], "a compat call's name in its ABI's numbering (open, read, kill, socketcall, ...; \"ia32 syscall N\" when unnamed); \"\" for native calls") { c in
+            guard case .syscall(let s) = c.event else { return .string("") }
+            return .string(s.compatName ?? "")
+        }
+        add("proc.abi", .string, execOnly, "the new image is a 32-bit program whose every call goes through a compat ABI: ia32 (x86_64) or aarch32 (arm64); \"\" for a native program") { c in
+            guard case .exec(let e) = c.event else { return .string("") }
+            return .string(e.abi.rawValue)
+        }
+        add("call.path", .string, [.syscall], "open_tree's path, move_mount's destination, a compat file call's path (ia32 open, creat, execve, rename, link, symlink and their *at forms: the destination); else \"\"") { c in
             guard case .syscall(let s) = c.event else { return .string("") }
             return .bytes(s.path)
         }

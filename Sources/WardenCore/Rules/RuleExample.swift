@@ -26,7 +26,9 @@ import Yams
 /// `call` (io_uring_setup, ptrace, kill, ...; for opens, the open's syscall: io_uring_openat,
 /// open_by_handle_at), `signal` (SIGSTOP, ...) or `argument` (a number), `target` (outside,
 /// session, warden, self or none; default outside), `held_target` (true: the kernel holds the
-/// target), `sender_killed` (true: the kernel killed the sender), `path`, `error`, `by`. For opens and renames: `guarded` (the
+/// target), `sender_killed` (true: the kernel killed the sender), `path`, `error`, `by`; for
+/// `call: compat`, `abi` (ia32, x32, aarch32) and `argument` (the number in that ABI). `abi` on an
+/// exec: the exec'd image is a 32-bit program. For opens and renames: `guarded` (the
 /// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
 /// or directory; default file). `script_code` (the content of the script the exec's interpreter
 /// runs, as `proc.script_code` sees it) and `script_truncated` (true: the script was longer than
@@ -89,6 +91,8 @@ public struct RuleExample: Sendable, Hashable {
     public var senderKilled = false
     /// Start-up modules found in the exec's PYTHONPATH (`exec.python_startup_hooks`).
     public var pythonStartupHooks: [String] = []
+    /// A compat call's ABI (`call.abi`), or the exec'd image's (`proc.abi`): ia32, x32, aarch32.
+    public var abi = SyscallABI.native
     public var location: SourceLocation
 
     init(_ node: Node, file: String) throws(RuleError) {
@@ -166,6 +170,11 @@ public struct RuleExample: Sendable, Hashable {
                     throw RuleError(at, "`target` must be outside, session, warden, self or none")
                 }
                 target = t
+            case "abi":
+                guard let a = value.string.flatMap(SyscallABI.init(rawValue:)), a != .native else {
+                    throw RuleError(at, "`abi` must be ia32, x32 or aarch32")
+                }
+                abi = a
             case "held_target": heldTarget = value.bool ?? false
             case "sender_killed": senderKilled = value.bool ?? false
             case "script_code": scriptCode = value.string

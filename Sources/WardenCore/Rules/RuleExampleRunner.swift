@@ -79,6 +79,7 @@ struct ExampleScenario {
     private var networkInput: NetworkInput = []
     private var subjectOrigin: DataOrigin = []
     private var pythonStartupHooks: [ByteString] = []
+    private var subjectABI = SyscallABI.native
 
     init(_ example: RuleExample) {
         let agentBinary = "/usr/local/bin/\(example.agent)"
@@ -113,6 +114,7 @@ struct ExampleScenario {
         networkInput = example.networkInput
         subjectOrigin = example.origin
         pythonStartupHooks = example.pythonStartupHooks.map { ByteString($0) }
+        subjectABI = example.abi
         if example.type == "connect" {
             let connector = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let address = NetworkAddress.bytes(example.address)
@@ -134,7 +136,7 @@ struct ExampleScenario {
             events.append(.syscall(SyscallEvent(process: ref(execID: caller, parent: parent, tainted: example.tainted), result: errno,
                                                 syscall: example.call ?? .unknown, argument: example.argument,
                                                 targetPID: target.isEmpty ? 0 : 4321, target: target,
-                                                path: ByteString(example.path ?? ""))))
+                                                path: ByteString(example.path ?? ""), abi: example.abi)))
         } else if example.type == "rename" {
             let renamer = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "EXDEV": 18][example.error!] ?? 2) : 0
@@ -195,7 +197,7 @@ struct ExampleScenario {
             stdio: stdio ?? [Self.kind("tty"), Self.kind("tty"), Self.kind("tty")],
             environment: process.env.mapValues { ByteString($0) }, environmentTruncated: process.envTruncated,
             environmentRest: process.envRest,
-            pythonStartupHooks: subject ? pythonStartupHooks : [], isAgentRoot: root)
+            pythonStartupHooks: subject ? pythonStartupHooks : [], isAgentRoot: root, abi: subject ? subjectABI : .native)
         events.append(.exec(event))
         return id
     }
