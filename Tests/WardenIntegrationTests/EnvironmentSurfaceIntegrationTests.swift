@@ -80,20 +80,8 @@ struct EnvironmentSurfaceIntegrationTests {
         let h = try WardenHarness()
         try setUp(h)
         try extra(h)
-        try h.write("tool.sh", tool.replacingOccurrences(of: "MARKERS", with: h.path("MARKERS")))
-        try h.write("agent.sh", """
-            i=0
-            while [ $i -lt \(Self.runs) ]; do
-              i=$((i+1))
-              sh -c "$(cat tool.sh)" >> tool-output 2>&1
-              echo $? >> statuses
-            done
-            echo agent-done
-            """)
-        let result = try h.run(["env", "HOME=\(h.path("home"))"] + environment + ["sh", "agent.sh"],
-                               extra: mode + ["--name", "claude-code"], timeout: 180)
-        let statuses = ((try? String(contentsOfFile: h.path("statuses"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").compactMap { Int($0) }
+        let (result, statuses) = try h.campaign(tool.replacingOccurrences(of: "MARKERS", with: h.path("MARKERS")), runs: Self.runs,
+                                                mode: mode, environment: environment, timeout: 180)
         return (h, result, statuses)
     }
 

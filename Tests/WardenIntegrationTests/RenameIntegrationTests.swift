@@ -41,19 +41,7 @@ struct RenameIntegrationTests {
         try h.write("home/.bashrc", "export PS1=x\n")
         try h.write("home/.ssh/authorized_keys", "ssh-ed25519 AAAA owner\n")
         try h.write(".claude/settings.json", "{}\n")
-        try h.write("tool.sh", tool)
-        try h.write("agent.sh", """
-            i=0
-            while [ $i -lt \(Self.runs) ]; do
-              i=$((i+1))
-              sh -c "$(cat tool.sh)" >> tool-output 2>&1
-              echo $? >> statuses
-            done
-            echo agent-done
-            """)
-        let result = try h.run(["env", "HOME=\(h.path("home"))", "sh", "agent.sh"], extra: mode + ["--name", "claude-code"], timeout: 120)
-        let statuses = ((try? String(contentsOfFile: h.path("statuses"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").compactMap { Int($0) }
+        let (result, statuses) = try h.campaign(tool, runs: Self.runs, mode: mode)
         return (h, result, statuses)
     }
 

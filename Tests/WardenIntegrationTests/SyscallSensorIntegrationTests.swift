@@ -178,21 +178,9 @@ int main(int argc, char **argv) {
         outside.arguments = ["120"]
         try outside.run()
         defer { outside.terminate(); kill(outside.processIdentifier, SIGCONT) }
-        try h.write("tool.sh", tool)
         // The agent's parent is `warden run`: the tool call finds Warden's pid there.
-        try h.write("agent.sh", """
-            WARDEN=$PPID OUTSIDE=\(outside.processIdentifier); export WARDEN OUTSIDE
-            i=0
-            while [ $i -lt \(Self.runs) ]; do
-              i=$((i+1))
-              sh -c "$(cat tool.sh)" >> tool-output 2>&1
-              echo $? >> statuses
-            done
-            echo agent-done
-            """)
-        let result = try h.run(["env", "HOME=\(h.path("home"))", "sh", "agent.sh"], extra: mode + ["--name", "claude-code"], timeout: 120)
-        let statuses = ((try? String(contentsOfFile: h.path("statuses"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").compactMap { Int($0) }
+        let (result, statuses) = try h.campaign(tool, runs: Self.runs, mode: mode,
+                                                preamble: "WARDEN=$PPID OUTSIDE=\(outside.processIdentifier); export WARDEN OUTSIDE\n")
         return (h, result, statuses)
     }
 

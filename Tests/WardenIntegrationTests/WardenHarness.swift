@@ -49,6 +49,29 @@ struct WardenHarness {
         var events: [[String: Any]]
     }
 
+    /// An agent (`sh agent.sh`, HOME the test's `home`) making the same tool call `runs` times:
+    /// `tool` is written to tool.sh and run each time as `sh -c "$(cat tool.sh)"`, its output
+    /// appended to tool-output; `preamble` is shell run first (exports for the tool call). Returns
+    /// the run and each call's exit status.
+    func campaign(_ tool: String, runs: Int, mode: [String], preamble: String = "", environment: [String] = [],
+                  timeout: TimeInterval = 120) throws -> (result: Result, statuses: [Int]) {
+        try write("tool.sh", tool)
+        try write("agent.sh", preamble + """
+            i=0
+            while [ $i -lt \(runs) ]; do
+              i=$((i+1))
+              sh -c "$(cat tool.sh)" >> tool-output 2>&1
+              echo $? >> statuses
+            done
+            echo agent-done
+            """)
+        let result = try run(["env", "HOME=\(path("home"))"] + environment + ["sh", "agent.sh"],
+                             extra: mode + ["--name", "claude-code"], timeout: timeout)
+        let statuses = ((try? String(contentsOfFile: path("statuses"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").compactMap { Int($0) }
+        return (result, statuses)
+    }
+
     /// `warden run --output <file> --events <extra> -- command...`, waiting for it to finish.
     func run(_ command: [String], extra: [String] = [], timeout: TimeInterval = 60) throws -> Result {
         let export = path("events-\(UUID().uuidString.prefix(6)).jsonl")
