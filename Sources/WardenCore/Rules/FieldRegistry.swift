@@ -81,6 +81,7 @@ public enum FieldRegistry {
         add("proc.exe", .string, nil, "resolved path of the executable") { fieldText($0.record?.executablePath) }
         add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
         add("proc.argv", .list, nil, "all arguments, argv[0] included") { .byteList($0.record?.argv ?? []) }
+        add("proc.options", .list, nil, "the command line's options in one spelling, whatever spelling the program's parser takes: `--name`, and `--name=value` for `--name value`, `--name=value` and `--permissionMode value` (camelCase, as yargs takes it) alike: `--permission-mode=bypassPermissions`; `-x` and `-x=value` for `-x value`, `-x=value`, `-xvalue`; each flag of a cluster `-abc`; an option followed by a word gives both readings; none after `--`") { .byteList(CommandOptions.of($0.record?.argv ?? [])) }
         add("proc.args", .string, nil, "arguments after argv[0], joined by spaces") { .bytes(fieldJoin(Array($0.record?.argv.dropFirst() ?? []))) }
         add("proc.cmdline", .string, nil, "argv joined by spaces") { .bytes(fieldJoin($0.record?.argv ?? [])) }
         add("proc.argc", .number, nil, "argument count as the kernel saw it") { .number(Int64($0.exec?.argc ?? UInt32($0.record?.argv.count ?? 0))) }
