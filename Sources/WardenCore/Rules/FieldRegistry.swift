@@ -144,6 +144,9 @@ public enum FieldRegistry {
         add("proc.ppackage_manager_work", .bool, nil, "the parent image is package-manager work (proc.package_manager_work): for an exec, the caller that made its argv and environment is a package manager or runs below one (pip's build isolation sets PYTHONPATH to an environment with its own sitecustomize)") { c in
             .bool(c.event.process.map { c.provenance.isPackageManagerWork($0.parentExecID) } ?? false)
         }
+        add("proc.ppackage_manager", .bool, nil, "the parent image runs a package manager itself (proc.package_manager): for an exec, the caller is npm, pip, cargo, ... (npm's `sh -c` for a lifecycle script), not a script below one (an install script's own `sh -c`)") { c in
+            .bool(c.event.process.map { c.provenance.isPackageManager($0.parentExecID) } ?? false)
+        }
         add("proc.package_manager_work", .bool, nil, "the image, or an image above it since the session began, runs a package manager (pip's build isolation, build backends, install scripts, ensurepip's pip)") { .bool($0.provenance.packageManager(of: $0.event).work) }
         add("proc.depth", .number, nil, "generations below the agent root (0 for the root)") { .number(Int64($0.ancestors.count)) }
 

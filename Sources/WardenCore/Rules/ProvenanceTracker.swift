@@ -467,6 +467,11 @@ public final class ProvenanceTracker: EnrichmentStage {
         return (packageManagerImages.contains(execID), packageManagerRoots.contains(execID))
     }
 
+    /// Whether the image `execID` runs a package manager itself.
+    func isPackageManager(_ execID: UInt64) -> Bool {
+        packageManagerRoots.contains(execID)
+    }
+
     /// Whether the image `execID` is package-manager work (runs one, or is below one).
     func isPackageManagerWork(_ execID: UInt64) -> Bool {
         packageManagerImages.contains(execID)
