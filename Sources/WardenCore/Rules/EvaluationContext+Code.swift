@@ -3,20 +3,44 @@
 /// read `proc.code` judge `python3 -c CODE` and `python3 file.py` holding CODE alike.
 extension EvaluationContext {
     /// What was read of the script the loaded exec's interpreter runs; nil when it runs none
-    /// (or the event is not an exec). `uninspected` when nothing reads scripts here.
+    /// (or the event is not an exec). `uninspected` when nothing reads scripts here. For a
+    /// Python's open of a start-up file (.pth), what was read of that file.
     var scriptCode: ScriptCode? {
+        if case .open = event { return startupFile }
         guard case .exec(let e) = event,
               ScriptInspector.target(of: e, interpreter: interpreter) != nil else { return nil }
         return scripts.code(for: e.process.execID) ?? .uninspected
     }
 
-    /// Inline code and script code, joined by a newline when both exist.
+    /// A Python interpreter opened a start-up file (`*.pth`) for reading: its content, read at
+    /// the open, on this thread (the file is small and the process has it open; enforce mode holds
+    /// the open when the lineage wrote or named the file). Nil for any other event.
+    var startupFile: ScriptCode? {
+        if startupGeneration == generation { return startupCache }
+        var read: ScriptCode?
+        if case .open(let f) = event, f.succeeded, !f.isWrite, f.file.kind == .regular,
+           PythonStartupFile.isStartupFile(f.path), interpreter?.kind == .python {
+            read = scripts.readNow(ScriptRequest(execID: f.process.execID, pid: f.process.pid, path: f.path, cwd: ByteString([]),
+                                                 opened: (fd: Int32(truncatingIfNeeded: f.result), file: f.file)))
+        }
+        startupCache = read
+        startupGeneration = generation
+        return read
+    }
+
+    /// Inline code and script code, joined by a newline when both exist. For a Python's open of
+    /// a start-up file, the lines of it that Python runs.
     var code: ByteString {
         if codeGeneration == generation, let cached = codeCache { return cached }
-        var bytes = inlineCode?.bytes ?? []
-        if let script = scriptCode, !script.bytes.isEmpty {
-            if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
-            bytes += script.bytes
+        var bytes: [UInt8] = []
+        if case .open = event {
+            bytes = startupFile.map { PythonStartupFile.runLines($0.bytes) } ?? []
+        } else {
+            bytes = inlineCode?.bytes ?? []
+            if let script = scriptCode, !script.bytes.isEmpty {
+                if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
+                bytes += script.bytes
+            }
         }
         let joined = ByteString(bytes)
         codeCache = joined

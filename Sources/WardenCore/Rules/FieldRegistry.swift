@@ -71,6 +71,8 @@ public enum FieldRegistry {
                                         role: role, read: read, index: list.count))
         }
         let execOnly: Set<EventKind> = [.exec]
+        // Code an interpreter runs: at its exec, or, for Python, in a start-up file it opens.
+        let codeKinds: Set<EventKind> = [.exec, .open]
         // A rename, link or symlink is judged by its destination, as a file written (see RenameEvent).
         let fileKinds: Set<EventKind> = [.open, .execFailed, .rename]
         let memfd = ByteSearch(Array("memfd:".utf8))
@@ -101,11 +103,11 @@ public enum FieldRegistry {
         add("proc.inline_code", .string, nil, "code given on an interpreter's command line (sh -c, python -c, node -e/-p, perl/ruby/lua -e pieces joined by newlines, php -r), read with the interpreter's option grammar; all arguments when the argv does not parse; \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
         add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.bytes.count ?? 0)) }
         add("proc.script_code", .string, execOnly, "the first 64 KiB of the program file an interpreter runs (a shebang script, its script argument, or a regular file on stdin), read while the exec waits (held, in enforce mode); bytes as they are; \"\" if none or unread (see proc.script_code_status)", inputs: .scriptCode) { .bytes(ByteString($0.scriptCode?.bytes ?? [])) }
-        add("proc.script_code_status", .string, execOnly, "how reading the script went: read, truncated (longer than 64 KiB), not-regular (FIFO, device, directory: never opened), missing, unreadable, timeout, uninspected (nothing reads scripts: replay, benchmarks); \"\" if no script", inputs: .scriptCode) { .string($0.scriptCode?.status.rawValue ?? "") }
+        add("proc.script_code_status", .string, codeKinds, "how reading the script (for an open: the Python start-up file) went: read, truncated (longer than 64 KiB), not-regular (FIFO, device, directory: never opened), missing, unreadable, timeout, uninspected (nothing reads scripts: replay, benchmarks); \"\" if no script", inputs: .scriptCode) { .string($0.scriptCode?.status.rawValue ?? "") }
         add("proc.script_code_truncated", .bool, execOnly, "the script is longer than what was read (64 KiB)", inputs: .scriptCode) { .bool($0.scriptCode?.status == .truncated) }
-        add("proc.code", .string, execOnly, "the code an interpreter runs, from its command line or its script: proc.inline_code and proc.script_code, joined by a newline if both; one condition covers `python3 -c CODE` and `python3 file.py` holding CODE", inputs: .scriptCode) { .bytes($0.code) }
-        add("proc.code_length", .number, execOnly, "bytes of proc.code", inputs: .scriptCode) { .number(Int64($0.code.bytes.count)) }
-        add("proc.code_evidence", .string, execOnly, "for alerts: up to 4 numbered lines of proc.code holding calls the code rules look for (exec, eval, decoding, downloads, sockets, ...)", inputs: .scriptCode) { .bytes($0.codeEvidence) }
+        add("proc.code", .string, codeKinds, "the code an interpreter runs, from its command line or its script: proc.inline_code and proc.script_code, joined by a newline if both; one condition covers `python3 -c CODE` and `python3 file.py` holding CODE. For Python's open of a start-up file (`*.pth`), the lines of it Python runs (those starting with `import`), read from the file at the open", inputs: .scriptCode) { .bytes($0.code) }
+        add("proc.code_length", .number, codeKinds, "bytes of proc.code", inputs: .scriptCode) { .number(Int64($0.code.bytes.count)) }
+        add("proc.code_evidence", .string, codeKinds, "for alerts: up to 4 numbered lines of proc.code holding calls the code rules look for (exec, eval, decoding, downloads, sockets, ...)", inputs: .scriptCode) { .bytes($0.codeEvidence) }
         add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
             .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
         }

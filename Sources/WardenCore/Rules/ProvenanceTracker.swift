@@ -255,6 +255,7 @@ public final class ProvenanceTracker: EnrichmentStage {
         default:
             break
         }
+        markStartupFile(event)
         return []
     }
 
@@ -328,6 +329,27 @@ public final class ProvenanceTracker: EnrichmentStage {
     private func fetchesSource(_ execID: UInt64, _ lineage: ProcessTable) -> Bool {
         guard let executable = lineage[execID]?.executablePath.text else { return false }
         return VersionControl.isClient(executablePath: executable) && writes[executable] == nil
+    }
+
+    /// A Python start-up file (`*.pth`) written, or named by a rename, link or symlink, by anyone
+    /// in the lineage (pip installing a wheel too): the kernel holds every later read of it by a
+    /// tool process, so that the lines Python runs from it are judged before they run. Runs after
+    /// the write's own origin corrections (a package relabel replaces the whole entry), and again
+    /// at each write, since a truncating write drops the kernel's entry.
+    private func markStartupFile(_ event: Event) {
+        guard let originTable else { return }
+        switch event {
+        case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular && PythonStartupFile.isStartupFile(f.path):
+            originTable.add(.startupHook, to: f.file, writtenBy: f.process.execID)
+        case .rename(let r) where r.succeeded && PythonStartupFile.isStartupFile(r.destination):
+            // The event has no identity for the destination: the name is looked up now (a
+            // symlink is followed, as Python's open follows it).
+            if let file = FileStat.identity(of: r.destination.text), file.kind == .regular {
+                originTable.add(.startupHook, to: file, writtenBy: r.process.execID)
+            }
+        default:
+            break
+        }
     }
 
     private func rememberPackageFile(_ file: FileIdentity) {
