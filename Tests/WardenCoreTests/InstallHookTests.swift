@@ -41,6 +41,16 @@ struct InstallHookTests {
         #expect(Self.options(["grep", "-r", "--", "--yolo", "."]) == ["-r"])
     }
 
+    @Test("replay never answers an opened .pth with the script its opener's exec ran")
+    func replayKeepsScriptsApart() {
+        let script = ScriptCode(bytes: Array("import os; os.system('id')\n".utf8), status: .read)
+        let source = KnownScriptSource([7: script])
+        let file = FileIdentity(kind: .regular, inode: 9, device: 1)
+        #expect(source.readNow(ScriptRequest(execID: 7, pid: 1, path: "/v/site-packages/x.pth", cwd: "/",
+                                             opened: (fd: 3, file: file))).status == .uninspected)
+        #expect(source.readNow(ScriptRequest(execID: 7, pid: 1, path: "app.py", cwd: "/")).bytes == script.bytes)
+    }
+
     @Test("the lines of a .pth that Python runs")
     func startupLines() {
         let content = "\u{FEFF}import a; a.install()\r\n/some/path\n# import b\n  import c\nimport\td\nimportx\n"

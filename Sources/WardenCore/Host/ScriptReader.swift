@@ -266,7 +266,9 @@ public final class KnownScriptSource: ScriptSource {
 
     public func waitForAnswers() {}
 
+    /// An opened file (a .pth) is never one of the recorded scripts, which are keyed by the exec
+    /// that ran them: replay answers `otherwise` (uninspected), examples their `script_code`.
     public func readNow(_ request: ScriptRequest) -> ScriptCode {
-        scripts[request.execID] ?? otherwise
+        request.opened == nil ? scripts[request.execID] ?? otherwise : otherwise
     }
 }
