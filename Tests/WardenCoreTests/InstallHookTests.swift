@@ -56,6 +56,8 @@ struct InstallHookTests {
         let content = "\u{FEFF}import a; a.install()\r\n/some/path\n# import b\n  import c\nimport\td\nimportx\n"
         let lines = String(decoding: PythonStartupFile.runLines(Array(content.utf8)), as: UTF8.self)
         #expect(lines == "import a; a.install()\nimport\td")
+        #expect(PythonStartupFile.importedModules(Array("import a, b.c as d; from e.f import g\nimport\th".utf8)) == ["a", "b", "e", "h"])
+        #expect(PythonStartupFile.importedModules(Array("import os; var = 'x'; enabled and __import__('y').z()".utf8)) == ["os"])
         #expect(PythonStartupFile.isStartupFile("/x/site-packages/zz.pth"))
         #expect(!PythonStartupFile.isStartupFile("/x/site-packages/.pth.txt"))
     }

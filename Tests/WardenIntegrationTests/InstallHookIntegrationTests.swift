@@ -50,6 +50,7 @@ struct InstallHookIntegrationTests {
         wheel("a .pth starting a Python that runs a command (the LiteLLM shape)", "litellm"),
         wheel("a .pth calling os.system", "ossystem"),
         wheel("a .pth exec'ing a base64 payload", "b64exec"),
+        wheel("a .pth that only imports the wheel's module, which decodes and runs the payload", "modinit"),
     ]
 
     /// Item 3: agent CLIs (stand-ins named like them) started with autonomy flags in one word.
@@ -117,20 +118,29 @@ struct InstallHookIntegrationTests {
             ("litellm", "import os, subprocess, sys; os.environ.get('PTH_CHILD') or subprocess.run([sys.executable, '-c', \"open('\(markers)', 'a').write('pwned\\\\n')\"], env=dict(os.environ, PTH_CHILD='1'))"),
             ("ossystem", "import os; os.system('echo pwned >> \(markers)')"),
             ("b64exec", "import base64; exec(base64.b64decode('\(Data("open('\(markers)', 'a').write('pwned\\n')".utf8).base64EncodedString())'))"),
+            ("modinit", "import modinit_payload"),
             // Benign shapes: a path, an editable-finder-style import and call, distutils-precedence.
             ("benign", "\(h.path("src"))\nimport benign_finder; benign_finder.install()\nimport os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('benign_finder').noop(); "),
         ]
         for (name, pth) in wheels {
             try h.write("wheels/\(name).pth.txt", pth + "\n")
         }
+        try h.write("wheels/modinit.module.txt", """
+            import base64
+            payload = base64.b64decode('\(Data("open('\(markers)', 'a').write('pwned\\n')".utf8).base64EncodedString())')
+            exec(payload)
+
+            """)
         try h.write("wheels/build.py", """
-            import base64, hashlib, sys, zipfile
+            import base64, hashlib, os, sys, zipfile
             name, pth = sys.argv[1], open(sys.argv[2]).read()
             files = {f'{name}_hook.pth': pth, 'benign_finder.py': 'def install():\\n    pass\\ndef noop():\\n    pass\\n',
                      f'{name}-1.0.dist-info/METADATA': f'Metadata-Version: 2.1\\nName: {name}\\nVersion: 1.0\\n',
                      f'{name}-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}
             if name != 'benign':
                 del files['benign_finder.py']
+            if os.path.exists(f'{name}.module.txt'):
+                files[f'{name}_payload.py'] = open(f'{name}.module.txt').read()
             record = ''
             for path, text in files.items():
                 digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b'=').decode()

@@ -54,15 +54,19 @@ public struct ScriptRequest: Sendable {
     /// through /proc/PID/fd/FD while it is open, else through `path` (absolute, as the kernel
     /// resolved it), and only if it is still this file.
     public var opened: (fd: Int32, file: FileIdentity)?
+    /// A module a start-up file's line imports (`path`, absolute, as the process sees it): read
+    /// at once like the start-up file; never one of the recorded scripts.
+    public var module: Bool
 
     public init(execID: UInt64, pid: UInt32, path: ByteString, cwd: ByteString, stdin: FileIdentity? = nil,
-                opened: (fd: Int32, file: FileIdentity)? = nil) {
+                opened: (fd: Int32, file: FileIdentity)? = nil, module: Bool = false) {
         self.execID = execID
         self.pid = pid
         self.path = path
         self.cwd = cwd
         self.stdin = stdin
         self.opened = opened
+        self.module = module
     }
 }
 
@@ -267,8 +271,10 @@ public final class KnownScriptSource: ScriptSource {
     public func waitForAnswers() {}
 
     /// An opened file (a .pth) is never one of the recorded scripts, which are keyed by the exec
-    /// that ran them: replay answers `otherwise` (uninspected), examples their `script_code`.
+    /// that ran them: replay answers `otherwise` (uninspected), examples their `script_code`; the
+    /// modules a .pth imports are not known here at all.
     public func readNow(_ request: ScriptRequest) -> ScriptCode {
-        request.opened == nil ? scripts[request.execID] ?? otherwise : otherwise
+        if request.module { return .uninspected }
+        return request.opened == nil ? scripts[request.execID] ?? otherwise : otherwise
     }
 }

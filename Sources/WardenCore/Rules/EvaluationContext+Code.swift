@@ -28,13 +28,40 @@ extension EvaluationContext {
         return read
     }
 
+    /// The lines of the start-up file the loaded open reads that Python runs ("" for any other
+    /// event).
+    var startupLines: ByteString {
+        ByteString(startupFile.map { PythonStartupFile.runLines($0.bytes) } ?? [])
+    }
+
+    /// The source of the modules those lines import, found in the start-up file's own directory
+    /// (`M.py`, `M/__init__.py`; at most 4, 64 KiB each), read as the opener sees the path:
+    /// `import evil_init` hands the code to evil_init.py, which Python imports at once.
+    var startupModules: [UInt8] {
+        guard case .open(let f) = event, let slash = f.path.bytes.lastIndex(of: UInt8(ascii: "/")) else { return [] }
+        let directory = String(decoding: f.path.bytes[..<slash], as: UTF8.self)
+        var bytes: [UInt8] = []
+        for module in PythonStartupFile.importedModules(startupLines.bytes) {
+            for candidate in ["\(directory)/\(module).py", "\(directory)/\(module)/__init__.py"] {
+                let code = scripts.readNow(ScriptRequest(execID: f.process.execID, pid: f.process.pid, path: ByteString(candidate),
+                                                         cwd: ByteString([]), module: true))
+                guard !code.bytes.isEmpty else { continue }
+                bytes += [UInt8(ascii: "\n")] + code.bytes
+                break
+            }
+        }
+        return bytes
+    }
+
     /// Inline code and script code, joined by a newline when both exist. For a Python's open of
-    /// a start-up file, the lines of it that Python runs.
+    /// a start-up file, the lines of it that Python runs, then the source of the modules they
+    /// import from its directory.
     var code: ByteString {
         if codeGeneration == generation, let cached = codeCache { return cached }
         var bytes: [UInt8] = []
         if case .open = event {
-            bytes = startupFile.map { PythonStartupFile.runLines($0.bytes) } ?? []
+            bytes = startupLines.bytes
+            if !bytes.isEmpty { bytes += startupModules }
         } else {
             bytes = inlineCode?.bytes ?? []
             if let script = scriptCode, !script.bytes.isEmpty {

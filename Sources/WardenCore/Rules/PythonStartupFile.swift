@@ -26,4 +26,30 @@ enum PythonStartupFile {
         }
         return out
     }
+
+    /// The top-level modules the run lines import (`import a, b.c as d; from e import f` gives
+    /// a, b, e), at most `limit`, in order: a line that only imports a module hands its code to
+    /// that module's file, which Python finds first in the start-up file's own directory.
+    static func importedModules(_ lines: [UInt8], limit: Int = 4) -> [String] {
+        var found: [String] = []
+        let text = String(decoding: lines, as: UTF8.self)
+        for statement in text.split(whereSeparator: { $0 == "\n" || $0 == ";" }) {
+            let words = statement.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let first = words.first else { continue }
+            var names: [Substring] = []
+            if first == "import" {
+                names = statement.drop { $0 == " " || $0 == "\t" }.dropFirst(6).split(separator: ",")
+                    .compactMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).first }
+            } else if first == "from", words.count > 1 {
+                names = [words[1]]
+            }
+            for name in names {
+                let top = String(name.prefix { $0 != "." })
+                guard !top.isEmpty, top.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !found.contains(top) else { continue }
+                found.append(top)
+                if found.count == limit { return found }
+            }
+        }
+        return found
+    }
 }
