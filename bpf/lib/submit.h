@@ -60,13 +60,13 @@ static __always_inline bool open_may_write(const struct warden_file_event *e)
 }
 
 /* An open the rules decide on: of a file of network or decoded origin (a download run or sourced),
- * of a guarded file, or of a file the lineage wrote (whose origin user space may learn only later:
+ * of a start-up hook file the lineage wrote (a .pth read by Python), of a guarded file, or of a file the lineage wrote (whose origin user space may learn only later:
  * `curl | base64 -d > f` where base64 started before curl connected). It goes with the records that decide (7/8): a flood of other reads must not
  * push it out, as it did in CI's audit campaigns (a sourced download's open dropped under a
  * reader short of CPU). A flood of these costs the flooder a hold each in enforce mode. */
 static __always_inline bool open_decides(const struct warden_file_event *e)
 {
-	return e->guarded_id || (e->file.origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED)) ||
+	return e->guarded_id || (e->file.origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED | WARDEN_ORIGIN_STARTUP_HOOK)) ||
 	       (e->header.flags & WARDEN_FLAG_LINEAGE_WRITTEN);
 }
 

@@ -133,8 +133,9 @@ static __always_inline __u32 describe_base(struct task_struct *task, int dirfd, 
 
 /* Keeps file_origins up to date with a successful open, and fills the event's origin. Returns
  * whether enforce mode holds the open: a tool process about to read a file of network or decoded
- * origin (an interpreter running a download, whatever its name) is stopped until the rules have
- * judged it. */
+ * origin (an interpreter running a download, whatever its name), or a start-up hook file the
+ * lineage wrote (Python reading a .pth whose import lines it runs next), is stopped until the
+ * rules have judged it. */
 static __always_inline bool record_origin(struct task_struct *task, struct warden_process *proc,
 					  const struct file_request *req, long fd, struct warden_file_identity *id,
 					  __u16 *flags)
@@ -167,7 +168,7 @@ static __always_inline bool record_origin(struct task_struct *task, struct warde
 		id->origin_exec_id = 0;
 		return false;
 	}
-	if (writes || !(id->origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED)))
+	if (writes || !(id->origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED | WARDEN_ORIGIN_STARTUP_HOOK)))
 		return false;
 	if (id->origin & WARDEN_ORIGIN_NETWORK)
 		taint_process(task, proc, WARDEN_PROCESS_NETWORK_DATA);

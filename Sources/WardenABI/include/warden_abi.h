@@ -123,6 +123,8 @@ enum warden_origin {
 	WARDEN_ORIGIN_NETWORK = 1u << 0, /* written by a network-tainted process (a file it opened for writing, or its stdout) */
 	WARDEN_ORIGIN_PACKAGE = 1u << 1, /* set by user space in place of NETWORK when package-manager work wrote it; never held */
 	WARDEN_ORIGIN_DECODED = 1u << 2, /* set by user space: written by a decoder (base64 -d, xxd -r, openssl enc -d, gunzip, ...) */
+	WARDEN_ORIGIN_STARTUP_HOOK = 1u << 3, /* set by user space: a Python start-up file (.pth) the lineage wrote or named, by anyone
+					       * (pip too); reads of it by tool processes are held so its code is judged before it runs */
 };
 
 /* Kind of object behind a file descriptor or an executable (from the inode's S_IFMT). */

@@ -50,13 +50,23 @@ public struct ScriptRequest: Sendable {
     /// Set when the program is the regular file on the process's stdin (`python3 < x.py`): it is
     /// read through /proc/PID/fd/0, and only if it is still this file.
     public var stdin: FileIdentity?
+    /// Set for a file the process has open (a .pth Python is about to run the lines of): read
+    /// through /proc/PID/fd/FD while it is open, else through `path` (absolute, as the kernel
+    /// resolved it), and only if it is still this file.
+    public var opened: (fd: Int32, file: FileIdentity)?
+    /// A module a start-up file's line imports (`path`, absolute, as the process sees it): read
+    /// at once like the start-up file; never one of the recorded scripts.
+    public var module: Bool
 
-    public init(execID: UInt64, pid: UInt32, path: ByteString, cwd: ByteString, stdin: FileIdentity? = nil) {
+    public init(execID: UInt64, pid: UInt32, path: ByteString, cwd: ByteString, stdin: FileIdentity? = nil,
+                opened: (fd: Int32, file: FileIdentity)? = nil, module: Bool = false) {
         self.execID = execID
         self.pid = pid
         self.path = path
         self.cwd = cwd
         self.stdin = stdin
+        self.opened = opened
+        self.module = module
     }
 }
 
@@ -69,6 +79,13 @@ public protocol ScriptSource: AnyObject, Sendable {
     func takeAnswers() -> [(execID: UInt64, code: ScriptCode)]
     /// Returns once every question asked so far is answered (replay, tests).
     func waitForAnswers()
+    /// Reads at once, on the caller's thread: a small file the process has just opened (a .pth),
+    /// judged at its open.
+    func readNow(_ request: ScriptRequest) -> ScriptCode
+}
+
+extension ScriptSource {
+    public func readNow(_ request: ScriptRequest) -> ScriptCode { .uninspected }
 }
 
 /// Reads scripts from the host on a worker of its own, safely and bounded:
@@ -134,6 +151,21 @@ public final class HostScriptReader: ScriptSource {
         queue.sync {}
     }
 
+    /// A file the process has open, read on the caller's thread: through its descriptor while
+    /// the process holds it (enforce mode holds it at the open), else through its resolved path;
+    /// either way only if it is still the file the kernel reported (same device and inode).
+    public func readNow(_ request: ScriptRequest) -> ScriptCode {
+        guard let opened = request.opened else { return read(request) }
+        for path in [Array("\(procRoot)/\(request.pid)/fd/\(opened.fd)".utf8), request.path.bytes] {
+            let fd = ProcessPath.withCString(path) { open($0, Self.openPath | O_CLOEXEC) }
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            let code = readOpened(fd, expected: opened.file)
+            if code.status != .missing { return code }
+        }
+        return ScriptCode(bytes: [], status: .missing)
+    }
+
     /// The paths to try, most faithful first: the process's own view, then the exec's cwd.
     func candidatePaths(_ request: ScriptRequest) -> [[UInt8]] {
         if request.stdin != nil { return [Array("\(procRoot)/\(request.pid)/fd/0".utf8)] }
@@ -169,7 +201,7 @@ public final class HostScriptReader: ScriptSource {
         guard st.st_mode & S_IFMT == S_IFREG else { return ScriptCode(bytes: [], status: .notRegular) }
         if let expected, UInt64(st.st_ino) != expected.inode
             || FileIdentity.kernelDevice(fromStatDevice: UInt64(st.st_dev)) != expected.device {
-            // Not the file the exec had on stdin any more.
+            // Not the file the exec had on stdin (or the process opened) any more.
             return ScriptCode(bytes: [], status: .missing)
         }
         let version = FileVersion(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
@@ -237,4 +269,12 @@ public final class KnownScriptSource: ScriptSource {
     }
 
     public func waitForAnswers() {}
+
+    /// An opened file (a .pth) is never one of the recorded scripts, which are keyed by the exec
+    /// that ran them: replay answers `otherwise` (uninspected), examples their `script_code`; the
+    /// modules a .pth imports are not known here at all.
+    public func readNow(_ request: ScriptRequest) -> ScriptCode {
+        if request.module { return .uninspected }
+        return request.opened == nil ? scripts[request.execID] ?? otherwise : otherwise
+    }
 }

@@ -37,8 +37,14 @@ public struct DataOrigin: OptionSet, Sendable, Hashable {
     /// marks it when it sees the decoder exec with its output, or open it for writing.
     public static let decoded = DataOrigin(rawValue: WARDEN_ORIGIN_DECODED.rawValue)
 
+    /// Not where content came from but a mark on it: a Python start-up file (`*.pth`) the lineage
+    /// wrote or named, whoever the writer was (pip too), so that enforce mode holds Python's read
+    /// of it and its lines are judged before they run.
+    public static let startupHook = DataOrigin(rawValue: WARDEN_ORIGIN_STARTUP_HOOK.rawValue)
+
     /// Every origin with its name in JSON and in rules.
-    public static let named: [(DataOrigin, String)] = [(.network, "network"), (.package, "package"), (.decoded, "decoded")]
+    public static let named: [(DataOrigin, String)] = [(.network, "network"), (.package, "package"), (.decoded, "decoded"),
+                                                      (.startupHook, "startup_hook")]
 
     /// The names of the origins in the set.
     public var names: [String] { Self.named.filter { contains($0.0) }.map(\.1) }

@@ -125,6 +125,12 @@ final class ScriptInspector {
         codeByExec[execID]
     }
 
+    /// Reads a file the process has open, at once (a .pth at Python's open of it); uninspected
+    /// when nothing reads files here.
+    func readNow(_ request: ScriptRequest) -> ScriptCode {
+        source?.readNow(request) ?? .uninspected
+    }
+
     /// Replay and tests: every read asked so far is answered.
     func waitForAnswers() {
         source?.waitForAnswers()

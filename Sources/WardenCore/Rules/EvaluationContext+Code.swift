@@ -3,20 +3,71 @@
 /// read `proc.code` judge `python3 -c CODE` and `python3 file.py` holding CODE alike.
 extension EvaluationContext {
     /// What was read of the script the loaded exec's interpreter runs; nil when it runs none
-    /// (or the event is not an exec). `uninspected` when nothing reads scripts here.
+    /// (or the event is not an exec). `uninspected` when nothing reads scripts here. For a
+    /// Python's open of a start-up file (.pth), what was read of that file.
     var scriptCode: ScriptCode? {
+        if case .open = event { return startupFile }
         guard case .exec(let e) = event,
               ScriptInspector.target(of: e, interpreter: interpreter) != nil else { return nil }
         return scripts.code(for: e.process.execID) ?? .uninspected
     }
 
-    /// Inline code and script code, joined by a newline when both exist.
+    /// A Python interpreter opened a start-up file (`*.pth`) for reading: its content, read at
+    /// the open, on this thread (the file is small and the process has it open; enforce mode holds
+    /// the open when the lineage wrote or named the file). Nil for any other event.
+    var startupFile: ScriptCode? {
+        if startupGeneration == generation { return startupCache }
+        var read: ScriptCode?
+        if case .open(let f) = event, f.succeeded, !f.isWrite, f.file.kind == .regular,
+           PythonStartupFile.isStartupFile(f.path), interpreter?.kind == .python {
+            read = scripts.readNow(ScriptRequest(execID: f.process.execID, pid: f.process.pid, path: f.path, cwd: ByteString([]),
+                                                 opened: (fd: Int32(truncatingIfNeeded: f.result), file: f.file)))
+        }
+        startupCache = read
+        startupGeneration = generation
+        return read
+    }
+
+    /// The lines of the start-up file the loaded open reads that Python runs ("" for any other
+    /// event).
+    var startupLines: ByteString {
+        ByteString(startupFile.map { PythonStartupFile.runLines($0.bytes) } ?? [])
+    }
+
+    /// The source of the modules those lines import, found in the start-up file's own directory
+    /// (`M.py`, `M/__init__.py`; at most 4, 64 KiB each), read as the opener sees the path:
+    /// `import evil_init` hands the code to evil_init.py, which Python imports at once.
+    var startupModules: [UInt8] {
+        guard case .open(let f) = event, let slash = f.path.bytes.lastIndex(of: UInt8(ascii: "/")) else { return [] }
+        let directory = String(decoding: f.path.bytes[..<slash], as: UTF8.self)
+        var bytes: [UInt8] = []
+        for module in PythonStartupFile.importedModules(startupLines.bytes) {
+            for candidate in ["\(directory)/\(module).py", "\(directory)/\(module)/__init__.py"] {
+                let code = scripts.readNow(ScriptRequest(execID: f.process.execID, pid: f.process.pid, path: ByteString(candidate),
+                                                         cwd: ByteString([]), module: true))
+                guard !code.bytes.isEmpty else { continue }
+                bytes += [UInt8(ascii: "\n")] + code.bytes
+                break
+            }
+        }
+        return bytes
+    }
+
+    /// Inline code and script code, joined by a newline when both exist. For a Python's open of
+    /// a start-up file, the lines of it that Python runs, then the source of the modules they
+    /// import from its directory.
     var code: ByteString {
         if codeGeneration == generation, let cached = codeCache { return cached }
-        var bytes = inlineCode?.bytes ?? []
-        if let script = scriptCode, !script.bytes.isEmpty {
-            if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
-            bytes += script.bytes
+        var bytes: [UInt8] = []
+        if case .open = event {
+            bytes = startupLines.bytes
+            if !bytes.isEmpty { bytes += startupModules }
+        } else {
+            bytes = inlineCode?.bytes ?? []
+            if let script = scriptCode, !script.bytes.isEmpty {
+                if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
+                bytes += script.bytes
+            }
         }
         let joined = ByteString(bytes)
         codeCache = joined

@@ -33,6 +33,8 @@ public final class EvaluationContext {
     let scripts: ScriptInspector
     @exclusivity(unchecked) var codeCache: ByteString?
     @exclusivity(unchecked) var codeGeneration: UInt64 = 0
+    @exclusivity(unchecked) var startupCache: ScriptCode?
+    @exclusivity(unchecked) var startupGeneration: UInt64 = 0
 
     /// Built by `EventProcessor` only: one context per spine, reading the spine's own stages.
     init(lineage: ProcessTable, provenance: ProvenanceTracker, interpreters: InterpreterCatalog, catalog: AgentCatalog,

@@ -76,6 +76,8 @@ public enum FieldRegistry {
                                         role: role, within: within, read: read, index: list.count))
         }
         let execOnly: Set<EventKind> = [.exec]
+        // Code an interpreter runs: at its exec, or, for Python, in a start-up file it opens.
+        let codeKinds: Set<EventKind> = [.exec, .open]
         // A rename, link or symlink is judged by its destination, as a file written (see RenameEvent).
         let fileKinds: Set<EventKind> = [.open, .execFailed, .rename]
         let memfd = ByteSearch(Array("memfd:".utf8))
@@ -90,6 +92,7 @@ public enum FieldRegistry {
         }
         add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
         add("proc.argv", .list, nil, "all arguments, argv[0] included") { .byteList($0.record?.argv ?? []) }
+        add("proc.options", .list, nil, "the command line's options in one spelling, whatever spelling the program's parser takes: `--name`, and `--name=value` for `--name value`, `--name=value` and `--permissionMode value` (camelCase, as yargs takes it) alike: `--permission-mode=bypassPermissions`; `-x` and `-x=value` for `-x value`, `-x=value`, `-xvalue`; each flag of a cluster `-abc`; an option followed by a word gives both readings; none after `--`") { .byteList(CommandOptions.of($0.record?.argv ?? [])) }
         add("proc.args", .string, nil, "arguments after argv[0], joined by spaces") { .bytes(fieldJoin(Array($0.record?.argv.dropFirst() ?? []))) }
         add("proc.cmdline", .string, nil, "argv joined by spaces") { .bytes(fieldJoin($0.record?.argv ?? [])) }
         add("proc.argc", .number, nil, "argument count as the kernel saw it") { .number(Int64($0.exec?.argc ?? UInt32($0.record?.argv.count ?? 0))) }
@@ -109,11 +112,12 @@ public enum FieldRegistry {
         add("proc.inline_code", .string, nil, "code given on an interpreter's command line (sh -c, python -c, node -e/-p, perl/ruby/lua -e pieces joined by newlines, php -r), read with the interpreter's option grammar; all arguments when the argv does not parse; \"\" if none") { .bytes($0.inlineCode ?? ByteString([])) }
         add("proc.inline_code_length", .number, nil, "bytes of inline code (0 if none)") { .number(Int64($0.inlineCode?.bytes.count ?? 0)) }
         add("proc.script_code", .string, execOnly, "the first 64 KiB of the program file an interpreter runs (a shebang script, its script argument, or a regular file on stdin), read while the exec waits (held, in enforce mode); bytes as they are; \"\" if none or unread (see proc.script_code_status)", inputs: .scriptCode) { .bytes(ByteString($0.scriptCode?.bytes ?? [])) }
-        add("proc.script_code_status", .string, execOnly, "how reading the script went: read, truncated (longer than 64 KiB), not-regular (FIFO, device, directory: never opened), missing, unreadable, timeout, uninspected (nothing reads scripts: replay, benchmarks); \"\" if no script", inputs: .scriptCode) { .string($0.scriptCode?.status.rawValue ?? "") }
+        add("proc.script_code_status", .string, codeKinds, "how reading the script (for an open: the Python start-up file) went: read, truncated (longer than 64 KiB), not-regular (FIFO, device, directory: never opened), missing, unreadable, timeout, uninspected (nothing reads scripts: replay, benchmarks); \"\" if no script", inputs: .scriptCode) { .string($0.scriptCode?.status.rawValue ?? "") }
         add("proc.script_code_truncated", .bool, execOnly, "the script is longer than what was read (64 KiB)", inputs: .scriptCode) { .bool($0.scriptCode?.status == .truncated) }
-        add("proc.code", .string, execOnly, "the code an interpreter runs, from its command line or its script: proc.inline_code and proc.script_code, joined by a newline if both; one condition covers `python3 -c CODE` and `python3 file.py` holding CODE", inputs: .scriptCode) { .bytes($0.code) }
-        add("proc.code_length", .number, execOnly, "bytes of proc.code", inputs: .scriptCode) { .number(Int64($0.code.bytes.count)) }
-        add("proc.code_evidence", .string, execOnly, "for alerts: up to 4 numbered lines of proc.code holding calls the code rules look for (exec, eval, decoding, downloads, sockets, ...)", inputs: .scriptCode) { .bytes($0.codeEvidence) }
+        add("proc.code", .string, codeKinds, "the code an interpreter runs, from its command line or its script: proc.inline_code and proc.script_code, joined by a newline if both; one condition covers `python3 -c CODE` and `python3 file.py` holding CODE. For Python's open of a start-up file (`*.pth`), the lines of it Python runs (those starting with `import`), read from the file at the open, then the source of the modules they import found in its directory (`M.py`, `M/__init__.py`)", inputs: .scriptCode) { .bytes($0.code) }
+        add("proc.startup_lines", .string, [.open], "for Python's open of a start-up file (`*.pth`): the lines of it Python runs (those starting with `import`), without the modules they import (proc.code holds both); \"\" otherwise", inputs: .scriptCode) { .bytes($0.startupLines) }
+        add("proc.code_length", .number, codeKinds, "bytes of proc.code", inputs: .scriptCode) { .number(Int64($0.code.bytes.count)) }
+        add("proc.code_evidence", .string, codeKinds, "for alerts: up to 4 numbered lines of proc.code holding calls the code rules look for (exec, eval, decoding, downloads, sockets, ...)", inputs: .scriptCode) { .bytes($0.codeEvidence) }
         add("proc.has_encoded_blob", .bool, nil, "an argument holds a long base64 or hex run (120+ characters)") { c in
             .bool(c.record?.argv.contains { EncodedBlob.contains($0.bytes) } == true)
         }
@@ -151,6 +155,9 @@ public enum FieldRegistry {
         add("proc.package_manager", .bool, nil, "the image runs a package manager, recognised by what runs: a package-manager binary (apt, dpkg, cargo, uv, ...), a script inside a package manager's own distribution (site-packages/pip/, node_modules/npm/) or its launcher in a bin directory, `python -m pip`/`-m ensurepip`; never a file this lineage wrote outside package-manager work") { .bool($0.provenance.packageManager(of: $0.event).runs) }
         add("proc.ppackage_manager_work", .bool, nil, "the parent image is package-manager work (proc.package_manager_work): for an exec, the caller that made its argv and environment is a package manager or runs below one (pip's build isolation sets PYTHONPATH to an environment with its own sitecustomize)") { c in
             .bool(c.event.process.map { c.provenance.isPackageManagerWork($0.parentExecID) } ?? false)
+        }
+        add("proc.ppackage_manager", .bool, nil, "the parent image runs a package manager itself (proc.package_manager): for an exec, the caller is npm, pip, cargo, ... (npm's `sh -c` for a lifecycle script), not a script below one (an install script's own `sh -c`)") { c in
+            .bool(c.event.process.map { c.provenance.isPackageManager($0.parentExecID) } ?? false)
         }
         add("proc.package_manager_work", .bool, nil, "the image, or an image above it since the session began, runs a package manager (pip's build isolation, build backends, install scripts, ensurepip's pip)") { .bool($0.provenance.packageManager(of: $0.event).work) }
         add("proc.depth", .number, nil, "generations below the agent root (0 for the root)") { .number(Int64($0.ancestors.count)) }

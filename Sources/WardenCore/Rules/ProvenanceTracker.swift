@@ -268,6 +268,7 @@ public final class ProvenanceTracker: EnrichmentStage {
         default:
             break
         }
+        markStartupFile(event)
         return []
     }
 
@@ -367,6 +368,27 @@ public final class ProvenanceTracker: EnrichmentStage {
             directory = directory[..<slash]
         }
         return true
+    }
+
+    /// A Python start-up file (`*.pth`) written, or named by a rename, link or symlink, by anyone
+    /// in the lineage (pip installing a wheel too): the kernel holds every later read of it by a
+    /// tool process, so that the lines Python runs from it are judged before they run. Runs after
+    /// the write's own origin corrections (a package relabel replaces the whole entry), and again
+    /// at each write, since a truncating write drops the kernel's entry.
+    private func markStartupFile(_ event: Event) {
+        guard let originTable else { return }
+        switch event {
+        case .open(let f) where f.succeeded && f.isWrite && f.file.kind == .regular && PythonStartupFile.isStartupFile(f.path):
+            originTable.add(.startupHook, to: f.file, writtenBy: f.process.execID)
+        case .rename(let r) where r.succeeded && PythonStartupFile.isStartupFile(r.destination):
+            // The event has no identity for the destination: the name is looked up now (a
+            // symlink is followed, as Python's open follows it).
+            if let file = FileStat.identity(of: r.destination.text), file.kind == .regular {
+                originTable.add(.startupHook, to: file, writtenBy: r.process.execID)
+            }
+        default:
+            break
+        }
     }
 
     private func rememberPackageFile(_ file: FileIdentity) {
@@ -504,6 +526,11 @@ public final class ProvenanceTracker: EnrichmentStage {
         default: return (false, false)
         }
         return (packageManagerImages.contains(execID), packageManagerRoots.contains(execID))
+    }
+
+    /// Whether the image `execID` runs a package manager itself.
+    func isPackageManager(_ execID: UInt64) -> Bool {
+        packageManagerRoots.contains(execID)
     }
 
     /// Whether the image `execID` is package-manager work (runs one, or is below one).

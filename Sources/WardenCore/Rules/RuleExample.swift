@@ -31,8 +31,8 @@ import Yams
 /// exec: the exec'd image is a 32-bit program. For opens and renames: `guarded` (the
 /// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
 /// or directory; default file). `script_code` (the content of the script the exec's interpreter
-/// runs, as `proc.script_code` sees it) and `script_truncated` (true: the script was longer than
-/// Warden reads).
+/// runs, as `proc.script_code` sees it; for an open of a `.pth` by Python, that file's content)
+/// and `script_truncated` (true: the file was longer than Warden reads).
 public struct RuleExample: Sendable, Hashable {
     public struct Process: Sendable, Hashable {
         public var exe: String?
