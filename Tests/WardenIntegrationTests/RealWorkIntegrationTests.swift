@@ -127,6 +127,19 @@ struct RealWorkIntegrationTests {
         try expectSilentRun(h)
     }
 
+    @Test("virtualenv (its console script and -m virtualenv) seeding environments with its own .pth files: silent under --enforce")
+    func virtualenvSeeds() throws {
+        try requireVenv()
+        let h = try WardenHarness()
+        try shellAgent(h, [
+            "\(Self.venv)/bin/virtualenv -q ve1",
+            "ve1/bin/python -c 'import sys; assert sys.prefix.endswith(\"ve1\")'",
+            "\(Self.venv)/bin/python -m virtualenv -q ve2",
+            "ve2/bin/python -m pip --version",
+        ])
+        try expectSilentRun(h)
+    }
+
     @Test("a .pth written by something that is not a package manager is still killed (user site, a planted `pip` launcher, pip/__main__.py)")
     func startupHookByNonPackageManager() throws {
         let h = try WardenHarness()

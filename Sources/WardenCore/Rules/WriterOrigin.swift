@@ -68,16 +68,18 @@ enum PackageManagers {
     /// `node .../node_modules/npm/bin/npm-cli.js`).
     static let distributions = [
         "/site-packages/pip/", "/dist-packages/pip/", "/site-packages/pipx/", "/site-packages/poetry/",
-        "/site-packages/pdm/", "/site-packages/uv/", "/node_modules/npm/", "/node_modules/pnpm/",
+        "/site-packages/pdm/", "/site-packages/uv/", "/site-packages/virtualenv/", "/node_modules/npm/", "/node_modules/pnpm/",
         "/node_modules/yarn/", "/node_modules/corepack/",
     ]
     /// Console-script launchers, in a `bin` directory.
     static let launchers: Set<String> = [
         "pip", "pip3", "npm", "npx", "pnpm", "pnpx", "yarn", "yarnpkg", "poetry", "pdm", "pipx", "gem", "bundle",
-        "bundler", "composer", "conda", "uv", "uvx", "corepack",
+        "bundler", "composer", "conda", "uv", "uvx", "corepack", "virtualenv",
     ]
     /// Python modules that are package managers (`python -m pip`, ensurepip's `-m ensurepip`).
-    static let modules: Set<String> = ["pip", "ensurepip", "pipx", "poetry", "pdm", "uv", "conda"]
+    /// virtualenv seeds a new environment with pip, setuptools and its own `.pth` files, as
+    /// ensurepip does for `-m venv`.
+    static let modules: Set<String> = ["pip", "ensurepip", "pipx", "poetry", "pdm", "uv", "conda", "virtualenv"]
 
     static func isBinary(_ executablePath: String) -> Bool {
         binaries.contains(String(lastComponent(executablePath)))
