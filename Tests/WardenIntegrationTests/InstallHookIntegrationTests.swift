@@ -166,19 +166,8 @@ struct InstallHookIntegrationTests {
         defer { withExtendedLifetime(server) {} }
         let url = "http://127.0.0.1:\(server.port)"
         try setUp(h, markers: h.path("MARKERS"), url: url)
-        try h.write("tool.sh", tool.replacingOccurrences(of: "MARKERS", with: h.path("MARKERS")))
-        try h.write("agent.sh", """
-            i=0
-            while [ $i -lt \(Self.runs) ]; do
-              i=$((i+1))
-              sh -c "$(cat tool.sh)" >> tool-output 2>&1
-              echo $? >> statuses
-            done
-            echo agent-done
-            """)
-        let result = try h.run(["env", "HOME=\(h.path("home"))", "sh", "agent.sh"], extra: mode + ["--name", "claude-code"], timeout: 240)
-        let statuses = ((try? String(contentsOfFile: h.path("statuses"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").compactMap { Int($0) }
+        let (result, statuses) = try h.campaign(tool.replacingOccurrences(of: "MARKERS", with: h.path("MARKERS")), runs: Self.runs,
+                                                mode: mode, timeout: 240)
         return (h, result, statuses)
     }
 
