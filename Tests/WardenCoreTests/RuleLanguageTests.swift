@@ -150,6 +150,36 @@ struct RuleLanguageTests {
         #expect(try runner.matchingRules(example("{argv: [curly], exe: /usr/bin/curly}")) == [])
     }
 
+    @Test("one tagged scan finds which groups of needles occur, as a scan per group would")
+    func taggedScan() throws {
+        let groups: [[String]] = [["/.ssh/id_", ".netrc"], [".env"], [".pth"], ["/site-packages/", "/dist-packages/"]]
+        let needles = groups.flatMap { $0.map { Array($0.utf8) } }
+        let tags = groups.enumerated().flatMap { tag, group in Array(repeating: tag, count: group.count) }
+        let search = try #require(MultiByteSearch(needles, tags: tags))
+        let paths = ["/home/dev/.ssh/id_rsa", "/srv/app/.env", "/usr/lib/python3/dist-packages/x.pth", "/usr/lib/libc.so.6",
+                     "/w/.venv/lib/site-packages/.env/.netrc", "", ".p", "/a/.pt", "/.pth/.ssh/id_/.env"]
+        for path in paths {
+            let bytes = Array(path.utf8)
+            var expected: UInt64 = 0
+            for (tag, group) in groups.enumerated() where group.contains(where: { path.contains($0) }) { expected |= 1 << UInt64(tag) }
+            #expect(search.tagsFound(in: bytes, wanted: 0b1111) == expected, "\(path)")
+            #expect(search.occurs(in: bytes) == (expected != 0), "\(path)")
+        }
+        // Stops once the wanted tags are found: what it reports then includes them.
+        #expect(search.tagsFound(in: Array("/x/.env/.ssh/id_a".utf8), wanted: 0b10) & 0b10 == 0b10)
+    }
+
+    @Test("package-manager scripts: a file in a package manager's distribution, or its launcher in a bin directory")
+    func packageManagerScripts() {
+        for path in ["/usr/lib/python3/dist-packages/pip/__main__.py", "/w/.venv/bin/pip", "/w/.venv/bin/pip3.11", "bin/npm",
+                     "/usr/local/bin//virtualenv", "/x/node_modules/npm/bin/npm-cli.js"] {
+            #expect(PackageManagers.isScript(path), "\(path)")
+        }
+        for path in ["/pip", "pip", "/w/.venv/lib/pip", "/w/bin/pipe", "/w/sbin/pip", "/w/bin/", "/w/.venv/bin/python3", ""] {
+            #expect(!PackageManagers.isScript(path), "\(path)")
+        }
+    }
+
     @Test("every example in the default pack passes")
     func defaultPackExamples() throws {
         let set = try RuleSet.embeddedDefault()

@@ -3,15 +3,17 @@
 /// Images stay after they end so that alerts can name the whole chain back to the agent root even
 /// when intermediate processes (a `nohup` wrapper, a double fork) are gone. The table is bounded:
 /// past `capacity`, the images that ended longest ago are forgotten first. A reference type: the
-/// pipeline and the rule engine read the one table the polling thread updates.
+/// pipeline and the rule engine read the one table the polling thread updates. Only that thread
+/// touches the stored state, so Swift's dynamic exclusivity checks on it are off (they were a
+/// twentieth of the engine's instructions; callgrind), as in `EvaluationContext`.
 public final class ProcessTable {
     public let capacity: Int
-    private var records: [UInt64: ProcessRecord] = [:]
+    @exclusivity(unchecked) private var records: [UInt64: ProcessRecord] = [:]
     /// Exec ids of ended images, oldest first; `endedHead` is the next one to evict.
-    private var endedOrder: [UInt64] = []
-    private var endedHead = 0
+    @exclusivity(unchecked) private var endedOrder: [UInt64] = []
+    @exclusivity(unchecked) private var endedHead = 0
     /// The newest image of each live pid.
-    private var latestByPID: [UInt32: UInt64] = [:]
+    @exclusivity(unchecked) private var latestByPID: [UInt32: UInt64] = [:]
 
     public init(capacity: Int = 8192) {
         precondition(capacity > 0)

@@ -161,8 +161,13 @@ struct ByteSearch {
 /// An `or` of string tests on one field (credential_path: a dozen `contains`, `glob` and `in` on
 /// file.path) each scanned the whole path; when every test needs one of its literals to occur,
 /// this single scan rejects the value for all of them first.
-struct MultiByteSearch {
+///
+/// Needles may carry tags (up to 64, `tagsFound`): one scan then tells several groups of needles
+/// apart, which is how the rule gates on one field share a single pass over it.
+final class MultiByteSearch: Sendable {
     private let needles: [[UInt8]]
+    /// Bit of each needle's tag (all 1 without tags).
+    private let tagBits: [UInt64]
     /// The shortest needle's length: the window the scan moves.
     private let window: Int
     /// How far the window may move when its last two bytes hash to a slot (0: a needle's window ends so).
@@ -172,9 +177,11 @@ struct MultiByteSearch {
     private static let slots = 4096
 
     /// nil when a needle is shorter than two bytes (it cannot be found by blocks) or there is none.
-    init?(_ needles: [[UInt8]]) {
+    init?(_ needles: [[UInt8]], tags: [Int]? = nil) {
         guard let window = needles.map(\.count).min(), window >= 2 else { return nil }
+        precondition(tags.map { $0.count == needles.count && $0.allSatisfy { (0..<64).contains($0) } } ?? true)
         self.needles = needles
+        self.tagBits = tags.map { $0.map { UInt64(1) << UInt64($0) } } ?? Array(repeating: 1, count: needles.count)
         self.window = window
         var shift = [UInt8](repeating: UInt8(min(window - 1, 255)), count: Self.slots)
         var endings = [[Int]](repeating: [], count: Self.slots)
@@ -214,5 +221,33 @@ struct MultiByteSearch {
                 return false
             }
         }
+    }
+
+    /// The tags (as bits) of the needles that occur in `haystack`; the scan stops once every tag
+    /// of `wanted` was found.
+    func tagsFound(in haystack: [UInt8], wanted: UInt64) -> UInt64 {
+        let n = haystack.count, m = window
+        guard n >= m else { return 0 }
+        var found: UInt64 = 0
+        haystack.withUnsafeBufferPointer { text in
+            shift.withUnsafeBufferPointer { shift in
+                var end = m - 1
+                while end < n {
+                    let slot = Self.slot(text[end - 1], text[end])
+                    let step = Int(shift[slot])
+                    if step > 0 { end += step; continue }
+                    let start = end - m + 1
+                    for index in endings[slot] where found & tagBits[index] == 0 && start + needles[index].count <= n {
+                        let needle = needles[index]
+                        var offset = 0
+                        while offset < needle.count, text[start + offset] == needle[offset] { offset += 1 }
+                        if offset == needle.count { found |= tagBits[index] }
+                    }
+                    if found & wanted == wanted { return }
+                    end += 1
+                }
+            }
+        }
+        return found
     }
 }

@@ -72,6 +72,8 @@ public struct ProvenanceFacts: Sendable {
 
 /// Follows pipes, written files and environments across a lineage's events: the first enrichment
 /// stage of the processing spine. Bounded: each table forgets its oldest entries past `capacity`.
+/// Only the processing thread touches it: its tables are exempt from Swift's dynamic exclusivity
+/// checks, as `EvaluationContext`'s are.
 public final class ProvenanceTracker: EnrichmentStage {
     public static let networkClients: Set<String> = [
         "curl", "wget", "nc", "ncat", "netcat", "socat", "ssh", "scp", "sftp", "aria2c", "fetch",
@@ -104,58 +106,58 @@ public final class ProvenanceTracker: EnrichmentStage {
     }
 
     private let capacity: Int
-    private var pipeWriters: [UInt64: PipeWriter] = [:]
-    private var pipeOrder: [UInt64] = []
+    @exclusivity(unchecked) private var pipeWriters: [UInt64: PipeWriter] = [:]
+    @exclusivity(unchecked) private var pipeOrder: [UInt64] = []
     /// Execs reading a pipe on stdin, by pipe inode: judged again whenever a writer of that pipe
     /// execs, since the first writer need not be the last (`(sleep 1; curl …) | sh`).
-    private var pipeReaders: [UInt64: [ExecEvent]] = [:]
+    @exclusivity(unchecked) private var pipeReaders: [UInt64: [ExecEvent]] = [:]
     /// The stdin pipe of each image in `pipeReaders`, so that an image that ends leaves it.
-    private var readerPipes: [UInt64: UInt64] = [:]
+    @exclusivity(unchecked) private var readerPipes: [UInt64: UInt64] = [:]
     private static let readersPerPipe = 8
-    private var writes: [String: Write] = [:]
-    private var writeOrder: [String] = []
+    @exclusivity(unchecked) private var writes: [String: Write] = [:]
+    @exclusivity(unchecked) private var writeOrder: [String] = []
     /// Network clients writing into a pipe, by the exec id of the image that started them.
-    private var fetches: [UInt64: (time: UInt64, pipe: UInt64)] = [:]
+    @exclusivity(unchecked) private var fetches: [UInt64: (time: UInt64, pipe: UInt64)] = [:]
     /// Network clients writing into any pipe, by the nearest exec'd image above them (a subshell
     /// is its shell's image): the shell's pipes carry no text of its own for a while.
-    private var imageFetches: [UInt64: UInt64] = [:]
+    @exclusivity(unchecked) private var imageFetches: [UInt64: UInt64] = [:]
     /// Pipes some exec read on stdin: a network client writing into one of these feeds a
     /// pipeline (`curl | jq`), not a shell capturing its output (`$(curl …)`).
-    private var pipesWithReaders: Set<UInt64> = []
+    @exclusivity(unchecked) private var pipesWithReaders: Set<UInt64> = []
     /// Files package-manager work wrote while network-tainted: package origin, not network.
-    private var packageFiles: Set<FileKey> = []
+    @exclusivity(unchecked) private var packageFiles: Set<FileKey> = []
     /// Files a decoder wrote (its stdout, or a file it opened for writing): decoded origin.
-    private var decodedFiles: Set<FileKey> = []
+    @exclusivity(unchecked) private var decodedFiles: Set<FileKey> = []
     /// Images that decode (`DecodingCommand`), so their later writes are known as decoded.
-    private var decodingImages: Set<UInt64> = []
+    @exclusivity(unchecked) private var decodingImages: Set<UInt64> = []
     /// Images reading a pipe that turned out to carry network data after they started (`curl … |
     /// tee f`: tee opened f before curl connected, and the kernel sees no pipe reads): what they
     /// wrote, and write from now on, has network origin.
-    private var carryingImages: Set<UInt64> = []
+    @exclusivity(unchecked) private var carryingImages: Set<UInt64> = []
     /// Files of network origin known only here (written by a carrying image).
-    private var networkFiles: Set<FileKey> = []
+    @exclusivity(unchecked) private var networkFiles: Set<FileKey> = []
     /// The regular files each image opened for writing (the last few), for when it turns out to
     /// have been carrying network data.
-    private var imageWrites: [UInt64: [FileIdentity]] = [:]
+    @exclusivity(unchecked) private var imageWrites: [UInt64: [FileIdentity]] = [:]
     private static let writesKeptPerImage = 8
     /// Images that are package-manager work, by exec id; children inherit it at fork and exec.
-    private var packageManagerImages: Set<UInt64> = []
+    @exclusivity(unchecked) private var packageManagerImages: Set<UInt64> = []
     /// Images that run a package manager themselves.
-    private var packageManagerRoots: Set<UInt64> = []
+    @exclusivity(unchecked) private var packageManagerRoots: Set<UInt64> = []
     /// Regular files an agent lineage wrote outside package-manager work, by identity, and the
     /// names it made by rename or link (with what was under a renamed directory): such a file or
     /// name is not the host's installed program, whatever its name (`isInstalled`).
-    private var lineageWrittenFiles: Set<FileKey> = []
-    private var lineageNamedPaths: Set<String> = []
+    @exclusivity(unchecked) private var lineageWrittenFiles: Set<FileKey> = []
+    @exclusivity(unchecked) private var lineageNamedPaths: Set<String> = []
     /// Package-manager modules that something other than package-manager work wrote a file
     /// for (`pip/__main__.py`): `python -m` of them no longer proves a package manager runs.
-    private var shadowedModules: Set<String> = []
+    @exclusivity(unchecked) private var shadowedModules: Set<String> = []
     private let interpreters: InterpreterCatalog?
     public var homes: [String] { didSet { homePaths = homes.map { Array($0.utf8) } } }
     /// `homes` as bytes, for `location(of:)`.
-    private var homePaths: [[UInt8]]
+    @exclusivity(unchecked) private var homePaths: [[UInt8]]
     /// The kernel's origin table, told about package-manager writes; nil in replay and examples.
-    public var originTable: OriginTable?
+    @exclusivity(unchecked) public var originTable: OriginTable?
 
     public init(capacity: Int = 16384, homes: [String] = [], interpreters: InterpreterCatalog? = nil) {
         self.capacity = capacity
@@ -416,10 +418,11 @@ public final class ProvenanceTracker: EnrichmentStage {
     /// decoders' output as decoded.
     func origin(of file: FileIdentity) -> DataOrigin {
         guard file.kind == .regular || file.kind == .pipe else { return [] }
+        // Every open asks: an empty table costs no hashing.
         let key = FileKey(file)
-        var origin = packageFiles.contains(key) ? .package : file.origin
-        if decodedFiles.contains(key) { origin.insert(.decoded) }
-        if networkFiles.contains(key) { origin.insert(.network) }
+        var origin = !packageFiles.isEmpty && packageFiles.contains(key) ? .package : file.origin
+        if !decodedFiles.isEmpty && decodedFiles.contains(key) { origin.insert(.decoded) }
+        if !networkFiles.isEmpty && networkFiles.contains(key) { origin.insert(.network) }
         return origin
     }
 

@@ -94,11 +94,14 @@ enum PackageManagers {
         return Substring(trimmed[trimmed.index(after: slash)...])
     }
 
+    /// `distributions`, found in one pass (every exec of a script asks).
+    private static let distributionSearch = MultiByteSearch(distributions.map { Array($0.utf8) })!
+
     static func isScript(_ path: String) -> Bool {
-        if distributions.contains(where: { ByteMatch.contains(path, $0) }) { return true }
-        let components = path.split(separator: "/")
-        guard components.count >= 2, components[components.count - 2] == "bin" else { return false }
-        var name = Substring(components[components.count - 1])
+        if distributionSearch.occurs(in: Array(path.utf8)) { return true }
+        // A launcher: `…/bin/NAME`.
+        var name = lastComponent(path)
+        guard !name.isEmpty, lastComponent(String(path[..<name.startIndex])) == "bin" else { return false }
         // pip3.11
         if name.hasPrefix("pip") { name = Substring(name.prefix { !$0.isNumber && $0 != "." }) }
         return launchers.contains(String(name))
