@@ -64,6 +64,15 @@ public final class EvaluationContext {
         ancestorsCache = nil
     }
 
+    /// The value of the field at `index` in `FieldRegistry.fields`, computed once per event: the
+    /// gates' way in, which looks at the cache before touching the field's definition.
+    func value(at index: Int) -> FieldValue {
+        if cache[index].generation == generation { return cache[index].value }
+        let value = FieldRegistry.fields[index].read(self)
+        cache[index] = (generation, value)
+        return value
+    }
+
     func cachedValue(_ index: Int) -> FieldValue? {
         cache[index].generation == generation ? cache[index].value : nil
     }

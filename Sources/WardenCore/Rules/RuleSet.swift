@@ -145,76 +145,65 @@ enum GateAtom: Hashable {
     /// The string field's bytes hold one of the literals.
     case literals(Int, [[UInt8]])
 
-    /// The atom's test; for a value of an unexpected type it holds (a gate may only let through).
-    var predicate: Predicate {
-        switch self {
-        case .flag(let index):
-            let field = FieldRegistry.fields[index]
-            return { if case .bool(false) = FieldRegistry.value(field, in: $0) { return false }; return true }
-        case .nonEmpty(let index):
-            let field = FieldRegistry.fields[index]
-            return { context in
-                switch FieldRegistry.value(field, in: context) {
-                case .byteList(let items): return !items.isEmpty
-                case .bytes(let value): return !value.bytes.isEmpty
-                default: return true
-                }
-            }
-        case .literals(let index, let literals):
-            let field = FieldRegistry.fields[index]
-            if let search = MultiByteSearch(literals) {
-                return { context in
-                    guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return true }
-                    return search.occurs(in: value.bytes)
-                }
-            }
-            let searches = literals.map(ByteSearch.init)
+    /// A literals atom as a test of its own (an `or`'s pre-scan, see `RuleCompiler.compile`); it
+    /// holds for a value of an unexpected type (a gate may only let through).
+    static func literalTest(field index: Int, _ literals: [[UInt8]]) -> Predicate {
+        let field = FieldRegistry.fields[index]
+        if let search = MultiByteSearch(literals) {
             return { context in
                 guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return true }
-                return searches.contains { $0.occurs(in: value.bytes) }
+                return search.occurs(in: value.bytes)
             }
+        }
+        let searches = literals.map(ByteSearch.init)
+        return { context in
+            guard case .bytes(let value) = FieldRegistry.value(field, in: context) else { return true }
+            return searches.contains { $0.occurs(in: value.bytes) }
         }
     }
 }
 
 /// The rules that can match one kind of event, split by their gates.
-struct CandidateList {
+///
+/// `selected` runs for every event, so what it walks is plain data: copying a struct or a closure
+/// out of an array retains each reference it holds, and the first version (an array of gate
+/// structs, each with a closure) made twenty retains and releases per event (callgrind).
+final class CandidateList {
     /// Every candidate, in rule-file order.
     let all: [Int]
     /// Candidates without a gate: always evaluated.
     let ungated: [Int]
-    /// Atoms tested one by one (flags, non-empty lists, literals a scan cannot find), each with
-    /// the candidates whose gate has it.
-    let gates: [Gate]
+    /// Atoms tested one by one (flags, non-empty fields, literals a scan cannot find), with
+    /// `gateRules[i]` the candidates whose gate has atom i.
+    private let gateTests: [GateTest]
+    private let gateRules: [[Int]]
     /// The literal atoms of one string field, all found in one pass over the field's bytes: the
     /// open rules' gates hold four groups of literals on file.path, and four scans of every path
     /// were a third of the engine's instructions (callgrind).
-    let scans: [FieldScan]
+    private let scans: [FieldScan]
 
-    // Classes, not structs: `selected` runs for every event, and copying a struct out of the
-    // array in its loop retained each of its references (a scan's search holds five arrays):
-    // twenty retains and releases per event (callgrind). A class element costs one.
-    final class Gate {
-        let test: Predicate
-        let rules: [Int]
-        init(test: @escaping Predicate, rules: [Int]) { self.test = test; self.rules = rules }
+    private enum GateTest {
+        case flag(Int)
+        case nonEmpty(Int)
+        /// Literals a two-byte-block scan cannot find (one byte long), searched one by one.
+        case literals(Int, [ByteSearch])
     }
 
-    final class FieldScan {
-        init(field: FieldDefinition, search: MultiByteSearch, rules: [[Int]], wanted: UInt64) {
-            self.field = field
-            self.search = search
-            self.rules = rules
-            self.wanted = wanted
-        }
-
-        let field: FieldDefinition
+    private final class FieldScan {
+        let field: Int
         /// Needles tagged by the atom they come from.
         let search: MultiByteSearch
         /// By tag: the candidates whose gate has that atom.
         let rules: [[Int]]
         /// Every tag: the scan stops once all were found.
         let wanted: UInt64
+
+        init(field: Int, search: MultiByteSearch, rules: [[Int]]) {
+            self.field = field
+            self.search = search
+            self.rules = rules
+            wanted = rules.count == 64 ? ~0 : (UInt64(1) << UInt64(rules.count)) - 1
+        }
     }
 
     init(_ indices: [Int], rules: [CompiledRule]) {
@@ -228,38 +217,61 @@ struct CandidateList {
                 byAtom[atom, default: []].append(index)
             }
         }
-        var gates: [Gate] = []
+        var tests: [GateTest] = []
+        var testRules: [[Int]] = []
         // Literal atoms by field, in first-seen order; at most 64 atoms (tags) per scan.
         var groups: [(field: Int, atoms: [(literals: [[UInt8]], rules: [Int])])] = []
         for atom in order {
-            if case .literals(let field, let literals) = atom, !literals.contains(where: { $0.count < 2 }) {
+            switch atom {
+            case .flag(let field): tests.append(.flag(field))
+            case .nonEmpty(let field): tests.append(.nonEmpty(field))
+            case .literals(let field, let literals) where !literals.contains(where: { $0.count < 2 }):
                 if let at = groups.lastIndex(where: { $0.field == field && $0.atoms.count < 64 }) {
                     groups[at].atoms.append((literals, byAtom[atom]!))
                 } else {
                     groups.append((field, [(literals, byAtom[atom]!)]))
                 }
-            } else {
-                gates.append(Gate(test: atom.predicate, rules: byAtom[atom]!))
+                continue
+            case .literals(let field, let literals): tests.append(.literals(field, literals.map(ByteSearch.init)))
             }
+            testRules.append(byAtom[atom]!)
         }
-        self.gates = gates
+        gateTests = tests
+        gateRules = testRules
         scans = groups.map { group in
             let needles = group.atoms.flatMap(\.literals)
             let tags = group.atoms.enumerated().flatMap { tag, atom in Array(repeating: tag, count: atom.literals.count) }
-            let count = group.atoms.count
-            return FieldScan(field: FieldRegistry.fields[group.field], search: MultiByteSearch(needles, tags: tags)!,
-                             rules: group.atoms.map(\.rules), wanted: count == 64 ? ~0 : (UInt64(1) << UInt64(count)) - 1)
+            return FieldScan(field: group.field, search: MultiByteSearch(needles, tags: tags)!, rules: group.atoms.map(\.rules))
         }
     }
 
     /// The candidates to evaluate for the loaded event, in rule-file order: the ungated ones and
-    /// those with an atom that holds.
+    /// those with an atom that holds. An atom on a value of an unexpected type holds (a gate may
+    /// only let through).
     func selected(_ context: EvaluationContext) -> [Int] {
         var opened: [Int] = []
-        for gate in gates where gate.test(context) { opened += gate.rules }
+        for index in gateTests.indices {
+            let holds: Bool
+            switch gateTests[index] {
+            case .flag(let field):
+                if case .bool(false) = context.value(at: field) { holds = false } else { holds = true }
+            case .nonEmpty(let field):
+                switch context.value(at: field) {
+                case .byteList(let items): holds = !items.isEmpty
+                case .bytes(let value): holds = !value.bytes.isEmpty
+                default: holds = true
+                }
+            case .literals(let field, let searches):
+                if case .bytes(let value) = context.value(at: field) {
+                    holds = searches.contains { $0.occurs(in: value.bytes) }
+                } else {
+                    holds = true
+                }
+            }
+            if holds { opened += gateRules[index] }
+        }
         for scan in scans {
-            // A value of an unexpected type lets every atom through (a gate may only let through).
-            guard case .bytes(let value) = FieldRegistry.value(scan.field, in: context) else {
+            guard case .bytes(let value) = context.value(at: scan.field) else {
                 for rules in scan.rules { opened += rules }
                 continue
             }
@@ -579,8 +591,9 @@ struct RuleCompiler {
             // name or a path prefix): one scan of that field rejects the whole `or` for most
             // values, before any term fetches its field or runs its test. A single fused group
             // already scans for its literals.
-            if predicates.count >= 2, let atoms = necessaryGate(expression), atoms.count == 1, case .literals = atoms[0] {
-                let gate = atoms[0].predicate
+            if predicates.count >= 2, let atoms = necessaryGate(expression), atoms.count == 1,
+               case .literals(let field, let literals) = atoms[0] {
+                let gate = GateAtom.literalTest(field: field, literals)
                 return ({ gate($0) && any($0) }, kinds, inputs)
             }
             return (any, kinds, inputs)
