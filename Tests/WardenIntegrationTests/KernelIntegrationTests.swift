@@ -91,7 +91,7 @@ struct KernelIntegrationTests {
         let catImages = Set(cats.compactMap { $0.string("exec_id") })
         #expect(catImages.allSatisfy { position[$0]?.exit != nil }, "every exit arrives")
         var opensSeen = 0
-        for (index, event) in events.enumerated() where event.string("type") == "open" && event.string("path") == "/etc/os-release" {
+        for (index, event) in events.enumerated() where event.string("type") == "open" && event.string("requested") == "/etc/os-release" {
             guard let image = event.string("exec_id"), catImages.contains(image), let place = position[image] else { continue }
             opensSeen += 1
             #expect(place.exec < index, "an open came before its image's exec: \(event)")

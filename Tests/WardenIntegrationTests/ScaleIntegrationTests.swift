@@ -17,7 +17,7 @@ struct ScaleIntegrationTests {
         // A busy session: the tool calls of an ordinary task, each in its own `bash -c`.
         try h.write("busy.sh", """
             mkdir -p ws-$1 && cp -r src ws-$1/ && cd ws-$1
-            for i in 1 2 3; do
+            for i in 1 2; do
               bash -c "grep -rn def src >/dev/null; find . -name '*.py' >/dev/null"
               bash -c "python3 -c 'import json, os; json.dumps(os.listdir(\\"src\\"))' >/dev/null"
               bash -c "sed -i s/x/x/ src/m1.py; cat src/m2.py >/dev/null"
@@ -34,12 +34,15 @@ struct ScaleIntegrationTests {
         // Every session is its own agent (its own exec of agent-shell), all started together; the
         // attacker starts in the middle of them.
         let half = Self.sessions / 2
-        try h.shell("""
-            for i in $(seq \(half)); do ./agent-shell busy.sh $i & done
-            ./agent-shell attack.sh &
-            for i in $(seq \(half + 1) \(Self.sessions)); do ./agent-shell busy.sh $i & done
-            wait
+        // bash, not sh: dash's `wait` for a hundred children was seen to miss a SIGCHLD and hang.
+        try h.write("launch.sh", """
+            pids=()
+            for i in $(seq \(half)); do ./agent-shell busy.sh $i & pids+=($!); done
+            ./agent-shell attack.sh & pids+=($!)
+            for i in $(seq \(half + 1) \(Self.sessions)); do ./agent-shell busy.sh $i & pids+=($!); done
+            wait "${pids[@]}"
             """)
+        try h.shell("bash launch.sh")
         let stderr = try h.stopMonitor(warden, err)
         let events = try WardenHarness.readEvents(h.path("events.jsonl"))
         let finished = ((try? String(contentsOfFile: h.path("busy-done"), encoding: .utf8)) ?? "").split(separator: "\n").count
