@@ -122,6 +122,7 @@ run_sessions() { # $1 = N; prints wall nanoseconds of all N sessions started tog
 start_monitor() { # $1 = audit | enforce
   local flags=()
   [ "$1" = enforce ] && flags=(--enforce)
+  : > "$work/monitor.err" # the previous round's "monitoring" must not start this one early
   # shellcheck disable=SC2086 # WARDEN_FLAGS is a list of flags
   "$warden" monitor --agent-exe "$work/agent-shell" "${flags[@]}" ${WARDEN_FLAGS:-} >"$work/alerts.txt" 2>"$work/monitor.err" &
   monitor_pid=$!
