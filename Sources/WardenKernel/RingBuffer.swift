@@ -3,46 +3,62 @@ import Glibc
 import Synchronization
 import WardenCore
 
-/// Consumes Warden's BPF ring buffer and hands each decoded record to a sink.
-/// Polling happens on whichever thread calls `poll`; Warden gives it a dedicated thread.
+/// Consumes Warden's two BPF ring buffers (bpf/lib/submit.h: `decisions`, then the bulk `events`)
+/// and hands each decoded record to a sink, in the order `RingMerge` restores.
+/// Polling happens on whichever thread calls `run`; Warden gives it a dedicated thread.
 ///
-/// The thread sleeps in poll(2) on the ring buffer's epoll descriptor (readable when the kernel
-/// wakes it) and the doorbell: the kernel's wakeup (a held process) and a worker's answer (an
-/// exec waiting for it, perhaps held) both end the wait at once.
+/// The thread sleeps in poll(2) on both rings' epoll descriptors (readable when the kernel wakes
+/// them) and the doorbell: the kernel's wakeup (a held process) and a worker's answer (an exec
+/// waiting for it, perhaps held) both end the wait at once.
 final class RingBuffer {
-    private var ring: OpaquePointer?
+    /// One libbpf reader per ring: consumed separately, the decisions ring first.
+    private var readers: [OpaquePointer] = []
+    /// The callback's context: which ring a record came from, and the merge it goes into.
+    private final class Source {
+        unowned let owner: RingBuffer
+        let index: Int
+        init(owner: RingBuffer, index: Int) { self.owner = owner; self.index = index }
+    }
+    private var sources: [Source] = []
+    private var merge: RingMerge<Event>
     private let sink: EventSink
     private let doorbell: Doorbell?
     private var waitOn: [pollfd] = []
     private(set) var decodeFailures: UInt64 = 0
 
-    init(map: BPFMap, sink: EventSink, doorbell: Doorbell? = nil) throws {
+    /// `maps` in merge order: on equal stamps the first ring's record goes first.
+    init(maps: [BPFMap], sink: EventSink, doorbell: Doorbell? = nil) throws {
         self.sink = sink
         self.doorbell = doorbell
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        // libbpf calls this for every record; `self` outlives the ring (freed in deinit).
+        merge = RingMerge(rings: maps.count)
+        // libbpf calls this for every record; the sources outlive the readers (freed in deinit).
         let callback: ring_buffer_sample_fn = { context, data, size in
             guard let context, let data else { return 0 }
-            let buffer = Unmanaged<RingBuffer>.fromOpaque(context).takeUnretainedValue()
-            buffer.deliver(UnsafeRawBufferPointer(start: data, count: size))
+            let source = Unmanaged<Source>.fromOpaque(context).takeUnretainedValue()
+            source.owner.queue(UnsafeRawBufferPointer(start: data, count: size), ring: source.index)
             return 0
         }
-        guard let ring = ring_buffer__new(map.fd, callback, context, nil) else {
-            throw KernelError("creating the ring buffer reader", errno: errno)
+        for (index, map) in maps.enumerated() {
+            let source = Source(owner: self, index: index)
+            sources.append(source)
+            guard let reader = ring_buffer__new(map.fd, callback, Unmanaged.passUnretained(source).toOpaque(), nil) else {
+                throw KernelError("creating the ring buffer reader", errno: errno)
+            }
+            readers.append(reader)
         }
-        self.ring = ring
-        waitOn = ([ring_buffer__epoll_fd(ring)] + (doorbell.map { [$0.fd] } ?? []))
+        waitOn = (readers.map { ring_buffer__epoll_fd($0) } + (doorbell.map { [$0.fd] } ?? []))
             .filter { $0 >= 0 }
             .map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
     }
 
     deinit {
-        if let ring { ring_buffer__free(ring) }
+        for reader in readers { ring_buffer__free(reader) }
     }
 
-    private func deliver(_ record: UnsafeRawBufferPointer) {
+    private func queue(_ record: UnsafeRawBufferPointer, ring: Int) {
         do {
-            sink.receive(try EventDecoder.decode(record))
+            let event = try EventDecoder.decode(record)
+            merge.append(event, time: event.process?.bootTime ?? 0, ring: ring)
         } catch {
             decodeFailures += 1
         }
@@ -54,28 +70,34 @@ final class RingBuffer {
     /// `roundFinished` runs after each poll round (the enforce-mode guardian's heartbeat).
     func run(until stop: borrowing Atomic<Bool>, timeoutMilliseconds: Int32, roundFinished: () -> Void = {}) throws {
         while !stop.load(ordering: .acquiring) {
-            try poll(timeoutMilliseconds: timeoutMilliseconds)
+            // Records read but stamped after this round's cutoff go in the next round, at once:
+            // one of them may be a held exec that woke us just after the cutoff was read.
+            try poll(timeoutMilliseconds: merge.pending > 0 ? 0 : timeoutMilliseconds)
             sink.idle()
             roundFinished()
         }
-        drain()
+        drainAll()
         sink.finish()
     }
 
-    /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers every record in the buffer.
-    /// Records are mostly submitted without a wakeup (bpf/lib/submit.h), and epoll reports the
-    /// buffer only on one, so the buffer is read after every wait, woken or timed out.
+    /// Waits up to `timeoutMilliseconds` for a wakeup, then delivers what the rings hold.
+    /// Records are mostly submitted without a wakeup (bpf/lib/submit.h), and epoll reports a ring
+    /// only on one, so both are read after every wait, woken or timed out.
     private func poll(timeoutMilliseconds: Int32) throws {
         let result = Glibc.poll(&waitOn, nfds_t(waitOn.count), timeoutMilliseconds)
         if result < 0 && errno != EINTR {
             throw KernelError("waiting on the ring buffer", errno: errno)
         }
         doorbell?.clear()
-        drain()
+        // The cutoff is read before the rings are: RingMerge's invariant.
+        let cutoff = WallClock.bootTimeNow()
+        for reader in readers { _ = ring_buffer__consume(reader) }
+        merge.release(upTo: cutoff) { sink.receive($0) }
     }
 
-    /// Delivers every record already in the buffer without waiting.
-    private func drain() {
-        _ = ring_buffer__consume(ring)
+    /// At stop (programs detached: nothing more can come): every record, in merged order.
+    private func drainAll() {
+        for reader in readers { _ = ring_buffer__consume(reader) }
+        merge.release(upTo: .max) { sink.receive($0) }
     }
 }

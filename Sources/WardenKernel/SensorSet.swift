@@ -11,6 +11,7 @@ public final class SensorSet: @unchecked Sendable {
 
     public struct Options: Sendable {
         public var hostWide = false
+        /// The size of each of the two rings (bpf/lib/submit.h).
         public var ringBufferBytes: UInt32 = 4 << 20
         /// First exec id; CLOCK_BOOTTIME now keeps ids unique across restarts within a boot.
         public var execIDBase = WallClock.bootTimeNow()
@@ -35,7 +36,8 @@ public final class SensorSet: @unchecked Sendable {
     /// The guarded table, filled in every mode: opens say which guarded file they are.
     public let guardedFiles: KernelGuardedFiles
     private let object: BPFObject
-    private let events: BPFMap
+    /// The rings, the decisions ring first (RingMerge's order on equal stamps).
+    private let rings: [BPFMap]
     private let guardian: EnforceGuardian?
     /// Sensors this kernel cannot have (their tracepoint does not exist): loaded without them.
     public let unavailablePrograms: [String]
@@ -58,10 +60,11 @@ public final class SensorSet: @unchecked Sendable {
                                                  enforce: options.enforce ? 1 : 0,
                                                  fail_closed: options.failClosed ? 1 : 0))
         try object.setMaxEntries(map: SensorMaps.eventsName, options.ringBufferBytes)
+        try object.setMaxEntries(map: SensorMaps.decisionsName, options.ringBufferBytes)
         unavailablePrograms = object.leaveOutProgramsWithoutTracepoint(optional: Self.optionalPrograms)
         try object.load()
         let maps = try SensorMaps(loaded: object)
-        events = maps.events
+        rings = [maps.decisions, maps.events]
         agents = KernelAgentTables(executables: maps.agentExecutables, paths: maps.agentPaths)
         lineage = KernelLineage(processes: maps.processes)
         counters = KernelCounters(map: maps.counters)
@@ -89,7 +92,7 @@ public final class SensorSet: @unchecked Sendable {
     /// The doorbell, when given, wakes the loop as the ring buffer's wakeups do.
     public func pollLoop(sink: EventSink, stop: borrowing Atomic<Bool>, doorbell: Doorbell? = nil,
                          timeoutMilliseconds: Int32 = 10) throws -> UInt64 {
-        let ring = try RingBuffer(map: events, sink: sink, doorbell: doorbell)
+        let ring = try RingBuffer(maps: rings, sink: sink, doorbell: doorbell)
         try ring.run(until: stop, timeoutMilliseconds: timeoutMilliseconds) { [guardian] in guardian?.beat() }
         return ring.decodeFailures
     }

@@ -139,6 +139,9 @@ final class MonitorSession: @unchecked Sendable {
 
     func startPolling() {
         Thread.detachNewThread { [self] in
+            if options.decisionPriority, let why = DecisionPriority.raiseCurrentThread() {
+                FileHandleStderr.write("warden: the deciding thread runs at normal priority (SCHED_FIFO: \(why)); under load, holds wait longer")
+            }
             do {
                 let undecodable = try sensors.pollLoop(sink: pipeline, stop: stopFlag, doorbell: doorbell)
                 pollResult.withLock { $0.undecodable = undecodable }
@@ -178,7 +181,7 @@ final class MonitorSession: @unchecked Sendable {
         let kernel = sensors.counters.enforcement()
         var line = "warden: enforce (fail-mode \(enforcer.policy.failMode.rawValue)): \(kernel.holds) holds, \(stats.resumed) let go, \(stats.killed) killed"
         if let p50 = stats.holdPercentile(0.5), let p99 = stats.holdPercentile(0.99) {
-            line += "; hold time p50 \(p50 / 1000) us, p99 \(p99 / 1000) us over \(stats.holdSamples)"
+            line += "; hold time p50 \(p50 / 1000) us, p99 \(p99 / 1000) us, max \((stats.holdPercentile(1) ?? 0) / 1000) us over \(stats.holdSamples)"
         }
         let failMode = stats.failModeReleases + UInt64(unreadHolds)
         if failMode > 0 { line += "; \(failMode) undecided holds given the fail mode" }

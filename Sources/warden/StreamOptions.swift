@@ -39,8 +39,12 @@ struct StreamOptions: ParsableArguments {
     @Flag(name: .long, help: "Trace every process on the host, not only agent lineages.")
     var hostWide = false
 
-    @Option(name: .long, help: "Kernel ring buffer size in MiB (a power of two).")
+    @Option(name: .long, help: "Size in MiB of each of the kernel's two ring buffers (a power of two).")
     var ringBufferMib: UInt32 = 4
+
+    @Flag(name: .long, inversion: .prefixedNo,
+          help: "Run the thread that reads and decides at real-time priority (SCHED_FIFO 1), so agents cannot starve it.")
+    var decisionPriority = true
 
     func validate() throws {
         let bytes = UInt64(ringBufferMib) << 20

@@ -70,6 +70,41 @@ struct KernelIntegrationTests {
         #expect(result.stderr.contains(" dropped in the kernel (open "), "\(result.stderr)")
     }
 
+    @Test("two rings, one order: under an open flood every exec arrives, and each image's opens come after its exec and before its exit")
+    func floodKeepsEachTaskInOrder() throws {
+        let h = try WardenHarness()
+        // The flood and the execs share the lineage; a 1 MiB ring and every event exported make
+        // the reader fall behind, so opens wait in the bulk ring while execs and exits do not.
+        let opens = "import os\nfor i in range(300000): os.close(os.open('/etc/hostname', os.O_RDONLY))"
+        let result = try h.run(["bash", "-c", "python3 -c \"\(opens)\" & for i in $(seq 300); do cat /etc/os-release >/dev/null; done; wait"],
+                               extra: ["--ring-buffer-mib", "1"], timeout: 180)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let events = result.events
+        let cats = events.execs { $0 == ["cat", "/etc/os-release"] }
+        #expect(cats.count == 300, "every exec arrives: \(cats.count) of 300; \(result.stderr)")
+        var position: [String: (exec: Int, exit: Int?)] = [:]
+        for (index, event) in events.enumerated() {
+            guard let image = event.string("exec_id") else { continue }
+            if event.string("type") == "exec" { position[image] = (index, nil) }
+            if event.string("type") == "exit", position[image] != nil { position[image]?.exit = index }
+        }
+        let catImages = Set(cats.compactMap { $0.string("exec_id") })
+        #expect(catImages.allSatisfy { position[$0]?.exit != nil }, "every exit arrives")
+        var opensSeen = 0
+        for (index, event) in events.enumerated() where event.string("type") == "open" && event.string("requested") == "/etc/os-release" {
+            guard let image = event.string("exec_id"), catImages.contains(image), let place = position[image] else { continue }
+            opensSeen += 1
+            #expect(place.exec < index, "an open came before its image's exec: \(event)")
+            #expect((place.exit ?? Int.max) > index, "an open came after its image's exit: \(event)")
+        }
+        #expect(opensSeen > 0, "some of the cats' opens were delivered")
+        let droppedKinds = result.stderr.components(separatedBy: "dropped in the kernel (").dropFirst().first?.prefix { $0 != ")" } ?? ""
+        for kind in ["exec ", "fork ", "exit "] {
+            #expect(!droppedKinds.contains(kind), "no \(kind)was dropped: \(result.stderr)")
+        }
+        #expect(!result.stderr.contains("kernel emitted"), "every record the kernel wrote was read: \(result.stderr)")
+    }
+
     @Test("lineage survives setsid, nohup, double fork and re-parenting to init")
     func lineageSurvivesDetaching() throws {
         let h = try WardenHarness()

@@ -15,10 +15,18 @@ const volatile struct warden_config config = {};
 /* Exec ids are config.exec_id_base + a per-load sequence number. */
 static __u64 exec_id_sequence;
 
+/* Two rings (bpf/lib/submit.h): `decisions` carries what lineage and enforcement depend on (execs,
+ * forks, exits, renames, held records); `events` carries the bulk (opens, failed execs, connects,
+ * unheld syscall events). A flood of bulk records can then never take the room of an exec. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* resized by the loader */
 } events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by the loader */
+} decisions SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -41,18 +41,24 @@ static __always_inline void fill_header(struct warden_event_header *h, __u16 kin
  * process fivefold.)
  */
 /*
- * Never lose what decides. Records nobody waits on come in floods an agent can make cheaply:
- * opens, and failed execs (no fork needed, as fast as opens). Each may fill the ring only up to
- * its share, in eighths: reading opens 4/8, failed execs and unheld syscall events 5/8, opens that may write 6/8 (fewer, and
- * what provenance needs: a file written and then run), opens of downloads, guarded files and
- * files the lineage wrote 7/8
- * (open_decides); past that they are dropped (and counted, by
- * kind). The rest is kept for execs, forks, exits, renames and held events, which lineage and
- * enforcement depend on and which cost a flooder a fork or a hold each: 3/8 under floods of reads
- * and failed execs, 2/8 under a flood of writes. Why so much: the reader works through the ring in
- * order, so a record waits behind the flood, and what the agents exec meanwhile must fit in the
- * rest. With 1/8, a reader short of CPU (2 cores, two flooders) lost 4 execs of a 300-exec loop in
- * CI; 3/8 gives 3.6 times the margin.
+ * Never lose what decides. Two rings (bpf/lib/maps.h):
+ *
+ * `decisions` carries execs, forks, exits, renames and every held record: what lineage and
+ * enforcement depend on, each costing its maker a fork, an exec or a hold, except renames (a loop of
+ * rename(2) needs none), which may fill it only up to half, so execs, forks and exits always have
+ * the other half.
+ *
+ * `events` carries the bulk: opens, failed execs, connects and unheld syscall events, which come in
+ * floods an agent can make cheaply. Before the split they shared one ring with execs, and 100
+ * agents with pyenv shims lost execs behind them (issue #14). In the bulk ring, each kind may fill
+ * it up to its share, in eighths, so loss, when the reader falls behind, falls on the least
+ * valuable first: reading opens 4/8, failed execs and unheld syscall events 5/8, opens that may
+ * write 6/8 (fewer, and what provenance needs: a file written and then run), opens of downloads,
+ * guarded files and files the lineage wrote 7/8 (open_decides), connects the rest. Past its share a
+ * record is dropped and counted by kind.
+ *
+ * User space reads both and merges them by time (Sources/WardenKernel/RingBuffer.swift), so the
+ * split does not reorder what one task did: see docs/architecture.md, "Two rings".
  */
 static __always_inline bool open_may_write(const struct warden_file_event *e)
 {
@@ -68,6 +74,21 @@ static __always_inline bool open_decides(const struct warden_file_event *e)
 {
 	return e->guarded_id || (e->file.origin & (WARDEN_ORIGIN_NETWORK | WARDEN_ORIGIN_DECODED | WARDEN_ORIGIN_STARTUP_HOOK)) ||
 	       (e->header.flags & WARDEN_FLAG_LINEAGE_WRITTEN);
+}
+
+/* The ring a record goes to: true for `decisions`. */
+static __always_inline bool decisive(const struct warden_event_header *h, bool urgent)
+{
+	if (urgent)
+		return true;
+	switch (h->kind) {
+	case WARDEN_EVENT_EXEC:
+	case WARDEN_EVENT_FORK:
+	case WARDEN_EVENT_EXIT:
+	case WARDEN_EVENT_RENAME:
+		return true;
+	}
+	return false;
 }
 
 static __always_inline __u32 share_in_eighths(const struct warden_event_header *h, __u32 size, bool urgent)
@@ -90,18 +111,26 @@ static __always_inline __u32 share_in_eighths(const struct warden_event_header *
 	/* Unheld syscall events are mostly signals, which cost a flooder no fork: the failed-exec
 	 * share. Held ones are urgent. */
 	case WARDEN_EVENT_SYSCALL: return 5;
+	/* Of the decisions ring: unheld renames cost no fork. */
+	case WARDEN_EVENT_RENAME: return 4;
 	}
 	return 8;
 }
 
-static __always_inline bool share_full(__u32 size, __u32 eighths)
+/* Each ring is named at its own call site: the verifier wants one known map per helper call. */
+static __always_inline bool share_full(bool decisions_ring, __u32 size, __u32 eighths)
 {
 	__u64 queued, capacity;
 
 	if (eighths >= 8)
 		return false;
-	queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	capacity = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	if (decisions_ring) {
+		queued = bpf_ringbuf_query(&decisions, BPF_RB_AVAIL_DATA);
+		capacity = bpf_ringbuf_query(&decisions, BPF_RB_RING_SIZE);
+	} else {
+		queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		capacity = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	}
 	return (queued + size) * 8 > capacity * eighths;
 }
 
@@ -119,12 +148,19 @@ static __always_inline bool submit_with(void *record, __u32 size, bool urgent)
 	struct warden_counters *c = this_cpu_counters();
 	struct warden_event_header *h = record;
 	__u16 kind = h->kind;
+	bool decisions_ring = decisive(h, urgent);
+	__u64 flags = urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	long err;
 
-	if (share_full(size, share_in_eighths(h, size, urgent))) {
+	if (share_full(decisions_ring, size, share_in_eighths(h, size, urgent))) {
 		count_drop(c, kind);
 		return false;
 	}
-	if (bpf_ringbuf_output(&events, record, size, urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP) == 0) {
+	if (decisions_ring)
+		err = bpf_ringbuf_output(&decisions, record, size, flags);
+	else
+		err = bpf_ringbuf_output(&events, record, size, flags);
+	if (err == 0) {
 		if (c)
 			c->events_emitted++;
 		return true;
