@@ -122,6 +122,23 @@ struct JSONRoundTripTests {
         #expect(SyscallText.compatCallName(.x32, 0x4000_0000 | 42) == "connect")
     }
 
+    @Test("a unix connect's server (uid, name, socket file, executable and its path) round-trips")
+    func unixConnect() throws {
+        let socket = FileIdentity(kind: .socket, inode: 4242, device: 254 << 20, links: 1, mode: 0o140600, socketFamily: 1)
+        let executable = FileIdentity(kind: .regular, inode: 99, device: 254 << 20, links: 1, mode: 0o100755, size: 1_004_336)
+        for (argument, path) in [(UInt64(1), Self.hostile), (5 | 1 << 16, ByteString("\u{1}shim"))] {
+            let event = Event.syscall(SyscallEvent(
+                process: Self.process(908), result: 0, syscall: .connect, argument: argument, targetPID: 812, targetExecID: 0,
+                target: [.process], path: path, isHeld: true, targetUID: 1000, socket: argument == 1 ? socket : .none,
+                targetExecutable: executable, targetExecutablePath: Self.hostile))
+            let decoded = try #require(try Self.roundTrip(event))
+            #expect(Self.differences(event, decoded).isEmpty, "\(Self.differences(event, decoded))")
+        }
+        let unknown = Event.syscall(SyscallEvent(process: Self.process(909), result: 0, syscall: .connect, argument: 1 | 1 << 17))
+        let decoded = try #require(try Self.roundTrip(unknown))
+        #expect(Self.differences(unknown, decoded).isEmpty, "\(Self.differences(unknown, decoded))")
+    }
+
     @Test("loss reports round-trip")
     func lossReport() throws {
         let report = LossReport(bootTime: 5_000_000_000, ringBufferDrops: 12, processTableFull: 3,

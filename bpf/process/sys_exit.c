@@ -1,8 +1,9 @@
 /*
  * sys_exit.c — the one program on the raw syscall exit: opens and failed execs (file.c), renames,
- * links and symlinks (rename.c), connects and accepts (connect.c), and io_uring, mount API, ptrace, process memory and signal
- * calls (syscall.c) of tracked processes, and calls through a compat ABI (compat.c), whatever
- * their number. Included by warden.bpf.c (see there why).
+ * links and symlinks (rename.c), connects and accepts (connect.c; AF_UNIX connects: broker.c), and
+ * io_uring, mount API, ptrace, process memory and signal calls (syscall.c) of tracked processes,
+ * and calls through a compat ABI (compat.c), whatever their number. Included by warden.bpf.c (see
+ * there why).
  */
 
 SEC("tp_btf/sys_exit")

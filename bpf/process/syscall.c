@@ -190,6 +190,10 @@ static __always_inline void emit_syscall_event(struct task_struct *task, const s
 	e->target_pid = req->target_pid;
 	e->target_exec_id = target_exec_id;
 	e->abi = abi;
+	e->target_uid = (__u32)-1;
+	e->pad = 0;
+	__builtin_memset(&e->socket, 0, sizeof(e->socket));
+	__builtin_memset(&e->target_executable, 0, sizeof(e->target_executable));
 	if (req->path)
 		len = copy_string(&s->syscall.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags);
 	set_string(&e->path, 0, len);

@@ -122,6 +122,15 @@ public struct EventJSONEncoder {
         json.key("targets_warden"); json.bool(e.targetsWarden)
         json.bytesField("path", e.path)
         json.key("path_truncated"); json.bool(e.pathTruncated)
+        if e.isUnixConnect {
+            json.key("socket_type"); json.string(e.socketType)
+            json.key("abstract"); json.bool(e.isAbstractName)
+            json.key("socket"); if e.socket.kind == .none { json.null() } else { identity(&json, e.socket) }
+            json.key("target_uid"); if let uid = e.targetUID { json.number(uid) } else { json.null() }
+            json.key("target_executable")
+            if e.targetExecutable.kind == .none { json.null() } else { identity(&json, e.targetExecutable) }
+            json.bytesField("target_exe", e.targetExecutablePath)
+        }
         json.key("held"); json.bool(e.isHeld)
         json.key("result"); json.number(e.result)
         json.key("error"); if let name = SyscallText.errorName(e.result) { json.string(name) } else { json.null() }

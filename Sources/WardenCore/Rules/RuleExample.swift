@@ -27,8 +27,10 @@ import Yams
 /// open_by_handle_at), `signal` (SIGSTOP, ...) or `argument` (a number), `target` (outside,
 /// session, warden, self or none; default outside), `held_target` (true: the kernel holds the
 /// target), `sender_killed` (true: the kernel killed the sender), `path`, `error`, `by`; for
-/// `call: compat`, `abi` (ia32, x32, aarch32) and `argument` (the number in that ABI). `abi` on an
-/// exec: the exec'd image is a 32-bit program. For opens and renames: `guarded` (the
+/// `call: compat`, `abi` (ia32, x32, aarch32) and `argument` (the number in that ABI); for
+/// `call: connect` (a unix connect), `path` is the server's name, `server` its executable
+/// (`call.target_exe`), `abstract` (true) marks an abstract name and `abi: ia32` a connect through
+/// the i386 interface. `abi` on an exec: the exec'd image is a 32-bit program. For opens and renames: `guarded` (the
 /// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
 /// or directory; default file). `script_code` (the content of the script the exec's interpreter
 /// runs, as `proc.script_code` sees it; for an open of a `.pth` by Python, that file's content)
@@ -89,6 +91,10 @@ public struct RuleExample: Sendable, Hashable {
     public var heldTarget = false
     /// The kernel killed the sender (a second SIGCONT to the same hold).
     public var senderKilled = false
+    /// A unix connect's server executable (`call.target_exe`); nil: unknown.
+    public var server: String?
+    /// A unix connect's server name is abstract.
+    public var abstract = false
     /// Start-up modules found in the exec's PYTHONPATH (`exec.python_startup_hooks`).
     public var pythonStartupHooks: [String] = []
     /// A compat call's ABI (`call.abi`), or the exec'd image's (`proc.abi`): ia32, x32, aarch32.
@@ -177,6 +183,8 @@ public struct RuleExample: Sendable, Hashable {
                 abi = a
             case "held_target": heldTarget = value.bool ?? false
             case "sender_killed": senderKilled = value.bool ?? false
+            case "server": server = value.string
+            case "abstract": abstract = value.bool ?? false
             case "script_code": scriptCode = value.string
             case "script_truncated": scriptTruncated = value.bool ?? false
             case "operation":
@@ -188,6 +196,7 @@ public struct RuleExample: Sendable, Hashable {
         }
         if type == "open" || type == "rename", path == nil { throw RuleError(location, "an \(type) example needs `path:`") }
         if type == "syscall", call == nil { throw RuleError(location, "a syscall example needs `call:`") }
+        if server != nil || abstract, call != .connect { throw RuleError(location, "`server` and `abstract` describe a unix connect (`call: connect`)") }
         if scriptTruncated, scriptCode == nil { throw RuleError(location, "`script_truncated` needs `script_code:`") }
         if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
     }
