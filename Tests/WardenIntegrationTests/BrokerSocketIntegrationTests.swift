@@ -22,6 +22,8 @@ struct BrokerSocketIntegrationTests {
         /// Rules whose kill stops the shape under --enforce (screen's client reads /etc/shadow
         /// before it connects, and is stopped there).
         var killedBy = ["command-broker-outside-session"]
+        /// The interface the connect goes through ("" native, "ia32": int 0x80).
+        var abi = ""
 
         var testDescription: String { name }
     }
@@ -43,7 +45,46 @@ struct BrokerSocketIntegrationTests {
                 python3 -c 'import socket,sys; s = socket.socket(socket.AF_UNIX); s.connect("cache.sock"); open(sys.argv[1], "w").close()' "$PWNED"
 
                 """, server: "tmux"),
+        // The connect made through int 0x80's socketcall: no native connect is ever called.
+        Shape(name: "socketcall(SYS_CONNECT) through int 0x80 to the tmux server started outside",
+              tool: "./i80connect \"$TMUX_SOCK\" \"$PWNED\"\n", server: "tmux",
+              killedBy: ["command-broker-outside-session", "compat-syscall-by-tool-process"], abi: "ia32"),
     ]
+
+    /// A 64-bit program that creates an AF_UNIX socket natively and connects it through the i386
+    /// socketcall (102, SYS_CONNECT = 3), whose arguments are 32-bit words: they, and the address,
+    /// live in a MAP_32BIT mapping. The marker, written after the connect, stands for the command.
+    private static let socketcallConnect = #"""
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static long i80(long nr, long a, long b) {
+	long ret;
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory");
+	return ret;
+}
+
+int main(int argc, char **argv) {
+	char *low = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	struct sockaddr_un *addr = (struct sockaddr_un *)low;
+	unsigned *args = (unsigned *)(low + 512);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	FILE *marker;
+
+	if (low == MAP_FAILED || argc < 3 || fd < 0) return 2;
+	addr->sun_family = AF_UNIX;
+	strncpy(addr->sun_path, argv[1], sizeof addr->sun_path - 1);
+	args[0] = fd;
+	args[1] = (unsigned)(unsigned long)addr;
+	args[2] = sizeof *addr;
+	if (i80(102, 3, (long)args) != 0) return 3;
+	marker = fopen(argv[2], "w");
+	return marker && fclose(marker) == 0 ? 0 : 4;
+}
+"""#
 
     /// Runs `script` in the test directory outside Warden, for servers that stay running. Through
     /// Python's subprocess, which closes every descriptor above 2 in the child: Foundation's
@@ -67,6 +108,13 @@ struct BrokerSocketIntegrationTests {
         // tmux pane and the screen window run sh, which executes what is typed into them.
         try startOutside(h, "tmux -S outside.sock new-session -d -s outside sh && screen -dmS \(screenName) sh")
         defer { try? startOutside(h, "tmux -S outside.sock kill-server; screen -S \(screenName) -X quit || true") }
+        try h.write("i80connect.c", Self.socketcallConnect)
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        cc.arguments = ["cc", "-O1", "-o", h.path("i80connect"), h.path("i80connect.c")]
+        try cc.run()
+        cc.waitUntilExit()
+        try #require(cc.terminationStatus == 0, "compiling the socketcall client")
         try h.write("tool.sh", tool)
         try h.write("agent.sh", """
             TMUX_SOCK=\(h.path("outside.sock")) SCREEN_NAME=\(screenName); export TMUX_SOCK SCREEN_NAME
@@ -117,6 +165,7 @@ struct BrokerSocketIntegrationTests {
         let seen = connects(result, server: shape.server)
         #expect(seen.count >= Self.runs, "\(result.events.ofType("syscall"))")
         #expect(seen.allSatisfy { $0["socket"] is [String: Any] && $0.int("target_uid") == 0 && $0["held"] as? Bool == false })
+        #expect(seen.allSatisfy { ($0.string("abi") ?? "") == shape.abi }, "\(seen)")
         let found = alerts(result, rule: "command-broker-outside-session")
         #expect(found.count >= Self.runs, "\(result.events.ofType("alert").map { $0.string("rule") ?? "" })")
         #expect(found.allSatisfy { $0.string("priority") == "Critical" })

@@ -20,6 +20,7 @@
  *   compat_target(abi, nr, regs, pid) whether a compat call names a process (enum compat_target: a
  *                                     signal's target, ptrace's or process_vm_*'s), and which
  *   compat_syscall_arg(regs, n)       argument n of a compat call
+ *   compat_connect_fd(abi, nr, regs)  the socket fd of a compat connect (-1 when the call is not one)
  */
 #ifndef WARDEN_ARCH_H
 #define WARDEN_ARCH_H
@@ -158,6 +159,29 @@ static __always_inline int compat_target(enum warden_syscall_abi abi, long nr, s
 	}
 }
 
+/* i386 has two ways to connect: connect(fd, addr, len) (362, since Linux 4.3) and the older
+ * socketcall(SYS_CONNECT, args) (102), whose arguments are 32-bit words in user memory that the
+ * kernel has just copied in (so they are resident at exit). x32 is not built into the kernels we
+ * run on; its connects are reported by number only. */
+#define IA32_SOCKETCALL 102
+#define IA32_CONNECT 362
+#define SYS_CONNECT 3
+
+static __always_inline int compat_connect_fd(enum warden_syscall_abi abi, long nr, struct pt_regs *regs)
+{
+	__u32 fd;
+
+	if (abi != WARDEN_ABI_IA32)
+		return -1;
+	if (nr == IA32_CONNECT)
+		return (int)compat_syscall_arg(regs, 0);
+	if (nr != IA32_SOCKETCALL || compat_syscall_arg(regs, 0) != SYS_CONNECT)
+		return -1;
+	if (bpf_probe_read_user(&fd, sizeof(fd), (const void *)compat_syscall_arg(regs, 1)) != 0)
+		return -1;
+	return (int)fd;
+}
+
 /* Every syscall Warden watches: (number, enum warden_syscall). */
 #define WARDEN_WATCHED_SYSCALLS(X) \
 	X(2, WARDEN_SYSCALL_OPEN) \
@@ -240,6 +264,12 @@ static __always_inline int compat_path_arg(enum warden_syscall_abi abi, long nr)
 static __always_inline int compat_target(enum warden_syscall_abi abi, long nr, struct pt_regs *regs, long *pid)
 {
 	return COMPAT_TARGET_NONE;
+}
+
+/* AArch32 connects are reported by number only (see compat_path_arg). */
+static __always_inline int compat_connect_fd(enum warden_syscall_abi abi, long nr, struct pt_regs *regs)
+{
+	return -1;
 }
 
 static __always_inline long syscall_nr(struct pt_regs *regs)

@@ -108,10 +108,8 @@ public struct EventJSONEncoder {
 
     private func encodeSyscall(_ json: inout JSONLineBuilder, _ e: SyscallEvent) {
         json.key("syscall"); json.string(e.syscall.rawValue)
-        if let name = e.compatName {
-            json.key("abi"); json.string(e.abi.rawValue)
-            json.key("compat_name"); json.string(name)
-        }
+        if e.abi != .native { json.key("abi"); json.string(e.abi.rawValue) }
+        if let name = e.compatName { json.key("compat_name"); json.string(name) }
         json.key("argument"); json.number(e.argument)
         if e.syscall.sendsSignal { json.key("signal"); json.string(SyscallText.signalName(e.argument)) }
         json.key("target_pid"); json.number(e.targetPID)
