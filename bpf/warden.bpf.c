@@ -46,6 +46,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "process/fork_exit.c"
 #include "process/file.c"
 #include "process/rename.c"
+#include "process/jobcontrol.c"
 #include "process/syscall.c"
 #include "process/broker.c"
 #include "process/connect.c"

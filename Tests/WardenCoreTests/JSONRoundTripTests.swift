@@ -137,6 +137,26 @@ struct JSONRoundTripTests {
         let unknown = Event.syscall(SyscallEvent(process: Self.process(909), result: 0, syscall: .connect, argument: 1 | 1 << 17))
         let decoded = try #require(try Self.roundTrip(unknown))
         #expect(Self.differences(unknown, decoded).isEmpty, "\(Self.differences(unknown, decoded))")
+        // Through int 0x80 (connect or socketcall): the interface round-trips, and says so in text.
+        let ia32 = SyscallEvent(process: Self.process(910), result: 0, syscall: .connect, argument: 1, targetPID: 812,
+                                target: [.process], path: ByteString("/tmp/tmux-0/default"), isHeld: true, abi: .ia32,
+                                targetUID: 0, socket: socket, targetExecutable: executable,
+                                targetExecutablePath: ByteString("/usr/bin/tmux"))
+        let back = try #require(try Self.roundTrip(.syscall(ia32)))
+        #expect(Self.differences(Event.syscall(ia32), back).isEmpty, "\(Self.differences(Event.syscall(ia32), back))")
+        #expect(EventTextFormatter.describe(ia32).hasPrefix("connect ia32 unix /tmp/tmux-0/default pid 812"), "\(EventTextFormatter.describe(ia32))")
+    }
+
+    @Test("a job-control continue of a held process round-trips with its mark")
+    func jobControlContinue() throws {
+        let event = Event.syscall(SyscallEvent(process: Self.process(911), result: 0, syscall: .kill, argument: 18, targetPID: -812,
+                                               target: [.process, .tracked, .sameSession, .held, .restopped, .jobControl]))
+        let decoded = try #require(try Self.roundTrip(event))
+        #expect(Self.differences(event, decoded).isEmpty, "\(Self.differences(event, decoded))")
+        var catalog = AgentCatalog()
+        _ = catalog.add(AgentDefinition(name: "claude-code"))
+        let line = String(decoding: EventJSONEncoder(context: OutputContext(catalog: catalog, clock: Self.clock)).encode(event), as: UTF8.self)
+        #expect(line.contains("\"job_control\""), "\(line)")
     }
 
     @Test("loss reports round-trip")

@@ -185,7 +185,7 @@ int main(int argc, char **argv) {
         #expect(killing.count >= Self.runs, "\(result.events.ofType("alert").map { ($0.string("rule") ?? "", $0["warden"] ?? "") })")
     }
 
-    @Test("benign: the agent's own servers (a Unix socket server; tmux in audit mode) and an outside ssh-agent stay below Warning; nothing killed under --enforce",
+    @Test("benign: the agent's own servers (a Unix socket server, tmux) and an outside ssh-agent stay below Warning; nothing killed under --enforce",
           arguments: [[], ["--enforce"]])
     func benignWork(_ mode: [String]) throws {
         let h = try WardenHarness()
@@ -194,10 +194,10 @@ int main(int argc, char **argv) {
         // away, so the process the kernel names as the server is gone: reported without a target.
         try startOutside(h, "ssh-agent -a \(h.path("agent.ssh")) > ssh-agent.env")
         defer { try? startOutside(h, ". ./ssh-agent.env >/dev/null; ssh-agent -k >/dev/null") }
-        // tmux continues a pane or job that stops (server_child_stopped, job_check_died), so under
-        // --enforce a held exec in the agent's own tmux gets its server killed by
-        // held-process-continued-repeatedly (docs/threat-model.md, E9): tmux runs in audit mode only.
-        let tmux = mode.isEmpty ? """
+        // The agent's own tmux, in both modes: under --enforce tmux continues every pane and job
+        // the kernel holds (its parent answering a stop it collected: job control), which must
+        // neither kill tmux nor let anything past the hold (JobControlIntegrationTests).
+        let tmux = """
             sh -c 'tmux -S own.sock new-session -d -s mine sh'
             sh -c 'tmux -S own.sock send-keys -t mine "touch OWN-KEYS" Enter'
             sh -c 'tmux -S own.sock run-shell "touch OWN-SHELL"'
@@ -205,7 +205,7 @@ int main(int argc, char **argv) {
             i=0; while [ ! -e OWN-KEYS ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
             sh -c 'tmux -S own.sock kill-server'
             [ -e OWN-KEYS ] && [ -e OWN-SHELL ]
-            """ : ""
+            """
         try h.write("agent.sh", """
             set -e
             python3 -c 'import socket

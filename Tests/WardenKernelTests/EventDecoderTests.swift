@@ -150,6 +150,27 @@ struct EventDecoderTests {
         guard case .syscall(let abstract) = event else { Issue.record("not a syscall: \(event)"); return }
         #expect(abstract.socketType == "seqpacket" && abstract.isAbstractName && abstract.targetUID == nil)
         #expect(abstract.socket.kind == .none && abstract.targetExecutable.kind == .none)
+
+        // Through int 0x80's socketcall: the same record, with its interface.
+        s.abi = WARDEN_ABI_IA32.rawValue
+        event = try record(s, data: Array("shim".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let ia32) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(ia32.isUnixConnect && ia32.abi == .ia32 && ia32.compatName == nil)
+    }
+
+    @Test("a SIGCONT to a held process decodes its job-control mark")
+    func decodeJobControlContinue() throws {
+        var s = warden_syscall_event()
+        s.header.kind = UInt16(WARDEN_EVENT_SYSCALL.rawValue)
+        s.syscall = WARDEN_SYSCALL_KILL.rawValue
+        s.argument = 18
+        s.target_pid = -812
+        s.target_flags = WARDEN_TARGET_PROCESS.rawValue | WARDEN_TARGET_TRACKED.rawValue | WARDEN_TARGET_SAME_SESSION.rawValue
+            | WARDEN_TARGET_HELD.rawValue | WARDEN_TARGET_RESTOPPED.rawValue | WARDEN_TARGET_JOB_CONTROL.rawValue
+        let event = try record(s, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let call) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(call.target.contains([.held, .restopped, .jobControl]) && !call.target.contains(.senderKilled))
+        #expect(SyscallTarget.names.contains { $0.0 == .jobControl && $0.1 == "job_control" })
     }
 
     @Test("a connect record decodes its peer and the taint; identities carry their origin")

@@ -192,6 +192,9 @@ enum warden_syscall {
 	WARDEN_SYSCALL_PIDFD_SEND_SIGNAL = 29,
 	WARDEN_SYSCALL_RT_SIGQUEUEINFO = 30,
 	WARDEN_SYSCALL_RT_TGSIGQUEUEINFO = 31,
+	/* Never in an event: a parent collecting a held child's stop (bpf/process/jobcontrol.c). */
+	WARDEN_SYSCALL_WAIT4 = 32,
+	WARDEN_SYSCALL_WAITID = 33,
 	/* Any syscall made through a compat ABI (warden_syscall_event.abi): the i386 interface
 	 * (`int 0x80`, sysenter, a 32-bit program), x32 (bit 30 of the number) or aarch32. Reported
 	 * for the first such call of each image; its number, in that ABI's numbering, is the
@@ -218,6 +221,7 @@ enum warden_target_flag {
 	WARDEN_TARGET_HELD = 1u << 5,    /* the kernel holds the target for Warden's decision */
 	WARDEN_TARGET_RESTOPPED = 1u << 6, /* ... and the signal (SIGCONT) would have let it go: the kernel stopped it again */
 	WARDEN_TARGET_SENDER_KILLED = 1u << 7, /* ... for the second time: the kernel killed the sender; also a compat signal to Warden in enforce mode */
+	WARDEN_TARGET_JOB_CONTROL = 1u << 8, /* a SIGCONT to a held target from its parent, which collected the target's stop with wait: job control (tmux, script, a shell's bg), stopped again but never counted as a continue loop */
 };
 
 /* The argument of a connect syscall event (an AF_UNIX stream or seqpacket connect): the socket
@@ -492,6 +496,11 @@ enum warden_hold_flag {
 	 * wrapper sends its stopped child; a loop of them is an attempt to run the target in the
 	 * moments before each re-stop). */
 	WARDEN_HOLD_SENDER_KILLED = 1u << 1,
+	/* Its parent collected its stop (wait4/waitid with WUNTRACED) since the last continue: the
+	 * parent's next SIGCONT answers a stop it was told about (job control), not a loop. */
+	WARDEN_HOLD_STOP_COLLECTED = 1u << 2,
+	/* The parent's job-control continue was reported; later ones are not. */
+	WARDEN_HOLD_JOB_CONTROL_REPORTED = 1u << 3,
 };
 
 /* Read-only configuration, set by the loader before the programs load. */

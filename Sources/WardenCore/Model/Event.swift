@@ -359,11 +359,14 @@ public struct SyscallTarget: OptionSet, Sendable, Hashable {
     public static let restopped = SyscallTarget(rawValue: WARDEN_TARGET_RESTOPPED.rawValue)
     /// A second SIGCONT to the same hold: the kernel killed the sender.
     public static let senderKilled = SyscallTarget(rawValue: WARDEN_TARGET_SENDER_KILLED.rawValue)
+    /// A SIGCONT to a held target from its parent after it collected the target's stop with wait:
+    /// job control answering a stop (tmux, script, a shell's `bg`); stopped again, never counted.
+    public static let jobControl = SyscallTarget(rawValue: WARDEN_TARGET_JOB_CONTROL.rawValue)
 
     /// JSON names, in bit order.
     public static let names: [(SyscallTarget, String)] = [
         (.process, "process"), (.tracked, "tracked"), (.sameSession, "same_session"), (.monitor, "monitor"), (.selfProcess, "self"),
-        (.held, "held"), (.restopped, "restopped"), (.senderKilled, "sender_killed"),
+        (.held, "held"), (.restopped, "restopped"), (.senderKilled, "sender_killed"), (.jobControl, "job_control"),
     ]
 }
 

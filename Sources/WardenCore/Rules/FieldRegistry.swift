@@ -311,6 +311,10 @@ public enum FieldRegistry {
             guard case .syscall(let s) = c.event else { return .bool(false) }
             return .bool(s.target.contains(.senderKilled))
         }
+        add("call.job_control", .bool, [.syscall], "a SIGCONT to a held process from its parent, which had collected the process's stop with wait (WUNTRACED): job control answering a stop (tmux continuing a pane or job, script, a shell's bg). The kernel stops the target again, but never counts it as a continue loop nor kills the sender") { c in
+            guard case .syscall(let s) = c.event else { return .bool(false) }
+            return .bool(s.target.contains(.jobControl))
+        }
         add("call.abi", .string, [.syscall], "the interface a call came through when it is not the native one: ia32 (int 0x80, sysenter, a 32-bit program on x86_64), x32, aarch32 (arm64); \"\" for native calls") { c in
             guard case .syscall(let s) = c.event else { return .string("") }
             return .string(s.abi.rawValue)

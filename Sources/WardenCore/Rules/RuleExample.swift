@@ -26,7 +26,8 @@ import Yams
 /// `call` (io_uring_setup, ptrace, kill, ...; for opens, the open's syscall: io_uring_openat,
 /// open_by_handle_at), `signal` (SIGSTOP, ...) or `argument` (a number), `target` (outside,
 /// session, warden, self or none; default outside), `held_target` (true: the kernel holds the
-/// target), `sender_killed` (true: the kernel killed the sender), `path`, `error`, `by`; for
+/// target), `sender_killed` (true: the kernel killed the sender), `job_control` (true: the
+/// target's parent continued it after collecting its stop), `path`, `error`, `by`; for
 /// `call: compat`, `abi` (ia32, x32, aarch32) and `argument` (the number in that ABI); for
 /// `call: connect` (a unix connect), `path` is the server's name, `server` its executable
 /// (`call.target_exe`), `abstract` (true) marks an abstract name and `abi: ia32` a connect through
@@ -91,6 +92,8 @@ public struct RuleExample: Sendable, Hashable {
     public var heldTarget = false
     /// The kernel killed the sender (a second SIGCONT to the same hold).
     public var senderKilled = false
+    /// The signal is the target's parent answering a stop it collected (job control).
+    public var jobControl = false
     /// A unix connect's server executable (`call.target_exe`); nil: unknown.
     public var server: String?
     /// A unix connect's server name is abstract.
@@ -183,6 +186,7 @@ public struct RuleExample: Sendable, Hashable {
                 abi = a
             case "held_target": heldTarget = value.bool ?? false
             case "sender_killed": senderKilled = value.bool ?? false
+            case "job_control": jobControl = value.bool ?? false
             case "server": server = value.string
             case "abstract": abstract = value.bool ?? false
             case "script_code": scriptCode = value.string

@@ -134,6 +134,7 @@ struct ExampleScenario {
             }
             if example.heldTarget { target.insert(.held) }
             if example.senderKilled { target.insert(.senderKilled) }
+            if example.jobControl { target.insert(.jobControl) }
             let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "ESRCH": 3][example.error!] ?? 1) : 0
             if example.call == .connect {
                 // A unix connect: a stream socket, its server's name, socket file and executable.
