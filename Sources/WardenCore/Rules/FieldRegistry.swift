@@ -90,6 +90,9 @@ public enum FieldRegistry {
             guard let exec = c.exec, c.provenance.isInstalled(exec) else { return .string("") }
             return fieldText(c.record?.executablePath.lastPathComponent)
         }
+        add("proc.exe_setid", .bool, nil, "the executable file is setuid or setgid (its mode as the kernel read it at exec): su, passwd, unix_chkpwd. Its privilege is what lets it read what its caller cannot, such as /etc/shadow") { c in
+            .bool((c.exec?.executable.mode ?? 0) & 0o6000 != 0)
+        }
         add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
         add("proc.argv", .list, nil, "all arguments, argv[0] included") { .byteList($0.record?.argv ?? []) }
         add("proc.options", .list, nil, "the command line's options in one spelling, whatever spelling the program's parser takes: `--name`, and `--name=value` for `--name value`, `--name=value` and `--permissionMode value` (camelCase, as yargs takes it) alike: `--permission-mode=bypassPermissions`; `-x` and `-x=value` for `-x value`, `-x=value`, `-xvalue`; each flag of a cluster `-abc`; an option followed by a word gives both readings; none after `--`") { .byteList(CommandOptions.of($0.record?.argv ?? [])) }

@@ -6,7 +6,8 @@ import Yams
 ///     - {type: open, path: /home/u/.ssh/id_ed25519, by: [cat, /home/u/.ssh/id_ed25519]}
 ///     - {type: rename, source: /home/u/.bashrc.tmp, path: /home/u/.bashrc, by: [sed, -i, x, .bashrc]}
 ///
-/// Keys (all optional): `type` (exec, open or rename, default exec); the process: `exe`, `argv`,
+/// Keys (all optional): `type` (exec, open or rename, default exec); the process: `exe`, `setid`
+/// (true: its executable is setuid or setgid), `argv`,
 /// `filename`, `interpreter` (shebang interpreter: makes `filename` a script), `cwd`, `stdin`,
 /// `stdout`, `env` (mapping), `env_truncated` (true: the environment was longer than the kernel
 /// copies), `env_rest` (read or unread: its rest from /proc), `python_startup_hooks` (start-up modules found in its PYTHONPATH); its surroundings:
@@ -45,6 +46,8 @@ public struct RuleExample: Sendable, Hashable {
         public var envTruncated = false
         /// Whether its rest was read from /proc (`exec.env_rest`).
         public var envRest = EnvironmentRest.notNeeded
+        /// Its executable file is setuid or setgid (`proc.exe_setid`).
+        public var setid = false
     }
 
     public var type = "exec"
@@ -116,6 +119,7 @@ public struct RuleExample: Sendable, Hashable {
                 }
                 type = t
             case "exe": process.exe = value.string
+            case "setid": process.setid = value.bool ?? false
             case "argv", "by": process.argv = try Self.strings(value, at)
             case "env": process.env = try Self.env(value, at)
             case "env_truncated": process.envTruncated = value.bool ?? false
