@@ -7,8 +7,9 @@
  *   sched_process_fork  children inherit their parent's lineage (agent, session) in the kernel
  *   sched_process_exit  exit status of tracked processes; evicts them from the process table
  *   sys_exit            open/openat/openat2/creat results, failed execs, rename/link/symlink,
- *                       connect/accept on internet sockets (network taint), and the first call
- *                       through a compat ABI (int 0x80, 32-bit programs) of tracked processes
+ *                       connect/accept on internet sockets (network taint), connects to AF_UNIX
+ *                       servers outside the session (command brokers), and the first call through
+ *                       a compat ABI (int 0x80, 32-bit programs) of tracked processes
  *
  * Only processes in the process table (agent lineages, or everyone with host-wide scope) produce
  * events; everything else returns after one hash lookup and never reaches user space.
@@ -45,8 +46,10 @@ char LICENSE[] SEC("license") = "GPL";
 #include "process/fork_exit.c"
 #include "process/file.c"
 #include "process/rename.c"
-#include "process/connect.c"
+#include "process/jobcontrol.c"
 #include "process/syscall.c"
+#include "process/broker.c"
+#include "process/connect.c"
 #include "process/compat.c"
 #include "process/io_uring.c"
 #include "process/sys_exit.c"

@@ -44,7 +44,9 @@ public enum EventDecoder {
                                          target: SyscallTarget(rawValue: e.target_flags), path: try string(e.path, in: data),
                                          pathTruncated: UInt32(header.flags) & WARDEN_FLAG_PATH_TRUNCATED.rawValue != 0,
                                          isHeld: UInt32(header.flags) & WARDEN_FLAG_HELD.rawValue != 0,
-                                         abi: SyscallABI(abi: e.abi)))
+                                         abi: SyscallABI(abi: e.abi),
+                                         targetUID: e.target_uid == UInt32.max ? nil : e.target_uid,
+                                         socket: identity(e.socket), targetExecutable: identity(e.target_executable)))
         default:
             throw .unknownKind(header.kind)
         }

@@ -72,9 +72,9 @@ struct DoctorCommand: ParsableCommand {
             case .noEffect(let status): report(false, "hold-kill", "the probe child was not held (wait status \(status)): enforce mode cannot hold here")
             }
             report(false, "lsm-deny", bpfLSMActive ? "BPF-LSM is active, but Warden does not use it yet" : "unavailable (BPF-LSM not active); enforce mode holds and kills instead")
-            print("Warden will use: tp_btf sensors for exec, fork, exit, io_uring completions and syscall exit (opens, open_by_handle_at, failed execs, renames, links, symlinks, connects, io_uring_setup, the mount API, ptrace attach, process_vm_readv/writev, signals out of the session, the first call through a compat ABI); in-kernel lineage; ring buffer delivery.")
+            print("Warden will use: tp_btf sensors for exec, fork, exit, io_uring completions and syscall exit (opens, open_by_handle_at, failed execs, renames, links, symlinks, connects, unix connects to servers outside the session, io_uring_setup, the mount API, ptrace attach, process_vm_readv/writev, signals out of the session, the first call through a compat ABI); in-kernel lineage; ring buffer delivery.")
             if killWorks == .works && holdWorks == .works {
-                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages, guarded opens, renames/links, io_uring set-up, mounts, ptrace attach, process_vm_* and the first compat-ABI call by tool processes; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
+                print("Enforce mode (--enforce) will use: hold-kill for execs in agent lineages, guarded opens, renames/links, io_uring set-up, mounts, ptrace attach, process_vm_*, unix connects to servers outside the session and the first compat-ABI call by tool processes; kernel-kill when an event cannot be delivered and --fail-mode is closed.")
             } else {
                 print("Enforce mode is not available on this kernel: run in audit mode.")
             }

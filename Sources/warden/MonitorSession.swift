@@ -51,7 +51,7 @@ final class MonitorSession: @unchecked Sendable {
             rules: try options.rules.load(), catalog: catalog, homes: PathGlob.homeDirectories(),
             interpreters: InterpreterCatalog.scanHost(doorbell: doorbell), enforcement: policy.map { ($0, sensors.processControl) },
             guardedStore: sensors.guardedFiles, originTable: sensors.originTable, scripts: HostScriptReader(doorbell: doorbell),
-            hostFacts: ExecHostFacts())
+            hostFacts: ExecHostFacts(), serverExecutables: ServerExecutables())
         configuration.wardenHelperPIDs = sensors.helperPIDs
         let processor = EventProcessor(configuration)
         let context = OutputContext(catalog: catalog)

@@ -122,6 +122,43 @@ struct JSONRoundTripTests {
         #expect(SyscallText.compatCallName(.x32, 0x4000_0000 | 42) == "connect")
     }
 
+    @Test("a unix connect's server (uid, name, socket file, executable and its path) round-trips")
+    func unixConnect() throws {
+        let socket = FileIdentity(kind: .socket, inode: 4242, device: 254 << 20, links: 1, mode: 0o140600, socketFamily: 1)
+        let executable = FileIdentity(kind: .regular, inode: 99, device: 254 << 20, links: 1, mode: 0o100755, size: 1_004_336)
+        for (argument, path) in [(UInt64(1), Self.hostile), (5 | 1 << 16, ByteString("\u{1}shim"))] {
+            let event = Event.syscall(SyscallEvent(
+                process: Self.process(908), result: 0, syscall: .connect, argument: argument, targetPID: 812, targetExecID: 0,
+                target: [.process], path: path, isHeld: true, targetUID: 1000, socket: argument == 1 ? socket : .none,
+                targetExecutable: executable, targetExecutablePath: Self.hostile))
+            let decoded = try #require(try Self.roundTrip(event))
+            #expect(Self.differences(event, decoded).isEmpty, "\(Self.differences(event, decoded))")
+        }
+        let unknown = Event.syscall(SyscallEvent(process: Self.process(909), result: 0, syscall: .connect, argument: 1 | 1 << 17))
+        let decoded = try #require(try Self.roundTrip(unknown))
+        #expect(Self.differences(unknown, decoded).isEmpty, "\(Self.differences(unknown, decoded))")
+        // Through int 0x80 (connect or socketcall): the interface round-trips, and says so in text.
+        let ia32 = SyscallEvent(process: Self.process(910), result: 0, syscall: .connect, argument: 1, targetPID: 812,
+                                target: [.process], path: ByteString("/tmp/tmux-0/default"), isHeld: true, abi: .ia32,
+                                targetUID: 0, socket: socket, targetExecutable: executable,
+                                targetExecutablePath: ByteString("/usr/bin/tmux"))
+        let back = try #require(try Self.roundTrip(.syscall(ia32)))
+        #expect(Self.differences(Event.syscall(ia32), back).isEmpty, "\(Self.differences(Event.syscall(ia32), back))")
+        #expect(EventTextFormatter.describe(ia32).hasPrefix("connect ia32 unix /tmp/tmux-0/default pid 812"), "\(EventTextFormatter.describe(ia32))")
+    }
+
+    @Test("a job-control continue of a held process round-trips with its mark")
+    func jobControlContinue() throws {
+        let event = Event.syscall(SyscallEvent(process: Self.process(911), result: 0, syscall: .kill, argument: 18, targetPID: -812,
+                                               target: [.process, .tracked, .sameSession, .held, .restopped, .jobControl]))
+        let decoded = try #require(try Self.roundTrip(event))
+        #expect(Self.differences(event, decoded).isEmpty, "\(Self.differences(event, decoded))")
+        var catalog = AgentCatalog()
+        _ = catalog.add(AgentDefinition(name: "claude-code"))
+        let line = String(decoding: EventJSONEncoder(context: OutputContext(catalog: catalog, clock: Self.clock)).encode(event), as: UTF8.self)
+        #expect(line.contains("\"job_control\""), "\(line)")
+    }
+
     @Test("loss reports round-trip")
     func lossReport() throws {
         let report = LossReport(bootTime: 5_000_000_000, ringBufferDrops: 12, processTableFull: 3,

@@ -82,7 +82,7 @@ struct NameExemptionIntegrationTests {
         #expect(!alerts(result, shape.rule).isEmpty)
     }
 
-    @Test("the installed programs keep their exemptions under --enforce: ssh-keygen reads the key, fakeroot preloads its own library, git's clone runs")
+    @Test("the installed programs keep their exemptions under --enforce: ssh-keygen reads the key, fakeroot preloads its own library, git's clone runs, setuid su reads /etc/shadow")
     func installedProgramsWork() throws {
         let h = try WardenHarness()
         try FileManager.default.createDirectory(atPath: h.path("home/.ssh"), withIntermediateDirectories: true)
@@ -102,6 +102,7 @@ struct NameExemptionIntegrationTests {
         try h.write("tool.sh", """
         ssh-keygen -y -f "$HOME/.ssh/id_ed25519" > pub
         fakeroot sh -c 'id -u' > fakeroot-uid
+        su nobody -s /bin/sh -c 'echo su-ran' > su-out
         git clone -q http://127.0.0.1:\(server.port)/tools.git tools && sh tools/build.sh
         """)
         try h.write("agent.sh", "sh tool.sh > tool-output 2>&1\necho agent-done\n")
@@ -111,8 +112,16 @@ struct NameExemptionIntegrationTests {
         #expect(((try? String(contentsOfFile: h.path("pub"), encoding: .utf8)) ?? "").hasPrefix("ssh-ed25519 "), "\(output)")
         #expect(((try? String(contentsOfFile: h.path("fakeroot-uid"), encoding: .utf8)) ?? "") == "0\n", "\(output)")
         #expect(FileManager.default.fileExists(atPath: h.path("built")), "\(output)")
-        let loud = result.events.ofType("alert").filter { Self.warning.contains($0.string("priority") ?? "") }
+        // su (setuid root) reads /etc/shadow through PAM to check the account: its privilege's purpose.
+        #expect(((try? String(contentsOfFile: h.path("su-out"), encoding: .utf8)) ?? "") == "su-ran\n", "\(output)")
+        #expect(result.events.ofType("open").contains { $0.string("path") == "/etc/shadow" }, "su's read of the shadow file is seen")
+        // su is a privilege tool in an agent lineage, a Warning by design (privilege-or-namespace-tool);
+        // its read of the shadow file is not a credential theft.
+        let loud = result.events.ofType("alert").filter {
+            Self.warning.contains($0.string("priority") ?? "") && $0.string("rule") != "privilege-or-namespace-tool"
+        }
         #expect(loud.isEmpty, "\(loud.map { ($0.string("rule") ?? "", $0.string("output") ?? "") })")
+        #expect(result.stderr.contains(" 0 killed"), "nothing killed: \(result.stderr)")
     }
 }
 

@@ -19,6 +19,7 @@ struct EventDecoderTests {
         #expect(MemoryLayout<warden_counters>.size == 40 + 8 * Int(WARDEN_KIND_SLOTS))
         #expect(MemoryLayout<warden_process>.size == 32)
         #expect(MemoryLayout<warden_rename_event>.size == 96)
+        #expect(MemoryLayout<warden_syscall_event>.size == 208)
     }
 
     private func record<T>(_ fixed: T, data: [UInt8]) -> [UInt8] {
@@ -114,6 +115,62 @@ struct EventDecoderTests {
         let exec = try record(e, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
         guard case .exec(let image) = exec else { Issue.record("not an exec: \(exec)"); return }
         #expect(image.abi == SyscallABI.host32Bit && image.abi != .native)
+    }
+
+    @Test("a unix connect decodes its server: pid, uid, name, socket file and executable identity")
+    func decodeUnixConnect() throws {
+        var s = warden_syscall_event()
+        s.header.kind = UInt16(WARDEN_EVENT_SYSCALL.rawValue)
+        s.header.flags = UInt16(WARDEN_FLAG_HELD.rawValue)
+        s.syscall = WARDEN_SYSCALL_CONNECT.rawValue
+        s.argument = 1
+        s.target_pid = 812
+        s.target_flags = WARDEN_TARGET_PROCESS.rawValue
+        s.target_uid = 1000
+        s.socket.kind = UInt8(WARDEN_FILE_SOCKET.rawValue)
+        s.socket.inode = 4242
+        s.socket.socket_family = 1
+        s.target_executable.kind = UInt8(WARDEN_FILE_REGULAR.rawValue)
+        s.target_executable.inode = 99
+        s.path = warden_string(offset: 0, length: 22)
+        var event = try record(s, data: Array("/tmp/tmux-1000/default".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let call) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(call.isUnixConnect && call.socketType == "stream" && !call.isAbstractName && call.isHeld)
+        #expect(call.targetPID == 812 && call.targetOutsideSession && call.targetUID == 1000)
+        #expect(call.path.text == "/tmp/tmux-1000/default" && call.socket.inode == 4242 && call.socket.socketFamily == 1)
+        #expect(call.targetExecutable.inode == 99 && call.targetExecutablePath.isEmpty)
+
+        // An abstract seqpacket name, a server the kernel could not name: no uid, no identities.
+        s.argument = 5 | UInt64(WARDEN_UNIX_ABSTRACT.rawValue)
+        s.target_uid = UInt32.max
+        s.socket = warden_file_identity()
+        s.target_executable = warden_file_identity()
+        s.path = warden_string(offset: 0, length: 4)
+        event = try record(s, data: Array("shim".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let abstract) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(abstract.socketType == "seqpacket" && abstract.isAbstractName && abstract.targetUID == nil)
+        #expect(abstract.socket.kind == .none && abstract.targetExecutable.kind == .none)
+
+        // Through int 0x80's socketcall: the same record, with its interface.
+        s.abi = WARDEN_ABI_IA32.rawValue
+        event = try record(s, data: Array("shim".utf8)).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let ia32) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(ia32.isUnixConnect && ia32.abi == .ia32 && ia32.compatName == nil)
+    }
+
+    @Test("a SIGCONT to a held process decodes its job-control mark")
+    func decodeJobControlContinue() throws {
+        var s = warden_syscall_event()
+        s.header.kind = UInt16(WARDEN_EVENT_SYSCALL.rawValue)
+        s.syscall = WARDEN_SYSCALL_KILL.rawValue
+        s.argument = 18
+        s.target_pid = -812
+        s.target_flags = WARDEN_TARGET_PROCESS.rawValue | WARDEN_TARGET_TRACKED.rawValue | WARDEN_TARGET_SAME_SESSION.rawValue
+            | WARDEN_TARGET_HELD.rawValue | WARDEN_TARGET_RESTOPPED.rawValue | WARDEN_TARGET_JOB_CONTROL.rawValue
+        let event = try record(s, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .syscall(let call) = event else { Issue.record("not a syscall: \(event)"); return }
+        #expect(call.target.contains([.held, .restopped, .jobControl]) && !call.target.contains(.senderKilled))
+        #expect(SyscallTarget.names.contains { $0.0 == .jobControl && $0.1 == "job_control" })
     }
 
     @Test("a connect record decodes its peer and the taint; identities carry their origin")

@@ -20,6 +20,7 @@
  *   compat_target(abi, nr, regs, pid) whether a compat call names a process (enum compat_target: a
  *                                     signal's target, ptrace's or process_vm_*'s), and which
  *   compat_syscall_arg(regs, n)       argument n of a compat call
+ *   compat_connect_fd(abi, nr, regs)  the socket fd of a compat connect (-1 when the call is not one)
  */
 #ifndef WARDEN_ARCH_H
 #define WARDEN_ARCH_H
@@ -158,12 +159,36 @@ static __always_inline int compat_target(enum warden_syscall_abi abi, long nr, s
 	}
 }
 
+/* i386 has two ways to connect: connect(fd, addr, len) (362, since Linux 4.3) and the older
+ * socketcall(SYS_CONNECT, args) (102), whose arguments are 32-bit words in user memory that the
+ * kernel has just copied in (so they are resident at exit). x32 is not built into the kernels we
+ * run on; its connects are reported by number only. */
+#define IA32_SOCKETCALL 102
+#define IA32_CONNECT 362
+#define SYS_CONNECT 3
+
+static __always_inline int compat_connect_fd(enum warden_syscall_abi abi, long nr, struct pt_regs *regs)
+{
+	__u32 fd;
+
+	if (abi != WARDEN_ABI_IA32)
+		return -1;
+	if (nr == IA32_CONNECT)
+		return (int)compat_syscall_arg(regs, 0);
+	if (nr != IA32_SOCKETCALL || compat_syscall_arg(regs, 0) != SYS_CONNECT)
+		return -1;
+	if (bpf_probe_read_user(&fd, sizeof(fd), (const void *)compat_syscall_arg(regs, 1)) != 0)
+		return -1;
+	return (int)fd;
+}
+
 /* Every syscall Warden watches: (number, enum warden_syscall). */
 #define WARDEN_WATCHED_SYSCALLS(X) \
 	X(2, WARDEN_SYSCALL_OPEN) \
 	X(42, WARDEN_SYSCALL_CONNECT) \
 	X(43, WARDEN_SYSCALL_ACCEPT) \
 	X(59, WARDEN_SYSCALL_EXECVE) \
+	X(61, WARDEN_SYSCALL_WAIT4) \
 	X(62, WARDEN_SYSCALL_KILL) \
 	X(82, WARDEN_SYSCALL_RENAME) \
 	X(85, WARDEN_SYSCALL_CREAT) \
@@ -173,6 +198,7 @@ static __always_inline int compat_target(enum warden_syscall_abi abi, long nr, s
 	X(129, WARDEN_SYSCALL_RT_SIGQUEUEINFO) \
 	X(200, WARDEN_SYSCALL_TKILL) \
 	X(234, WARDEN_SYSCALL_TGKILL) \
+	X(247, WARDEN_SYSCALL_WAITID) \
 	X(257, WARDEN_SYSCALL_OPENAT) \
 	X(264, WARDEN_SYSCALL_RENAMEAT) \
 	X(265, WARDEN_SYSCALL_LINKAT) \
@@ -242,6 +268,12 @@ static __always_inline int compat_target(enum warden_syscall_abi abi, long nr, s
 	return COMPAT_TARGET_NONE;
 }
 
+/* AArch32 connects are reported by number only (see compat_path_arg). */
+static __always_inline int compat_connect_fd(enum warden_syscall_abi abi, long nr, struct pt_regs *regs)
+{
+	return -1;
+}
+
 static __always_inline long syscall_nr(struct pt_regs *regs)
 {
 	return regs->syscallno;
@@ -264,6 +296,7 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	X(37, WARDEN_SYSCALL_LINKAT) \
 	X(38, WARDEN_SYSCALL_RENAMEAT) \
 	X(56, WARDEN_SYSCALL_OPENAT) \
+	X(95, WARDEN_SYSCALL_WAITID) \
 	X(117, WARDEN_SYSCALL_PTRACE) \
 	X(129, WARDEN_SYSCALL_KILL) \
 	X(130, WARDEN_SYSCALL_TKILL) \
@@ -274,6 +307,7 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	X(221, WARDEN_SYSCALL_EXECVE) \
 	X(240, WARDEN_SYSCALL_RT_TGSIGQUEUEINFO) \
 	X(242, WARDEN_SYSCALL_ACCEPT4) \
+	X(260, WARDEN_SYSCALL_WAIT4) \
 	X(265, WARDEN_SYSCALL_OPEN_BY_HANDLE_AT) \
 	X(270, WARDEN_SYSCALL_PROCESS_VM_READV) \
 	X(271, WARDEN_SYSCALL_PROCESS_VM_WRITEV) \

@@ -20,6 +20,13 @@
 #include "maps.h"
 #include "submit.h"
 
+/* Kernel functions (6.2+ and 6.13+): a task by pid, and a signal to a task other than the
+ * current one. Weak: on a kernel without them a continued hold cannot be stopped again, and a
+ * job-control owner is not recognised (bpf/process/jobcontrol.c). */
+extern struct task_struct *bpf_task_from_pid(__s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym __weak;
+
 /* The generic signal numbers: the same on x86_64 and arm64. */
 #define SIGKILL 9
 #define SIGCONT 18

@@ -82,4 +82,17 @@ static __always_inline struct file *file_of_fd(struct task_struct *task, __u32 f
 	return file;
 }
 
+/* The socket behind fd, or NULL when fd is not one. Socket inodes live inside a struct
+ * socket_alloc, right after their struct socket. */
+static __always_inline struct sock *sock_of_fd(struct task_struct *task, __u32 fd)
+{
+	struct file *file = file_of_fd(task, fd);
+	struct socket *sock;
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = (void *)BPF_CORE_READ(file, f_inode) - bpf_core_field_offset(struct socket_alloc, vfs_inode);
+	return BPF_CORE_READ(sock, sk);
+}
+
 #endif

@@ -24,6 +24,14 @@ typedef struct { unsigned int val; } CORE kuid_t;
 typedef struct { unsigned int val; } CORE kgid_t;
 typedef struct { int counter; } CORE atomic_t;
 
+struct hlist_node___warden {
+	struct hlist_node___warden *next;
+} CORE;
+
+struct hlist_head___warden {
+	struct hlist_node___warden *first;
+} CORE;
+
 struct qstr {
 	__u32 len;
 	const unsigned char *name;
@@ -75,8 +83,16 @@ struct sock_common {
 	struct in6_addr___warden skc_v6_daddr;
 } CORE;
 
+struct pid;
+struct cred;
+
+/* sk_peer_pid and sk_peer_cred: the peer credentials SO_PEERCRED returns. A connected AF_UNIX
+ * client's are the listening server's, copied at connect from what listen() recorded. */
 struct sock {
 	struct sock_common __sk_common;
+	__u16 sk_type;
+	struct pid *sk_peer_pid;
+	const struct cred *sk_peer_cred;
 } CORE;
 
 struct socket {
@@ -131,7 +147,10 @@ struct fs_struct {
 	struct path pwd;
 } CORE;
 
+struct file;
+
 struct mm_struct {
+	struct file *exe_file;
 	unsigned long arg_start;
 	unsigned long arg_end;
 	unsigned long env_start;
@@ -164,6 +183,7 @@ struct task_struct {
 	struct task_struct *group_leader;
 	char comm[16];
 	__u64 start_boottime;
+	struct hlist_node___warden pid_links[4];
 } CORE;
 
 /* A pidfd names a struct pid: through its pidfs inode's i_private (6.9+), or through the file's
@@ -173,8 +193,30 @@ struct upid {
 	int nr;
 } CORE;
 
+/* tasks[PIDTYPE_TGID]: the thread group this pid leads, linked through the leader's
+ * pid_links[PIDTYPE_TGID]; empty once the process is gone (the struct pid can outlive it). */
 struct pid {
+	struct hlist_head___warden tasks[4];
 	struct upid numbers[1];
+} CORE;
+
+/* AF_UNIX: a connected socket's peer is the server's socket for this connection, which carries
+ * the listener's bound name (addr: its length counts sun_family; name[0].sun_path follows) and,
+ * for a filesystem name, the path of the socket file (path.dentry). */
+struct sockaddr_un___warden {
+	unsigned short sun_family;
+	char sun_path[108];
+} CORE;
+
+struct unix_address {
+	int len;
+	struct sockaddr_un___warden name[0];
+} CORE;
+
+struct unix_sock {
+	struct unix_address *addr;
+	struct path path;
+	struct sock *peer;
 } CORE;
 
 /* io_uring's request: its opcode, and for IORING_OP_OPENAT/OPENAT2 the open's own state, which
@@ -211,6 +253,9 @@ struct linux_binprm {
 } CORE;
 
 #define SIGNAL_GROUP_EXIT 0x00000004
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SOCK_SEQPACKET 5
 #define AF_INET 2
 #define AF_INET6 10
 #define EINPROGRESS 115

@@ -15,6 +15,8 @@
  * At exit: the call has happened. Enforce mode holds a tool process (not the agent) at this first
  * call, whatever its result, so that a rule kills it before its next instruction; what that one
  * call did stands (docs/enforce.md lists what it can be).
+ *
+ * Connects through the i386 interface (connect, socketcall) reach broker.c like native ones.
  */
 
 static __always_inline void on_compat_syscall(struct pt_regs *regs, long nr, enum warden_syscall_abi abi, long ret)
@@ -31,10 +33,23 @@ static __always_inline void on_compat_syscall(struct pt_regs *regs, long nr, enu
 
 	if (!proc || tgid == config.monitor_tgid)
 		return;
+	task = (struct task_struct *)bpf_get_current_task_btf();
+	/* Every compat connect to an AF_UNIX server outside the session is broker.c's, not only the
+	 * image's first compat call: a program excepted from the compat rule (Wine) could otherwise
+	 * hand a command to a tmux server unseen. When it is the first, its event (abi ia32) is the
+	 * image's compat report too, so the process is held once, for one event. */
+	if (ret == 0) {
+		int fd = compat_connect_fd(abi, nr, regs);
+		struct sock *sk = fd >= 0 ? sock_of_fd(task, fd) : NULL;
+
+		if (sk && BPF_CORE_READ(sk, __sk_common.skc_family) == AF_UNIX && on_unix_connect(proc, task, sk, abi, ret)) {
+			__sync_fetch_and_or(&proc->flags, WARDEN_PROCESS_COMPAT_REPORTED);
+			return;
+		}
+	}
 	/* Two threads can return from compat calls at once: one of them reports. */
 	if (__sync_fetch_and_or(&proc->flags, WARDEN_PROCESS_COMPAT_REPORTED) & WARDEN_PROCESS_COMPAT_REPORTED)
 		return;
-	task = (struct task_struct *)bpf_get_current_task_btf();
 	req.argument = nr;
 	path_arg = compat_path_arg(abi, nr);
 	if (path_arg >= 0)

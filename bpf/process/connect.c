@@ -6,7 +6,8 @@
  * The peer comes from the kernel's socket (the sock's destination address and port), not from the
  * sockaddr the process passed: for accept there is none, and for connect the kernel's copy is the
  * one it acted on. Loopback peers count: a local server can hand out a payload as well as a remote
- * one. AF_UNIX and netlink sockets are local IPC and are ignored. A non-blocking connect
+ * one. AF_UNIX sockets do not taint: a connect to a server outside the session is broker.c's
+ * (a command handed out of the lineage); accepts and netlink are ignored. A non-blocking connect
  * (-EINPROGRESS) counts: the data arrives later on the same socket.
  */
 
@@ -50,19 +51,19 @@ static __always_inline void on_connect(struct warden_process *proc, struct pt_re
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct warden_connect_event e = {};
 	int fd = connected_fd(regs, syscall, ret);
-	struct file *file;
-	struct socket *sock;
 	struct sock *sk;
 	__u16 family;
 
 	if (fd < 0)
 		return;
-	file = file_of_fd(task, fd);
-	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+	sk = sock_of_fd(task, fd);
+	if (!sk)
 		return;
-	sock = (void *)BPF_CORE_READ(file, f_inode) - bpf_core_field_offset(struct socket_alloc, vfs_inode);
-	sk = BPF_CORE_READ(sock, sk);
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_UNIX && syscall == WARDEN_SYSCALL_CONNECT) {
+		on_unix_connect(proc, task, sk, WARDEN_ABI_NATIVE, ret);
+		return;
+	}
 	if (family != AF_INET && family != AF_INET6)
 		return;
 	e.result = ret;

@@ -1,8 +1,10 @@
 /*
  * sys_exit.c — the one program on the raw syscall exit: opens and failed execs (file.c), renames,
- * links and symlinks (rename.c), connects and accepts (connect.c), and io_uring, mount API, ptrace, process memory and signal
- * calls (syscall.c) of tracked processes, and calls through a compat ABI (compat.c), whatever
- * their number. Included by warden.bpf.c (see there why).
+ * links and symlinks (rename.c), connects and accepts (connect.c; AF_UNIX connects: broker.c), and
+ * io_uring, mount API, ptrace, process memory and signal calls (syscall.c), a parent's wait that
+ * collects a held child's stop (jobcontrol.c) of tracked processes, and calls through a compat
+ * ABI (compat.c), whatever their number. Included by warden.bpf.c (see
+ * there why).
  */
 
 SEC("tp_btf/sys_exit")
@@ -46,6 +48,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		emit_rename_event(proc, &rename, syscall, ret);
 	else if (is_connect_syscall(syscall))
 		on_connect(proc, regs, syscall, ret);
+	else if (is_wait_syscall(syscall))
+		on_wait(regs, syscall, ret);
 	else
 		on_syscall(proc, regs, syscall, ret);
 	return 0;

@@ -15,12 +15,6 @@
  * sender waiting for a decision nobody makes.
  */
 
-/* Kernel functions (6.2+ and 6.13+): a task by pid, and a signal to a task other than the
- * current one. Weak: on a kernel without them a continued hold cannot be stopped again. */
-extern struct task_struct *bpf_task_from_pid(__s32 pid) __ksym __weak;
-extern void bpf_task_release(struct task_struct *p) __ksym __weak;
-extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym __weak;
-
 #define PTRACE_ATTACH 16
 #define PTRACE_SEIZE 0x4206
 #define OPEN_TREE_CLONE 1
@@ -190,6 +184,10 @@ static __always_inline void emit_syscall_event(struct task_struct *task, const s
 	e->target_pid = req->target_pid;
 	e->target_exec_id = target_exec_id;
 	e->abi = abi;
+	e->target_uid = (__u32)-1;
+	e->pad = 0;
+	__builtin_memset(&e->socket, 0, sizeof(e->socket));
+	__builtin_memset(&e->target_executable, 0, sizeof(e->target_executable));
 	if (req->path)
 		len = copy_string(&s->syscall.data[0], WARDEN_PATH_MAX, req->path, USER_STRING, &flags);
 	set_string(&e->path, 0, len);
@@ -217,10 +215,18 @@ static __always_inline void on_syscall(struct warden_process *proc, struct pt_re
 		struct warden_hold *hold = bpf_map_lookup_elem(&held, &req.target_tgid);
 
 		if (hold) {
+			bool owner = req.argument == SIGCONT && continued_by_owner(hold, req.target_tgid);
+
 			target |= WARDEN_TARGET_HELD;
 			if (req.argument == SIGCONT && restop_held_target(req.target_tgid))
 				target |= WARDEN_TARGET_RESTOPPED;
-			if (req.argument == SIGCONT && (hold->flags & WARDEN_HOLD_SIGNAL_REPORTED)) {
+			if (owner) {
+				/* Job control answering a stop (jobcontrol.c): stopped again, never counted.
+				 * Reported once per hold; tmux answers every stop until Warden decides. */
+				target |= WARDEN_TARGET_JOB_CONTROL;
+				if (__sync_fetch_and_or(&hold->flags, WARDEN_HOLD_JOB_CONTROL_REPORTED) & WARDEN_HOLD_JOB_CONTROL_REPORTED)
+					return;
+			} else if (req.argument == SIGCONT && (hold->flags & WARDEN_HOLD_SIGNAL_REPORTED)) {
 				/* The second continue of one hold: each gives the target a moment to run. */
 				bpf_send_signal(SIGKILL);
 				if (hold->flags & WARDEN_HOLD_SENDER_KILLED)
@@ -230,7 +236,8 @@ static __always_inline void on_syscall(struct warden_process *proc, struct pt_re
 			} else if (hold->flags & WARDEN_HOLD_SIGNAL_REPORTED) {
 				return;
 			}
-			hold->flags |= WARDEN_HOLD_SIGNAL_REPORTED;
+			if (!owner)
+				hold->flags |= WARDEN_HOLD_SIGNAL_REPORTED;
 		}
 	}
 	/* Signals inside the session (a shell ending its job, a test runner its workers) and to

@@ -192,6 +192,9 @@ enum warden_syscall {
 	WARDEN_SYSCALL_PIDFD_SEND_SIGNAL = 29,
 	WARDEN_SYSCALL_RT_SIGQUEUEINFO = 30,
 	WARDEN_SYSCALL_RT_TGSIGQUEUEINFO = 31,
+	/* Never in an event: a parent collecting a held child's stop (bpf/process/jobcontrol.c). */
+	WARDEN_SYSCALL_WAIT4 = 32,
+	WARDEN_SYSCALL_WAITID = 33,
 	/* Any syscall made through a compat ABI (warden_syscall_event.abi): the i386 interface
 	 * (`int 0x80`, sysenter, a 32-bit program), x32 (bit 30 of the number) or aarch32. Reported
 	 * for the first such call of each image; its number, in that ABI's numbering, is the
@@ -218,6 +221,16 @@ enum warden_target_flag {
 	WARDEN_TARGET_HELD = 1u << 5,    /* the kernel holds the target for Warden's decision */
 	WARDEN_TARGET_RESTOPPED = 1u << 6, /* ... and the signal (SIGCONT) would have let it go: the kernel stopped it again */
 	WARDEN_TARGET_SENDER_KILLED = 1u << 7, /* ... for the second time: the kernel killed the sender; also a compat signal to Warden in enforce mode */
+	WARDEN_TARGET_JOB_CONTROL = 1u << 8, /* a SIGCONT to a held target from its parent, which collected the target's stop with wait: job control (tmux, script, a shell's bg), stopped again but never counted as a continue loop */
+};
+
+/* The argument of a connect syscall event (an AF_UNIX stream or seqpacket connect): the socket
+ * type in the low 16 bits (1 SOCK_STREAM, 5 SOCK_SEQPACKET), and these bits about the name the
+ * server bound. */
+enum warden_unix_connect_flag {
+	WARDEN_UNIX_TYPE_MASK = 0xffffu,
+	WARDEN_UNIX_ABSTRACT = 1u << 16, /* an abstract name (sun_path starts with NUL): path holds the bytes after it */
+	WARDEN_UNIX_UNNAMED = 1u << 17,  /* the server's socket has no name the kernel could read */
 };
 
 /* What a rename event did to its destination name. */
@@ -368,22 +381,33 @@ struct warden_connect_event {
 
 /*
  * A call that reaches past files, execs and sockets, by a tracked process: io_uring_setup, the
- * mount API's open_tree/move_mount/fsmount, ptrace, process_vm_readv/writev, and signals sent
- * out of the caller's session or to Warden. Each is rare in ordinary work; each is a way around
- * the other sensors (opens the ring makes never pass open's syscall exit; a detached mount shows
- * another path; another process's memory or a debugger hands code to a process outside the
- * lineage; a stopped Warden decides nothing). At syscall exit: the call has happened.
+ * mount API's open_tree/move_mount/fsmount, ptrace, process_vm_readv/writev, signals sent
+ * out of the caller's session or to Warden, and connects to AF_UNIX stream/seqpacket servers
+ * outside the caller's session (command brokers: tmux, screen, dockerd, systemd). Each is rare in
+ * ordinary work; each is a way around the other sensors (opens the ring makes never pass open's
+ * syscall exit; a detached mount shows another path; another process's memory, a debugger or a
+ * server's socket hands code to a process outside the lineage; a stopped Warden decides nothing).
+ * At syscall exit: the call has happened.
+ *
+ * For connect, the target is the server: the process that called listen() on the socket, as the
+ * kernel recorded it for the connection (SO_PEERCRED's pid and credentials), never a name the
+ * caller chose; path is the name the server bound (from the server's socket), socket the file
+ * that name is, target_executable the server's executable, both read in the kernel at the call.
  */
 struct warden_syscall_event {
 	struct warden_event_header header;
 	__s64 result;          /* the syscall's return value, or -errno */
 	__u32 syscall;         /* enum warden_syscall, WARDEN_SYSCALL_IO_URING_SETUP and after */
 	__u32 target_flags;    /* enum warden_target_flag */
-	__u64 argument;        /* ptrace: the request; signals: the signal; io_uring_setup: IORING_SETUP_* flags; open_tree, move_mount, fsmount: their flags; compat: the syscall number in its ABI's numbering */
-	__s64 target_pid;      /* ptrace, process_vm_*, signals: the pid as the caller named it (kill: negative for a group); 0 otherwise */
+	__u64 argument;        /* ptrace: the request; signals: the signal; io_uring_setup: IORING_SETUP_* flags; open_tree, move_mount, fsmount: their flags; compat: the syscall number in its ABI's numbering; connect: the socket type and enum warden_unix_connect_flag */
+	__s64 target_pid;      /* ptrace, process_vm_*, signals: the pid as the caller named it (kill: negative for a group); connect: the server's (its peer credentials); 0 otherwise */
 	__u64 target_exec_id;  /* the target's exec id when tracked, else 0 */
-	struct warden_string path; /* open_tree, move_mount: the path argument (move_mount: the destination); compat: the path argument of a file call; empty otherwise */
+	struct warden_string path; /* open_tree, move_mount: the path argument (move_mount: the destination); compat: the path argument of a file call; connect: the name the server bound; empty otherwise */
 	__u32 abi;             /* enum warden_syscall_abi */
+	__u32 target_uid;      /* connect: the server's effective uid (its peer credentials); (uint32_t)-1 otherwise */
+	__u32 pad;
+	struct warden_file_identity socket;            /* connect: the socket file the server's name is (filesystem names); kind NONE otherwise */
+	struct warden_file_identity target_executable; /* connect: the server's executable, read from its task at the call; kind NONE when unknown */
 	__u8 data[];
 };
 
@@ -472,6 +496,11 @@ enum warden_hold_flag {
 	 * wrapper sends its stopped child; a loop of them is an attempt to run the target in the
 	 * moments before each re-stop). */
 	WARDEN_HOLD_SENDER_KILLED = 1u << 1,
+	/* Its parent collected its stop (wait4/waitid with WUNTRACED) since the last continue: the
+	 * parent's next SIGCONT answers a stop it was told about (job control), not a loop. */
+	WARDEN_HOLD_STOP_COLLECTED = 1u << 2,
+	/* The parent's job-control continue was reported; later ones are not. */
+	WARDEN_HOLD_JOB_CONTROL_REPORTED = 1u << 3,
 };
 
 /* Read-only configuration, set by the loader before the programs load. */
@@ -486,7 +515,8 @@ struct warden_config {
 _Static_assert(sizeof(struct warden_file_identity) == 48, "file identity layout");
 _Static_assert(sizeof(struct warden_connect_event) == 56 + 16 + 16, "connect event layout");
 _Static_assert(sizeof(struct warden_file_origin) == 16, "origin table layout");
-_Static_assert(sizeof(struct warden_syscall_event) == 56 + 40 + 8, "syscall event layout");
+_Static_assert(sizeof(struct warden_syscall_event) == 56 + 40 + 16 + 2 * 48, "syscall event layout");
+_Static_assert(__builtin_offsetof(struct warden_syscall_event, socket) == 112, "syscall event identities follow the fixed-width fields");
 _Static_assert(__builtin_offsetof(struct warden_syscall_event, data) == sizeof(struct warden_syscall_event), "syscall data follows the fixed part");
 _Static_assert(__builtin_offsetof(struct warden_file_identity, size) == 24, "file size follows the fixed-width identity fields");
 _Static_assert(sizeof(struct warden_event_header) == 56, "event header layout");

@@ -359,31 +359,38 @@ public struct SyscallTarget: OptionSet, Sendable, Hashable {
     public static let restopped = SyscallTarget(rawValue: WARDEN_TARGET_RESTOPPED.rawValue)
     /// A second SIGCONT to the same hold: the kernel killed the sender.
     public static let senderKilled = SyscallTarget(rawValue: WARDEN_TARGET_SENDER_KILLED.rawValue)
+    /// A SIGCONT to a held target from its parent after it collected the target's stop with wait:
+    /// job control answering a stop (tmux, script, a shell's `bg`); stopped again, never counted.
+    public static let jobControl = SyscallTarget(rawValue: WARDEN_TARGET_JOB_CONTROL.rawValue)
 
     /// JSON names, in bit order.
     public static let names: [(SyscallTarget, String)] = [
         (.process, "process"), (.tracked, "tracked"), (.sameSession, "same_session"), (.monitor, "monitor"), (.selfProcess, "self"),
-        (.held, "held"), (.restopped, "restopped"), (.senderKilled, "sender_killed"),
+        (.held, "held"), (.restopped, "restopped"), (.senderKilled, "sender_killed"), (.jobControl, "job_control"),
     ]
 }
 
 /// A call that reaches past files, execs and sockets (`struct warden_syscall_event`): io_uring
-/// set up, the mount API, a ptrace attach, another process's memory read or written, or a signal
-/// sent out of the caller's session or to Warden. At syscall exit: the call has happened.
+/// set up, the mount API, a ptrace attach, another process's memory read or written, a signal
+/// sent out of the caller's session or to Warden, or a connect to an AF_UNIX server outside the
+/// caller's session (a command broker). At syscall exit: the call has happened.
 public final class SyscallEvent: Sendable {
     public let process: ProcessRef
     /// The syscall's return value, or -errno.
     public let result: Int64
     public let syscall: Syscall
     /// ptrace: the request; signals: the signal number; io_uring_setup: its IORING_SETUP_* flags;
-    /// open_tree, move_mount, fsmount: their flags; compat: the call's number in `abi`'s numbering.
+    /// open_tree, move_mount, fsmount: their flags; compat: the call's number in `abi`'s numbering;
+    /// connect: the socket type and `enum warden_unix_connect_flag` bits (`socketType`, `isAbstractName`).
     public let argument: UInt64
-    /// The pid as the caller named it (kill: negative for a process group, -1 for all); 0 when none.
+    /// The pid as the caller named it (kill: negative for a process group, -1 for all); connect:
+    /// the server's, from the connection's peer credentials; 0 when none.
     public let targetPID: Int64
     /// The target's image when it is tracked; 0 otherwise.
     public let targetExecID: UInt64
     public let target: SyscallTarget
-    /// open_tree's path, move_mount's destination, a compat file call's path; empty otherwise.
+    /// open_tree's path, move_mount's destination, a compat file call's path; connect: the name the
+    /// server bound (for an abstract name, the bytes after its leading NUL); empty otherwise.
     public let path: ByteString
     public let pathTruncated: Bool
     /// Enforce mode: the kernel stopped the caller before the call returned; it waits for Warden.
@@ -391,12 +398,24 @@ public final class SyscallEvent: Sendable {
     /// Warden learned in user space that the target is one of its own processes (its guardian):
     /// the kernel only knows Warden's own pid.
     public let targetIsWardenHelper: Bool
-    /// The interface the call came through; `.native` for every call but `compat`.
+    /// The interface the call came through; `.native` for every call but `compat` and a connect
+    /// made through the i386 interface.
     public let abi: SyscallABI
+    /// connect: the server's effective uid from the connection's peer credentials; nil otherwise.
+    public let targetUID: UInt32?
+    /// connect: the socket file the server's name is (a filesystem name); `.none` otherwise.
+    public let socket: FileIdentity
+    /// connect: the server's executable as the kernel found it at the call; `.none` when unknown.
+    public let targetExecutable: FileIdentity
+    /// connect: the server's executable path, read by Warden from /proc/PID/exe when the event
+    /// arrived and kept only when its identity is `targetExecutable` (or the kernel had none);
+    /// empty when unknown.
+    public let targetExecutablePath: ByteString
 
     public init(process: ProcessRef, result: Int64, syscall: Syscall, argument: UInt64 = 0, targetPID: Int64 = 0,
                 targetExecID: UInt64 = 0, target: SyscallTarget = [], path: ByteString = ByteString(""), pathTruncated: Bool = false,
-                isHeld: Bool = false, targetIsWardenHelper: Bool = false, abi: SyscallABI = .native) {
+                isHeld: Bool = false, targetIsWardenHelper: Bool = false, abi: SyscallABI = .native, targetUID: UInt32? = nil,
+                socket: FileIdentity = .none, targetExecutable: FileIdentity = .none, targetExecutablePath: ByteString = ByteString("")) {
         self.process = process
         self.result = result
         self.syscall = syscall
@@ -409,11 +428,37 @@ public final class SyscallEvent: Sendable {
         self.isHeld = isHeld
         self.targetIsWardenHelper = targetIsWardenHelper
         self.abi = abi
+        self.targetUID = targetUID
+        self.socket = socket
+        self.targetExecutable = targetExecutable
+        self.targetExecutablePath = targetExecutablePath
     }
 
     /// A compat call's name in its ABI's numbering ("open", "socketcall"); nil for native calls.
     public var compatName: String? {
         syscall == .compat ? SyscallText.compatCallName(abi, argument) : nil
+    }
+
+    /// A connect to an AF_UNIX stream or seqpacket server (the only connects syscall events carry).
+    public var isUnixConnect: Bool { syscall == .connect }
+
+    /// connect: "stream" (SOCK_STREAM) or "seqpacket"; "" otherwise.
+    public var socketType: String {
+        guard isUnixConnect else { return "" }
+        switch argument & UInt64(WARDEN_UNIX_TYPE_MASK.rawValue) {
+        case 1: return "stream"
+        case 5: return "seqpacket"
+        default: return "other"
+        }
+    }
+
+    /// connect: the server's name is abstract (no file; `path` is what follows its leading NUL).
+    public var isAbstractName: Bool { isUnixConnect && argument & UInt64(WARDEN_UNIX_ABSTRACT.rawValue) != 0 }
+
+    /// The last component of `targetExecutablePath`: "tmux", "dockerd".
+    public var targetExecutableName: ByteString {
+        guard let slash = targetExecutablePath.bytes.lastIndex(of: UInt8(ascii: "/")) else { return targetExecutablePath }
+        return ByteString(Array(targetExecutablePath.bytes[(slash + 1)...]))
     }
 
     /// The target is Warden or one of its helpers.
@@ -428,7 +473,16 @@ public final class SyscallEvent: Sendable {
     public func with(targetIsWardenHelper: Bool) -> SyscallEvent {
         SyscallEvent(process: process, result: result, syscall: syscall, argument: argument, targetPID: targetPID,
                      targetExecID: targetExecID, target: target, path: path, pathTruncated: pathTruncated, isHeld: isHeld,
-                     targetIsWardenHelper: targetIsWardenHelper, abi: abi)
+                     targetIsWardenHelper: targetIsWardenHelper, abi: abi, targetUID: targetUID, socket: socket,
+                     targetExecutable: targetExecutable, targetExecutablePath: targetExecutablePath)
+    }
+
+    /// The same event, with the server's executable path Warden read.
+    public func with(targetExecutablePath: ByteString) -> SyscallEvent {
+        SyscallEvent(process: process, result: result, syscall: syscall, argument: argument, targetPID: targetPID,
+                     targetExecID: targetExecID, target: target, path: path, pathTruncated: pathTruncated, isHeld: isHeld,
+                     targetIsWardenHelper: targetIsWardenHelper, abi: abi, targetUID: targetUID, socket: socket,
+                     targetExecutable: targetExecutable, targetExecutablePath: targetExecutablePath)
     }
 }
 

@@ -108,10 +108,8 @@ public struct EventJSONEncoder {
 
     private func encodeSyscall(_ json: inout JSONLineBuilder, _ e: SyscallEvent) {
         json.key("syscall"); json.string(e.syscall.rawValue)
-        if let name = e.compatName {
-            json.key("abi"); json.string(e.abi.rawValue)
-            json.key("compat_name"); json.string(name)
-        }
+        if e.abi != .native { json.key("abi"); json.string(e.abi.rawValue) }
+        if let name = e.compatName { json.key("compat_name"); json.string(name) }
         json.key("argument"); json.number(e.argument)
         if e.syscall.sendsSignal { json.key("signal"); json.string(SyscallText.signalName(e.argument)) }
         json.key("target_pid"); json.number(e.targetPID)
@@ -122,6 +120,15 @@ public struct EventJSONEncoder {
         json.key("targets_warden"); json.bool(e.targetsWarden)
         json.bytesField("path", e.path)
         json.key("path_truncated"); json.bool(e.pathTruncated)
+        if e.isUnixConnect {
+            json.key("socket_type"); json.string(e.socketType)
+            json.key("abstract"); json.bool(e.isAbstractName)
+            json.key("socket"); if e.socket.kind == .none { json.null() } else { identity(&json, e.socket) }
+            json.key("target_uid"); if let uid = e.targetUID { json.number(uid) } else { json.null() }
+            json.key("target_executable")
+            if e.targetExecutable.kind == .none { json.null() } else { identity(&json, e.targetExecutable) }
+            json.bytesField("target_exe", e.targetExecutablePath)
+        }
         json.key("held"); json.bool(e.isHeld)
         json.key("result"); json.number(e.result)
         json.key("error"); if let name = SyscallText.errorName(e.result) { json.string(name) } else { json.null() }

@@ -96,8 +96,10 @@ extension String {
 
 extension EventTextFormatter {
     /// "ptrace PTRACE_ATTACH pid 1234 (outside the session) [held]", "kill SIGSTOP pid 99 (Warden)",
-    /// "compat ia32 open (5) /home/u/.ssh/id_ed25519 [held]".
+    /// "compat ia32 open (5) /home/u/.ssh/id_ed25519 [held]";
+    /// "connect unix /tmp/tmux-0/default pid 812 (outside the session) server=/usr/bin/tmux uid=0 [held]".
     static func describe(_ e: SyscallEvent) -> String {
+        if e.isUnixConnect { return describeUnixConnect(e) }
         var line = e.syscall.rawValue
         if let name = e.compatName {
             line += " \(e.abi.rawValue) \(name) (\(e.argument))"
@@ -121,6 +123,24 @@ extension EventTextFormatter {
         if !e.path.isEmpty { line += " " + TerminalText.escape(e.path) }
         if e.isHeld { line += " [held]" }
         if e.result < 0, let error = SyscallText.errorName(e.result) { line += " (\(error))" }
+        return line
+    }
+}
+
+extension EventTextFormatter {
+    static func describeUnixConnect(_ e: SyscallEvent) -> String {
+        var line = e.abi == .native ? "connect unix" : "connect \(e.abi.rawValue) unix"
+        if e.socketType != "stream" { line += " " + e.socketType }
+        line += " " + (e.isAbstractName ? "@" : "") + TerminalText.escape(e.path)
+        if e.target.contains(.process) {
+            line += " pid \(e.targetPID)"
+            if e.targetOutsideSession { line += " (outside the session)" }
+        } else {
+            line += " (server unknown)"
+        }
+        line += " server=" + (e.targetExecutablePath.isEmpty ? "?" : TerminalText.escape(e.targetExecutablePath))
+        if let uid = e.targetUID { line += " uid=\(uid)" }
+        if e.isHeld { line += " [held]" }
         return line
     }
 }

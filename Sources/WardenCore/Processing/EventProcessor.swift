@@ -29,6 +29,7 @@ public final class EventProcessor {
     private let scripts: ScriptInspector
     private let wardenHelperPIDs: Set<UInt32>
     private let hostFacts: ExecHostFacts?
+    private let serverExecutables: ServerExecutables?
     /// Some rule reads script code: without one, nothing is read and no exec waits for it.
     private var rulesReadScripts: Bool
 
@@ -41,6 +42,7 @@ public final class EventProcessor {
         interpreters = configuration.interpreters
         scripts = ScriptInspector(source: configuration.scripts)
         hostFacts = configuration.hostFacts
+        serverExecutables = configuration.serverExecutables
         rulesReadScripts = Self.readsScripts(configuration.rules)
         context = EvaluationContext(lineage: lineage, provenance: provenance, interpreters: configuration.interpreters,
                                     catalog: configuration.catalog, scripts: scripts)
@@ -66,6 +68,9 @@ public final class EventProcessor {
         if case .syscall(let call) = event, call.target.contains(.process), !wardenHelperPIDs.isEmpty,
            wardenHelperPIDs.contains(UInt32(truncatingIfNeeded: call.targetPID.magnitude)) {
             event = .syscall(call.with(targetIsWardenHelper: true))
+        }
+        if let serverExecutables, case .syscall(let call) = event, call.isUnixConnect {
+            event = .syscall(serverExecutables.annotate(call))
         }
         // Before the lineage table keeps the exec: children are judged against its environment.
         if let hostFacts, case .exec(let e) = event {

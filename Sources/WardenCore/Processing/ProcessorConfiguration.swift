@@ -28,11 +28,14 @@ public struct ProcessorConfiguration {
     /// start-up modules) when it arrives; nil where events are recorded or made up (replay,
     /// examples, benchmarks), which carry these facts already or none.
     public var hostFacts: ExecHostFacts?
+    /// Names the server of a unix connect from /proc (`call.target_exe`); nil where events are
+    /// recorded or made up, which carry the name already or none.
+    public var serverExecutables: ServerExecutables?
 
     public init(rules: RuleSet, catalog: AgentCatalog, homes: [String], interpreters: InterpreterCatalog,
                 enforcement: (policy: EnforcementPolicy, control: ProcessControl)? = nil,
                 guardedStore: GuardedFileStore? = nil, appliesThresholds: Bool = true, originTable: OriginTable? = nil,
-                scripts: ScriptSource? = nil, hostFacts: ExecHostFacts? = nil) {
+                scripts: ScriptSource? = nil, hostFacts: ExecHostFacts? = nil, serverExecutables: ServerExecutables? = nil) {
         self.rules = rules
         self.catalog = catalog
         self.homes = homes
@@ -43,5 +46,6 @@ public struct ProcessorConfiguration {
         self.originTable = originTable
         self.scripts = scripts
         self.hostFacts = hostFacts
+        self.serverExecutables = serverExecutables
     }
 }

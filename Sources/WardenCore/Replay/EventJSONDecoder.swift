@@ -111,7 +111,10 @@ public final class EventJSONDecoder {
                 targetExecID: id(object["target_exec_id"]), target: target, path: bytes(object, "path"),
                 pathTruncated: object["path_truncated"] as? Bool ?? false, isHeld: object["held"] as? Bool ?? false,
                 targetIsWardenHelper: (object["targets_warden"] as? Bool ?? false) && !target.contains(.monitor),
-                abi: (object["abi"] as? String).flatMap(SyscallABI.init(rawValue:)) ?? .native))
+                abi: (object["abi"] as? String).flatMap(SyscallABI.init(rawValue:)) ?? .native,
+                targetUID: (object["target_uid"] as? NSNumber)?.uint32Value, socket: identity(object["socket"] ?? NSNull()),
+                targetExecutable: identity(object["target_executable"] ?? NSNull()),
+                targetExecutablePath: bytes(object, "target_exe")))
         default:
             throw DecodeError(line: number, message: "events of type `\(type)` cannot be replayed by this version")
         }

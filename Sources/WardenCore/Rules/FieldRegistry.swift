@@ -90,6 +90,9 @@ public enum FieldRegistry {
             guard let exec = c.exec, c.provenance.isInstalled(exec) else { return .string("") }
             return fieldText(c.record?.executablePath.lastPathComponent)
         }
+        add("proc.exe_setid", .bool, nil, "the executable file is setuid or setgid (its mode as the kernel read it at exec): su, passwd, unix_chkpwd. Its privilege is what lets it read what its caller cannot, such as /etc/shadow") { c in
+            .bool((c.exec?.executable.mode ?? 0) & 0o6000 != 0)
+        }
         add("proc.comm", .string, nil, "the kernel's 15-byte task name (not identity)") { fieldText($0.exec?.comm) }
         add("proc.argv", .list, nil, "all arguments, argv[0] included") { .byteList($0.record?.argv ?? []) }
         add("proc.options", .list, nil, "the command line's options in one spelling, whatever spelling the program's parser takes: `--name`, and `--name=value` for `--name value`, `--name=value` and `--permissionMode value` (camelCase, as yargs takes it) alike: `--permission-mode=bypassPermissions`; `-x` and `-x=value` for `-x value`, `-x=value`, `-xvalue`; each flag of a cluster `-abc`; an option followed by a word gives both readings; none after `--`") { .byteList(CommandOptions.of($0.record?.argv ?? [])) }
@@ -275,7 +278,7 @@ public enum FieldRegistry {
         }
         add("provenance.written_origin", .list, [.exec, .open], "the origin of the lineage's write of provenance.written_path: network, package, decoded") { .list($0.facts.writtenOrigin.names) }
         add("provenance.opened_program", .bool, [.open], "the opened file is one the process's exec runs (its script, the loader's program, preloaded code): reading it is running it") { .bool($0.facts.openedProgram) }
-        add("call.name", .string, [.syscall], "the syscall of a syscall event: io_uring_setup, open_tree, move_mount, fsmount, ptrace, process_vm_readv, process_vm_writev, kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo; compat for the first call of an image through a compat ABI (call.abi, call.compat_name)") { c in
+        add("call.name", .string, [.syscall], "the syscall of a syscall event: io_uring_setup, open_tree, move_mount, fsmount, ptrace, process_vm_readv, process_vm_writev, kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo, connect (an AF_UNIX server outside the session, natively or through ia32: call.abi); compat for the first call of an image through a compat ABI (call.abi, call.compat_name)") { c in
             guard case .syscall(let s) = c.event else { return .string("") }
             return .string(s.syscall.rawValue)
         }
@@ -287,11 +290,11 @@ public enum FieldRegistry {
             guard case .syscall(let s) = c.event, s.syscall.sendsSignal else { return .string("") }
             return .string(SyscallText.signalName(s.argument))
         }
-        add("call.argument", .number, [.syscall], "ptrace: the request (16 PTRACE_ATTACH, 16902 PTRACE_SEIZE); signals: the number; io_uring_setup: its IORING_SETUP_* flags; open_tree (1: OPEN_TREE_CLONE), move_mount, fsmount: their flags; compat: the call's number in its ABI (call.abi)") { c in
+        add("call.argument", .number, [.syscall], "ptrace: the request (16 PTRACE_ATTACH, 16902 PTRACE_SEIZE); signals: the number; io_uring_setup: its IORING_SETUP_* flags; open_tree (1: OPEN_TREE_CLONE), move_mount, fsmount: their flags; compat: the call's number in its ABI (call.abi); connect: the socket type with flag bits (call.socket_type, call.socket_abstract)") { c in
             guard case .syscall(let s) = c.event else { return .number(0) }
             return .number(Int64(truncatingIfNeeded: s.argument))
         }
-        add("call.target_pid", .number, [.syscall], "the process a ptrace, process_vm_* or signal call names (native, or ia32 in a compat event), as the caller named it (kill: negative for a group, -1 for all); 0 when none") { c in
+        add("call.target_pid", .number, [.syscall], "the process a ptrace, process_vm_* or signal call names (native, or ia32 in a compat event), as the caller named it (kill: negative for a group, -1 for all); connect: the server, from the connection's peer credentials (the process that called listen); 0 when none") { c in
             guard case .syscall(let s) = c.event else { return .number(0) }
             return .number(s.targetPID)
         }
@@ -311,6 +314,10 @@ public enum FieldRegistry {
             guard case .syscall(let s) = c.event else { return .bool(false) }
             return .bool(s.target.contains(.senderKilled))
         }
+        add("call.job_control", .bool, [.syscall], "a SIGCONT to a held process from its parent, which had collected the process's stop with wait (WUNTRACED): job control answering a stop (tmux continuing a pane or job, script, a shell's bg). The kernel stops the target again, but never counts it as a continue loop nor kills the sender") { c in
+            guard case .syscall(let s) = c.event else { return .bool(false) }
+            return .bool(s.target.contains(.jobControl))
+        }
         add("call.abi", .string, [.syscall], "the interface a call came through when it is not the native one: ia32 (int 0x80, sysenter, a 32-bit program on x86_64), x32, aarch32 (arm64); \"\" for native calls") { c in
             guard case .syscall(let s) = c.event else { return .string("") }
             return .string(s.abi.rawValue)
@@ -323,9 +330,29 @@ public enum FieldRegistry {
             guard case .exec(let e) = c.event else { return .string("") }
             return .string(e.abi.rawValue)
         }
-        add("call.path", .string, [.syscall], "open_tree's path, move_mount's destination, a compat file call's path (ia32 open, creat, execve, rename, link, symlink and their *at forms: the destination); else \"\"") { c in
+        add("call.path", .string, [.syscall], "open_tree's path, move_mount's destination, a compat file call's path (ia32 open, creat, execve, rename, link, symlink and their *at forms: the destination); connect: the name the server bound, read from its socket (an abstract name without its leading NUL: call.socket_abstract); else \"\"") { c in
             guard case .syscall(let s) = c.event else { return .string("") }
             return .bytes(s.path)
+        }
+        add("call.target_exe", .string, [.syscall], "connect: the server's executable, read from /proc/PID/exe when the event arrived and kept only when it is the file the kernel found the server running at the call; \"\" when unknown") { c in
+            guard case .syscall(let s) = c.event else { return .string("") }
+            return .bytes(s.targetExecutablePath)
+        }
+        add("call.target_exe_name", .string, [.syscall], "connect: the file name of call.target_exe (tmux, dockerd, systemd); \"\" when unknown") { c in
+            guard case .syscall(let s) = c.event else { return .string("") }
+            return .bytes(s.targetExecutableName)
+        }
+        add("call.target_uid", .number, [.syscall], "connect: the server's effective uid (its peer credentials); -1 when unknown or not a connect") { c in
+            guard case .syscall(let s) = c.event, let uid = s.targetUID else { return .number(-1) }
+            return .number(Int64(uid))
+        }
+        add("call.socket_type", .string, [.syscall], "connect: stream or seqpacket; else \"\"") { c in
+            guard case .syscall(let s) = c.event else { return .string("") }
+            return .string(s.socketType)
+        }
+        add("call.socket_abstract", .bool, [.syscall], "connect: the server's name is abstract (no file: anyone who knows the name reaches it)") { c in
+            guard case .syscall(let s) = c.event else { return .bool(false) }
+            return .bool(s.isAbstractName)
         }
         add("net.address", .string, [.connect], "the peer's address (93.184.216.34, 2001:db8::1)") { c in
             guard case .connect(let n) = c.event else { return .string("") }

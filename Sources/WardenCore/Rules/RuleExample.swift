@@ -6,7 +6,8 @@ import Yams
 ///     - {type: open, path: /home/u/.ssh/id_ed25519, by: [cat, /home/u/.ssh/id_ed25519]}
 ///     - {type: rename, source: /home/u/.bashrc.tmp, path: /home/u/.bashrc, by: [sed, -i, x, .bashrc]}
 ///
-/// Keys (all optional): `type` (exec, open or rename, default exec); the process: `exe`, `argv`,
+/// Keys (all optional): `type` (exec, open or rename, default exec); the process: `exe`, `setid`
+/// (true: its executable is setuid or setgid), `argv`,
 /// `filename`, `interpreter` (shebang interpreter: makes `filename` a script), `cwd`, `stdin`,
 /// `stdout`, `env` (mapping), `env_truncated` (true: the environment was longer than the kernel
 /// copies), `env_rest` (read or unread: its rest from /proc), `python_startup_hooks` (start-up modules found in its PYTHONPATH); its surroundings:
@@ -26,9 +27,12 @@ import Yams
 /// `call` (io_uring_setup, ptrace, kill, ...; for opens, the open's syscall: io_uring_openat,
 /// open_by_handle_at), `signal` (SIGSTOP, ...) or `argument` (a number), `target` (outside,
 /// session, warden, self or none; default outside), `held_target` (true: the kernel holds the
-/// target), `sender_killed` (true: the kernel killed the sender), `path`, `error`, `by`; for
-/// `call: compat`, `abi` (ia32, x32, aarch32) and `argument` (the number in that ABI). `abi` on an
-/// exec: the exec'd image is a 32-bit program. For opens and renames: `guarded` (the
+/// target), `sender_killed` (true: the kernel killed the sender), `job_control` (true: the
+/// target's parent continued it after collecting its stop), `path`, `error`, `by`; for
+/// `call: compat`, `abi` (ia32, x32, aarch32) and `argument` (the number in that ABI); for
+/// `call: connect` (a unix connect), `path` is the server's name, `server` its executable
+/// (`call.target_exe`), `abstract` (true) marks an abstract name and `abi: ia32` a connect through
+/// the i386 interface. `abi` on an exec: the exec'd image is a 32-bit program. For opens and renames: `guarded` (the
 /// canonical guarded path the file is by identity, as `file.guarded_path`) and `guarded_by` (file
 /// or directory; default file). `script_code` (the content of the script the exec's interpreter
 /// runs, as `proc.script_code` sees it; for an open of a `.pth` by Python, that file's content)
@@ -42,6 +46,8 @@ public struct RuleExample: Sendable, Hashable {
         public var envTruncated = false
         /// Whether its rest was read from /proc (`exec.env_rest`).
         public var envRest = EnvironmentRest.notNeeded
+        /// Its executable file is setuid or setgid (`proc.exe_setid`).
+        public var setid = false
     }
 
     public var type = "exec"
@@ -89,6 +95,12 @@ public struct RuleExample: Sendable, Hashable {
     public var heldTarget = false
     /// The kernel killed the sender (a second SIGCONT to the same hold).
     public var senderKilled = false
+    /// The signal is the target's parent answering a stop it collected (job control).
+    public var jobControl = false
+    /// A unix connect's server executable (`call.target_exe`); nil: unknown.
+    public var server: String?
+    /// A unix connect's server name is abstract.
+    public var abstract = false
     /// Start-up modules found in the exec's PYTHONPATH (`exec.python_startup_hooks`).
     public var pythonStartupHooks: [String] = []
     /// A compat call's ABI (`call.abi`), or the exec'd image's (`proc.abi`): ia32, x32, aarch32.
@@ -107,6 +119,7 @@ public struct RuleExample: Sendable, Hashable {
                 }
                 type = t
             case "exe": process.exe = value.string
+            case "setid": process.setid = value.bool ?? false
             case "argv", "by": process.argv = try Self.strings(value, at)
             case "env": process.env = try Self.env(value, at)
             case "env_truncated": process.envTruncated = value.bool ?? false
@@ -177,6 +190,9 @@ public struct RuleExample: Sendable, Hashable {
                 abi = a
             case "held_target": heldTarget = value.bool ?? false
             case "sender_killed": senderKilled = value.bool ?? false
+            case "job_control": jobControl = value.bool ?? false
+            case "server": server = value.string
+            case "abstract": abstract = value.bool ?? false
             case "script_code": scriptCode = value.string
             case "script_truncated": scriptTruncated = value.bool ?? false
             case "operation":
@@ -188,6 +204,7 @@ public struct RuleExample: Sendable, Hashable {
         }
         if type == "open" || type == "rename", path == nil { throw RuleError(location, "an \(type) example needs `path:`") }
         if type == "syscall", call == nil { throw RuleError(location, "a syscall example needs `call:`") }
+        if server != nil || abstract, call != .connect { throw RuleError(location, "`server` and `abstract` describe a unix connect (`call: connect`)") }
         if scriptTruncated, scriptCode == nil { throw RuleError(location, "`script_truncated` needs `script_code:`") }
         if stdinWriterLate, stdinWriter == nil { throw RuleError(location, "`stdin_writer_late` needs `stdin_writer:`") }
     }

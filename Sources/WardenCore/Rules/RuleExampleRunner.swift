@@ -1,3 +1,5 @@
+import WardenABI
+
 /// Runs a rule's examples: each example becomes a small synthetic lineage (agent root, ancestors,
 /// parent, pipe writers, earlier writes, then the event itself) fed through the same processing
 /// spine as live events, late re-judging included. Interpreters are recognised by name only, so
@@ -132,11 +134,24 @@ struct ExampleScenario {
             }
             if example.heldTarget { target.insert(.held) }
             if example.senderKilled { target.insert(.senderKilled) }
+            if example.jobControl { target.insert(.jobControl) }
             let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "ESRCH": 3][example.error!] ?? 1) : 0
-            events.append(.syscall(SyscallEvent(process: ref(execID: caller, parent: parent, tainted: example.tainted), result: errno,
-                                                syscall: example.call ?? .unknown, argument: example.argument,
-                                                targetPID: target.isEmpty ? 0 : 4321, target: target,
-                                                path: ByteString(example.path ?? ""), abi: example.abi)))
+            if example.call == .connect {
+                // A unix connect: a stream socket, its server's name, socket file and executable.
+                let argument = example.argument != 0 ? example.argument
+                    : 1 | (example.abstract ? UInt64(WARDEN_UNIX_ABSTRACT.rawValue) : 0)
+                let socket = example.abstract || example.path == nil
+                    ? FileIdentity.none : FileIdentity(kind: .socket, inode: 88, device: 1, mode: 0o140777, socketFamily: 1)
+                events.append(.syscall(SyscallEvent(process: ref(execID: caller, parent: parent, tainted: example.tainted), result: errno,
+                                                    syscall: .connect, argument: argument, targetPID: target.isEmpty ? 0 : 4321,
+                                                    target: target, path: ByteString(example.path ?? ""), abi: example.abi,
+                                                    targetUID: 0, socket: socket, targetExecutablePath: ByteString(example.server ?? ""))))
+            } else {
+                events.append(.syscall(SyscallEvent(process: ref(execID: caller, parent: parent, tainted: example.tainted), result: errno,
+                                                    syscall: example.call ?? .unknown, argument: example.argument,
+                                                    targetPID: target.isEmpty ? 0 : 4321, target: target,
+                                                    path: ByteString(example.path ?? ""), abi: example.abi)))
+            }
         } else if example.type == "rename" {
             let renamer = exec(example.process, parent: parent, cwd: example.cwd, stdio: [stdin, Self.kind(example.stdout), Self.kind("tty")])
             let errno: Int64 = example.error != nil ? -Int64(["ENOENT": 2, "EACCES": 13, "EPERM": 1, "EXDEV": 18][example.error!] ?? 2) : 0
@@ -192,7 +207,8 @@ struct ExampleScenario {
             process: ref(execID: id, parent: parent, tainted: subject && tainted, input: subject ? networkInput : []), ppid: nextPID - 1,
             comm: ByteString(exe).lastPathComponent,
             filename: name, interpreter: ByteString(interpreter ?? name.text), executablePath: ByteString(exe),
-            executable: FileIdentity(kind: .regular, inode: id, device: 1, origin: subject ? subjectOrigin : []),
+            executable: FileIdentity(kind: .regular, inode: id, device: 1, mode: process.setid ? 0o104755 : 0o100755,
+                                     origin: subject ? subjectOrigin : []),
             cwd: ByteString(cwd), argv: process.argv.map { ByteString($0) },
             stdio: stdio ?? [Self.kind("tty"), Self.kind("tty"), Self.kind("tty")],
             environment: process.env.mapValues { ByteString($0) }, environmentTruncated: process.envTruncated,
