@@ -70,17 +70,29 @@ struct in6_addr___warden {
 
 struct sock_common {
 	unsigned short skc_family;
-	__u32 skc_daddr;    /* __be32 */
-	__u16 skc_dport;    /* __be16 */
+	__u32 skc_daddr;     /* __be32 */
+	__u32 skc_rcv_saddr; /* __be32: the address the socket is bound to */
+	__u16 skc_dport;     /* __be16 */
 	struct in6_addr___warden skc_v6_daddr;
+	struct in6_addr___warden skc_v6_rcv_saddr;
 } CORE;
+
+struct socket;
 
 struct sock {
 	struct sock_common __sk_common;
+	struct socket *sk_socket;
 } CORE;
 
 struct socket {
 	struct sock *sk;
+} CORE;
+
+/* An AF_UNIX socket: its connected peer (a socketpair's other end, the server side of a
+ * connection), where what it sends arrives. */
+struct unix_sock {
+	struct sock sk;
+	struct sock *peer;
 } CORE;
 
 /* Socket inodes live inside a struct socket_alloc, right after their struct socket. */
@@ -166,6 +178,20 @@ struct task_struct {
 	__u64 start_boottime;
 } CORE;
 
+/* A mapping of the process's memory: a file mapped shared and writable is written by stores. */
+struct vm_area_struct {
+	unsigned long vm_flags;
+	struct file *vm_file;
+} CORE;
+
+#define VM_SHARED 0x00000008
+#define VM_MAYWRITE 0x00000020
+
+/* The open-coded VMA iterator's state (its size is the kernel's; the verifier checks it). */
+struct bpf_iter_task_vma {
+	__u64 __opaque[1];
+} __attribute__((aligned(8)));
+
 /* A pidfd names a struct pid: through its pidfs inode's i_private (6.9+), or through the file's
  * private_data (an anonymous inode, before). numbers[0] is the pid in the initial namespace, the
  * numbering bpf_get_current_pid_tgid and the process table use. */
@@ -181,6 +207,7 @@ struct pid {
  * the kernel keeps at the start of the request (io_kiocb's first union). */
 struct io_kiocb {
 	__u8 opcode;
+	struct file *file; /* the file the operation works on (a connect's socket, a write's target) */
 } CORE;
 
 struct io_open {
@@ -192,8 +219,16 @@ struct io_uring_cqe {
 	__s32 res;
 } CORE;
 
+#define IORING_OP_WRITEV 2
+#define IORING_OP_WRITE_FIXED 5
+#define IORING_OP_SENDMSG 9
+#define IORING_OP_CONNECT 16
 #define IORING_OP_OPENAT 18
+#define IORING_OP_WRITE 23
+#define IORING_OP_SEND 26
 #define IORING_OP_OPENAT2 28
+#define IORING_OP_SEND_ZC 47
+#define IORING_OP_SENDMSG_ZC 48
 /* For bpf_send_signal_task: which of the task's groups the signal goes to. */
 enum pid_type {
 	PIDTYPE_PID = 0,
@@ -211,10 +246,15 @@ struct linux_binprm {
 } CORE;
 
 #define SIGNAL_GROUP_EXIT 0x00000004
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 #define EINPROGRESS 115
 #define FMODE_WRITE 0x2
+#define MSG_ERRQUEUE 0x2000
+#define MSG_FASTOPEN 0x20000000
+#define MAP_SHARED 0x01
+#define PROT_WRITE 0x2
 #define AT_FDCWD -100
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000

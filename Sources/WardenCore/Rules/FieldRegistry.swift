@@ -335,17 +335,17 @@ public enum FieldRegistry {
             guard case .connect(let n) = c.event else { return .number(0) }
             return .number(Int64(n.port))
         }
-        add("net.family", .string, [.connect], "ipv4 or ipv6") { c in
+        add("net.family", .string, [.connect], "ipv4, ipv6, or unix (network data received over a local socket)") { c in
             guard case .connect(let n) = c.event else { return .string("") }
-            return .string(n.family == 10 ? "ipv6" : "ipv4")
+            return .string(n.family == 10 ? "ipv6" : n.family == 1 ? "unix" : "ipv4")
         }
         add("net.loopback", .bool, [.connect], "the peer is a loopback address") { c in
             guard case .connect(let n) = c.event else { return .bool(false) }
             return .bool(n.isLoopback)
         }
-        add("net.direction", .string, [.connect], "connect or accept") { c in
+        add("net.direction", .string, [.connect], "connect, accept, or receive (bytes received from a peer the process neither connected to nor accepted: a UDP datagram, an inherited or passed socket)") { c in
             guard case .connect(let n) = c.event else { return .string("") }
-            return .string(n.isAccept ? "accept" : "connect")
+            return .string(n.isAccept ? "accept" : n.isReceive ? "receive" : "connect")
         }
         add("provenance.writer_origin", .string, [.exec, .open], "what the writer of provenance.written_path was: agent (the agent's root process itself), package_manager, build (a host compiler or linker), tool (anything else); \"\" if not written by the lineage") { .string($0.facts.writerOrigin?.category.rawValue ?? "") }
         add("provenance.stdin_from_own_shell", .bool, execOnly, "stdin is a pipe no separate program was seen writing into, set up by a shell (the parent image or the image this process replaced) that ran no network client into a pipe within 30 s of it, through any number of subshells (`printf %s \"$(curl …)\" | sh` is not its own text): a heredoc or the shell's own text (`python3 - <<EOF`)", inputs: .stdinProvenance) { c in
