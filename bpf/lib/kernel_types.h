@@ -78,10 +78,12 @@ struct sock_common {
 } CORE;
 
 struct socket;
+struct pid;
 
 struct sock {
 	struct sock_common __sk_common;
 	struct socket *sk_socket;
+	struct pid *sk_peer_pid; /* AF_UNIX: the process that connected, or made the pair (SO_PEERCRED) */
 } CORE;
 
 struct socket {

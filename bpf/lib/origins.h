@@ -143,36 +143,75 @@ static __always_inline void add_network_origin(struct inode *inode, __u64 exec_i
 	bpf_map_update_elem(&file_origins, &key, &value, BPF_ANY);
 }
 
-/* What a process writes through `file` is recorded on: the regular file, pipe or FIFO itself, or
- * an AF_UNIX socket (its own end: the reader looks up its peer, receive.c; the peer of a server's
- * socket has no inode until accept, and the receiver may read before the sender's call returns,
- * so the sender's end is marked before it sends where possible: at the taint, connect, accept,
- * socketpair). NULL for anything else (a tty, an internet socket). */
-static __always_inline struct inode *written_object(struct file *file)
+/* AF_UNIX sockets that receive what a process carrying network data sends, by the address of
+ * the receiving sock. Not by inode, as files are: the receiving end of a connection has no inode
+ * until the server accepts it, and when the sender closes, the kernel unlinks the receiver from
+ * it while data may still wait to be read. The entry is marked when the sender connects, accepts,
+ * makes the pair, starts carrying, or sends, all before the receiver can read what it sent; the
+ * receiver's first read takes it (receive.c). peer_pid (the receiving sock's SO_PEERCRED pid
+ * object, fixed for the connection's life) tells a sock reused for another connection from the
+ * one marked. LRU: a flood of hand-offs forgets the oldest. */
+struct unix_carrier {
+	__u64 peer_pid;
+	__u64 exec_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct unix_carrier);
+} unix_carriers SEC(".maps");
+
+/* The AF_UNIX sock behind `file`, or NULL. */
+static __always_inline struct sock *unix_sock_of(struct file *file)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	__u32 mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
 	struct socket *sock;
 	struct sock *sk;
 
-	if (mode == S_IFREG || mode == S_IFIFO)
-		return inode;
-	if (mode != S_IFSOCK)
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
 	sock = inode_socket(inode);
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
 		return NULL;
-	return inode;
+	return sk;
 }
 
-/* A process carrying network data wrote through `file`. */
+/* What a carrier sends on `sk` arrives at its peer. */
+static __always_inline void mark_unix_peer(struct sock *sk, __u64 exec_id)
+{
+	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	struct unix_carrier value = { .exec_id = exec_id };
+	__u64 key = (__u64)peer;
+
+	if (!peer)
+		return;
+	value.peer_pid = (__u64)BPF_CORE_READ(peer, sk_peer_pid);
+	bpf_map_update_elem(&unix_carriers, &key, &value, BPF_ANY);
+}
+
+/* A process carrying network data wrote (or will write) through `file`: a regular file, pipe or
+ * FIFO gets network origin by identity, an AF_UNIX socket marks its peer. Anything else (a tty,
+ * an internet socket) is not recorded. */
 static __always_inline void mark_written(struct file *file, __u64 exec_id)
 {
-	struct inode *inode = file ? written_object(file) : NULL;
+	struct inode *inode;
+	struct sock *sk;
+	__u32 mode;
 
-	if (inode)
+	if (!file)
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	if (mode == S_IFREG || mode == S_IFIFO) {
 		add_network_origin(inode, exec_id);
+		return;
+	}
+	sk = unix_sock_of(file);
+	if (sk)
+		mark_unix_peer(sk, exec_id);
 }
 
 /* A file written from scratch (O_TRUNC) by an untainted process no longer holds what a tainted

@@ -119,8 +119,8 @@ static __always_inline void on_connect(struct warden_process *proc, struct pt_re
 		return;
 	file = file_of_fd(task, fd);
 	report_connect(task, proc, file, syscall, ret);
-	/* An AF_UNIX connection made or accepted by a process carrying network data: its end is
-	 * marked before the first byte goes out (origins.h, written_object). */
+	/* An AF_UNIX connection made or accepted by a process carrying network data: its peer is
+	 * marked before the first byte goes out (origins.h, unix_carriers). */
 	if (carries_network_data(proc) && file)
 		mark_written(file, proc->exec_id);
 }

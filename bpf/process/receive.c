@@ -14,8 +14,8 @@
  * taint nobody here; the side that connected to a loopback server was tainted by its connect
  * (in whichever form), and the server that accepted from loopback is not. A socket with no peer
  * (an unconnected datagram socket) may hear anyone: it taints, unless it is bound to a loopback
- * address, which only local processes can reach. AF_UNIX: a connected socket whose peer a
- * process carrying network data holds (origins.h, written_object) hands that data on; its reader
+ * address, which only local processes can reach. AF_UNIX: a socket a process carrying network
+ * data sends to (origins.h, unix_carriers) hands that data on; its reader
  * carries it (WARDEN_PROCESS_NETWORK_DATA), like a reader of a network-origin file, and a
  * connect event with family AF_UNIX says so.
  */
@@ -52,14 +52,19 @@ static __always_inline void receive_network(struct task_struct *task, struct war
 }
 
 /* Bytes arrived on an AF_UNIX socket of a tracked process that carries no network data yet. */
-static __always_inline void receive_local(struct task_struct *task, struct warden_process *proc, struct sock *sk, long len)
+static __always_inline void receive_local(struct task_struct *task, struct warden_process *proc, struct sock *sk,
+					  long len)
 {
-	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	struct socket *sender = peer ? BPF_CORE_READ(peer, sk_socket) : NULL;
+	__u64 key = (__u64)sk;
+	struct unix_carrier *carrier = bpf_map_lookup_elem(&unix_carriers, &key);
 	struct warden_connect_event e = {};
+	bool same_connection;
 
-	/* The sender's end: a socketpair's other end, the client of an accepted connection. */
-	if (!sender || !(inode_origin(socket_inode(sender)) & WARDEN_ORIGIN_NETWORK))
+	if (!carrier)
+		return;
+	same_connection = carrier->peer_pid == (__u64)BPF_CORE_READ(sk, sk_peer_pid);
+	bpf_map_delete_elem(&unix_carriers, &key);
+	if (!same_connection)
 		return;
 	taint_process(task, proc, WARDEN_PROCESS_NETWORK_DATA);
 	/* Said to user space like a receive from the network (family AF_UNIX, no address): a shell
