@@ -267,7 +267,7 @@ public enum FieldRegistry {
         add("proc.network_tainted", .bool, nil, "the process held network data (it connected or accepted an internet socket, read its stdin from network data, or its parent had); for an exec, the image that called it, which made argv and env. Never an agent root") { .bool($0.event.process?.networkTainted == true) }
         add("proc.network_input", .list, execOnly, "network data the image that called the exec was handed as input: stdin (it was forked by an image with network data on stdin: xargs, awk's system(), a while-read loop, make -f -), file (it read a file of network origin)") { .list($0.event.process?.networkInput.names ?? []) }
         add("proc.exe_origin", .list, execOnly, "where the executable's content came from, or the script's when the lineage's write of it was not seen: network, package, decoded (empty when unknown)") { .list($0.facts.fileOrigin.names) }
-        add("proc.stdin_origin", .list, execOnly, "where stdin's content came from (a file or pipe whose writing was seen): network, package, decoded") { .list($0.facts.stdinOrigin.names) }
+        add("proc.stdin_origin", .list, execOnly, "where stdin's content came from (a file or pipe whose writing was seen): network, package, decoded", inputs: .stdinProvenance) { .list($0.facts.stdinOrigin.names) }
         // Read for every open: straight from the tracker, not through the whole provenance facts.
         add("file.origin", .list, [.open], "where the opened file's content came from, by its identity (follows renames and links): network, package, decoded") { c in
             guard let file = c.file?.file, file.kind == .regular || file.kind == .pipe else { return .list([]) }
