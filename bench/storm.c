@@ -2,6 +2,9 @@
  * storm — synthetic workloads for Warden's overhead benchmarks.
  *   storm open N          N x open("/etc/hostname") + close
  *   storm exec N          N x fork + execve("/bin/true") + waitpid
+ *   storm write N         N x write of one byte to /dev/null (the write sensor's filter)
+ *   storm recv N          N x send + recv of one byte over an AF_UNIX socketpair (the receive
+ *                         sensor: every receive on the host passes sock_recv_length)
  *   storm paced RATE SEC  fork + exec /bin/true at RATE per second for SEC seconds, children
  *                         reaped asynchronously (up to 256 at once) so the rate does not depend
  *                         on how long one exec takes
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +50,7 @@ static void spawn_true(void)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: storm open N | exec N | paced RATE SECONDS\n");
+		fprintf(stderr, "usage: storm open N | exec N | write N | recv N | paced RATE SECONDS\n");
 		return 2;
 	}
 	long n = atol(argv[2]);
@@ -60,6 +64,19 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "exec") == 0) {
 		for (long i = 0; i < n; i++)
 			spawn_true();
+	} else if (strcmp(argv[1], "write") == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		for (long i = 0; i < n; i++)
+			if (write(fd, "x", 1) != 1)
+				return 1;
+	} else if (strcmp(argv[1], "recv") == 0) {
+		int pair[2];
+		char byte;
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
+			return 1;
+		for (long i = 0; i < n; i++)
+			if (send(pair[0], "x", 1, 0) != 1 || recv(pair[1], &byte, 1, 0) != 1)
+				return 1;
 	} else if (strcmp(argv[1], "paced") == 0 && argc >= 4) {
 		long seconds = atol(argv[3]);
 		long total = n * seconds, running = 0;

@@ -2,14 +2,17 @@
 /*
  * warden.bpf.c — Warden's kernel sensors, built as one BPF object per architecture.
  *
- * Four tracepoints, all attached through BTF (tp_btf), so nothing here needs tracefs:
+ * Tracepoints, all attached through BTF (tp_btf), so nothing here needs tracefs:
  *   sched_process_exec  every exec; recognises agent roots; full exec context for tracked processes
  *   sched_process_fork  children inherit their parent's lineage (agent, session) in the kernel
  *   sched_process_exit  exit status of tracked processes; evicts them from the process table
  *   sys_exit            open/openat/openat2/creat results, failed execs, rename/link/symlink,
  *                       connect/accept on internet sockets (network taint), connects to AF_UNIX
- *                       servers outside the session (command brokers), and the first call through
- *                       a compat ABI (int 0x80, 32-bit programs) of tracked processes
+ *                       servers outside the session (command brokers), the first call through a
+ *                       compat ABI (int 0x80, 32-bit programs) of tracked processes, and what
+ *                       processes carrying network data write into
+ *   sock_recv_length    bytes received on any socket: network taint at the data (receive.c)
+ *   io_uring_complete   the ring's opens, connects and writes
  *
  * Only processes in the process table (agent lineages, or everyone with host-wide scope) produce
  * events; everything else returns after one hash lookup and never reaches user space.
@@ -50,6 +53,8 @@ char LICENSE[] SEC("license") = "GPL";
 #include "process/syscall.c"
 #include "process/broker.c"
 #include "process/connect.c"
+#include "process/receive.c"
+#include "process/write.c"
 #include "process/compat.c"
 #include "process/io_uring.c"
 #include "process/sys_exit.c"

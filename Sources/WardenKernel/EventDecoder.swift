@@ -35,7 +35,7 @@ public enum EventDecoder {
             let address = withUnsafeBytes(of: e.address) { Array($0) }
             return .connect(ConnectEvent(process: processRef(header), result: e.result, syscall: Syscall(abi: e.syscall),
                                          family: e.family, port: e.port,
-                                         address: e.family == 2 ? Array(address.prefix(4)) : address))
+                                         address: e.family == 2 ? Array(address.prefix(4)) : e.family == 10 ? address : []))
         case Int(WARDEN_EVENT_SYSCALL.rawValue):
             let e = try load(warden_syscall_event.self, from: record, kind: header.kind)
             let data = UnsafeRawBufferPointer(rebasing: record[MemoryLayout<warden_syscall_event>.size...])

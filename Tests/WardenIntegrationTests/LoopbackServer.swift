@@ -30,6 +30,17 @@ final class LoopbackServer {
         """, arguments: [line])
     }
 
+    /// A UDP server: every datagram it gets is answered with `reply` (a fetch with no connect).
+    convenience init(udpReply reply: String) throws {
+        try self.init(script: """
+        import socket, sys
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 0))
+        print(s.getsockname()[1], flush=True)
+        while True:
+            _, peer = s.recvfrom(65536); s.sendto(sys.argv[1].encode(), peer)
+        """, arguments: [reply])
+    }
+
     private init(script: String, arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-c", script] + arguments

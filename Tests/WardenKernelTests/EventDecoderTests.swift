@@ -189,6 +189,25 @@ struct EventDecoderTests {
         #expect(connect.syscall == .connect && !connect.isAccept)
         #expect(connect.process.networkTainted)
 
+        // A receive on an unconnected socket: the peer is unknown; over AF_UNIX there is none.
+        c.syscall = WARDEN_SYSCALL_RECV.rawValue
+        c.result = 14
+        c.port = 0
+        c.address = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let received = try record(c, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .connect(let receive) = received else { Issue.record("not a connect: \(received)"); return }
+        #expect(receive.syscall == .recv && receive.isReceive && receive.peerUnknown && !receive.isLoopback && receive.result == 14)
+        #expect(receive.addressText == "0.0.0.0" && !receive.isLocalHandOff)
+        c.family = 1
+        let handed = try record(c, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .connect(let handOff) = handed else { Issue.record("not a connect: \(handed)"); return }
+        #expect(handOff.isLocalHandOff && handOff.address.isEmpty && handOff.addressText == "")
+        c.family = 2
+        c.syscall = WARDEN_SYSCALL_SENDTO.rawValue
+        let sent = try record(c, data: []).withUnsafeBytes { try EventDecoder.decode($0) }
+        guard case .connect(let fastOpen) = sent else { Issue.record("not a connect: \(sent)"); return }
+        #expect(fastOpen.syscall == .sendto && !fastOpen.isReceive && !fastOpen.isAccept)
+
         var f = warden_file_event()
         f.header.kind = UInt16(WARDEN_EVENT_OPEN.rawValue)
         f.file.kind = UInt8(WARDEN_FILE_REGULAR.rawValue)

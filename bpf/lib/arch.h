@@ -215,7 +215,26 @@ static __always_inline int compat_connect_fd(enum warden_syscall_abi abi, long n
 	X(428, WARDEN_SYSCALL_OPEN_TREE) \
 	X(429, WARDEN_SYSCALL_MOVE_MOUNT) \
 	X(432, WARDEN_SYSCALL_FSMOUNT) \
-	X(437, WARDEN_SYSCALL_OPENAT2)
+	X(437, WARDEN_SYSCALL_OPENAT2) \
+	/* What a process that carries network data writes into (bpf/process/write.c), and the \
+	 * objects it creates to write into: filtered by the process's flags right after the lookup. */ \
+	X(1, WARDEN_SYSCALL_WRITE) \
+	X(9, WARDEN_SYSCALL_MMAP) \
+	X(18, WARDEN_SYSCALL_PWRITE64) \
+	X(20, WARDEN_SYSCALL_WRITEV) \
+	X(22, WARDEN_SYSCALL_PIPE) \
+	X(40, WARDEN_SYSCALL_SENDFILE) \
+	X(44, WARDEN_SYSCALL_SENDTO) \
+	X(46, WARDEN_SYSCALL_SENDMSG) \
+	X(53, WARDEN_SYSCALL_SOCKETPAIR) \
+	X(275, WARDEN_SYSCALL_SPLICE) \
+	X(276, WARDEN_SYSCALL_TEE) \
+	X(278, WARDEN_SYSCALL_VMSPLICE) \
+	X(293, WARDEN_SYSCALL_PIPE2) \
+	X(296, WARDEN_SYSCALL_PWRITEV) \
+	X(307, WARDEN_SYSCALL_SENDMMSG) \
+	X(326, WARDEN_SYSCALL_COPY_FILE_RANGE) \
+	X(328, WARDEN_SYSCALL_PWRITEV2)
 
 /* Warden's bits are x86_64's (the generic values). */
 static __always_inline __u64 warden_open_flags(__u64 flags)
@@ -318,7 +337,23 @@ static __always_inline unsigned long syscall_arg(struct pt_regs *regs, int n)
 	X(428, WARDEN_SYSCALL_OPEN_TREE) \
 	X(429, WARDEN_SYSCALL_MOVE_MOUNT) \
 	X(432, WARDEN_SYSCALL_FSMOUNT) \
-	X(437, WARDEN_SYSCALL_OPENAT2)
+	X(437, WARDEN_SYSCALL_OPENAT2) \
+	X(59, WARDEN_SYSCALL_PIPE2) \
+	X(64, WARDEN_SYSCALL_WRITE) \
+	X(66, WARDEN_SYSCALL_WRITEV) \
+	X(68, WARDEN_SYSCALL_PWRITE64) \
+	X(70, WARDEN_SYSCALL_PWRITEV) \
+	X(71, WARDEN_SYSCALL_SENDFILE) \
+	X(75, WARDEN_SYSCALL_VMSPLICE) \
+	X(76, WARDEN_SYSCALL_SPLICE) \
+	X(77, WARDEN_SYSCALL_TEE) \
+	X(199, WARDEN_SYSCALL_SOCKETPAIR) \
+	X(206, WARDEN_SYSCALL_SENDTO) \
+	X(211, WARDEN_SYSCALL_SENDMSG) \
+	X(222, WARDEN_SYSCALL_MMAP) \
+	X(269, WARDEN_SYSCALL_SENDMMSG) \
+	X(285, WARDEN_SYSCALL_COPY_FILE_RANGE) \
+	X(287, WARDEN_SYSCALL_PWRITEV2)
 
 /* arch/arm64/include/uapi/asm/fcntl.h: four bits differ from the generic values, and they are a
  * permutation of the same four bit positions. */

@@ -78,19 +78,24 @@ struct in6_addr___warden {
 
 struct sock_common {
 	unsigned short skc_family;
-	__u32 skc_daddr;    /* __be32 */
-	__u16 skc_dport;    /* __be16 */
+	__u32 skc_daddr;     /* __be32 */
+	__u32 skc_rcv_saddr; /* __be32: the address the socket is bound to */
+	__u16 skc_dport;     /* __be16 */
 	struct in6_addr___warden skc_v6_daddr;
+	struct in6_addr___warden skc_v6_rcv_saddr;
 } CORE;
 
 struct pid;
 struct cred;
+struct socket;
 
 /* sk_peer_pid and sk_peer_cred: the peer credentials SO_PEERCRED returns. A connected AF_UNIX
- * client's are the listening server's, copied at connect from what listen() recorded. */
+ * client's are the listening server's, copied at connect from what listen() recorded; a server's
+ * accepted end's are the process that connected (or made the pair). */
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_type;
+	struct socket *sk_socket;
 	struct pid *sk_peer_pid;
 	const struct cred *sk_peer_cred;
 } CORE;
@@ -186,6 +191,20 @@ struct task_struct {
 	struct hlist_node___warden pid_links[4];
 } CORE;
 
+/* A mapping of the process's memory: a file mapped shared and writable is written by stores. */
+struct vm_area_struct {
+	unsigned long vm_flags;
+	struct file *vm_file;
+} CORE;
+
+#define VM_SHARED 0x00000008
+#define VM_MAYWRITE 0x00000020
+
+/* The open-coded VMA iterator's state (its size is the kernel's; the verifier checks it). */
+struct bpf_iter_task_vma {
+	__u64 __opaque[1];
+} __attribute__((aligned(8)));
+
 /* A pidfd names a struct pid: through its pidfs inode's i_private (6.9+), or through the file's
  * private_data (an anonymous inode, before). numbers[0] is the pid in the initial namespace, the
  * numbering bpf_get_current_pid_tgid and the process table use. */
@@ -200,7 +219,8 @@ struct pid {
 	struct upid numbers[1];
 } CORE;
 
-/* AF_UNIX: a connected socket's peer is the server's socket for this connection, which carries
+/* AF_UNIX: a connected socket's peer (a socketpair's other end, the server side of a connection)
+ * is where what it sends arrives (origins.h), and the server's socket for this connection carries
  * the listener's bound name (addr: its length counts sun_family; name[0].sun_path follows) and,
  * for a filesystem name, the path of the socket file (path.dentry). */
 struct sockaddr_un___warden {
@@ -223,6 +243,7 @@ struct unix_sock {
  * the kernel keeps at the start of the request (io_kiocb's first union). */
 struct io_kiocb {
 	__u8 opcode;
+	struct file *file; /* the file the operation works on (a connect's socket, a write's target) */
 } CORE;
 
 struct io_open {
@@ -234,8 +255,16 @@ struct io_uring_cqe {
 	__s32 res;
 } CORE;
 
+#define IORING_OP_WRITEV 2
+#define IORING_OP_WRITE_FIXED 5
+#define IORING_OP_SENDMSG 9
+#define IORING_OP_CONNECT 16
 #define IORING_OP_OPENAT 18
+#define IORING_OP_WRITE 23
+#define IORING_OP_SEND 26
 #define IORING_OP_OPENAT2 28
+#define IORING_OP_SEND_ZC 47
+#define IORING_OP_SENDMSG_ZC 48
 /* For bpf_send_signal_task: which of the task's groups the signal goes to. */
 enum pid_type {
 	PIDTYPE_PID = 0,
@@ -260,6 +289,10 @@ struct linux_binprm {
 #define AF_INET6 10
 #define EINPROGRESS 115
 #define FMODE_WRITE 0x2
+#define MSG_ERRQUEUE 0x2000
+#define MSG_FASTOPEN 0x20000000
+#define MAP_SHARED 0x01
+#define PROT_WRITE 0x2
 #define AT_FDCWD -100
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000

@@ -1,10 +1,10 @@
 /*
  * sys_exit.c — the one program on the raw syscall exit: opens and failed execs (file.c), renames,
- * links and symlinks (rename.c), connects and accepts (connect.c; AF_UNIX connects: broker.c), and
- * io_uring, mount API, ptrace, process memory and signal calls (syscall.c), a parent's wait that
- * collects a held child's stop (jobcontrol.c) of tracked processes, and calls through a compat
- * ABI (compat.c), whatever their number. Included by warden.bpf.c (see
- * there why).
+ * links and symlinks (rename.c), connects and accepts (connect.c; AF_UNIX connects: broker.c), what
+ * processes carrying network data write (write.c), and io_uring, mount API, ptrace, process memory
+ * and signal calls (syscall.c), a parent's wait that collects a held child's stop (jobcontrol.c)
+ * of tracked processes, and calls through a compat ABI (compat.c), whatever their number.
+ * Included by warden.bpf.c (see there why).
  */
 
 SEC("tp_btf/sys_exit")
@@ -42,6 +42,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	if (!proc || tgid == config.monitor_tgid)
 		return 0;
 	syscall = warden_syscall_of(nr);
+	if (is_write_syscall(syscall)) {
+		on_write(proc, regs, syscall, ret);
+		return 0;
+	}
 	if (decode_request(regs, syscall, ret, &req))
 		emit_file_event(proc, &req, ret);
 	else if (decode_rename(regs, syscall, &rename))

@@ -200,6 +200,32 @@ enum warden_syscall {
 	 * for the first such call of each image; its number, in that ABI's numbering, is the
 	 * event's argument. (32-39 are left to the native calls that come next.) */
 	WARDEN_SYSCALL_COMPAT = 40,
+	/* Connect events (warden_connect_event.syscall) made by other ways of talking to a peer
+	 * than connect/accept: sendto or sendmsg with MSG_FASTOPEN (TCP Fast Open connects in the
+	 * send), IORING_OP_CONNECT completed by a ring, and RECV: the first bytes a process received
+	 * on an internet socket from a peer that is not loopback (or unknown: an unconnected datagram
+	 * socket), whatever call received them (read, recv*, io_uring's recv; sock:sock_recv_length). */
+	WARDEN_SYSCALL_SENDTO = 41,
+	WARDEN_SYSCALL_SENDMSG = 42,
+	WARDEN_SYSCALL_IO_URING_CONNECT = 43,
+	WARDEN_SYSCALL_RECV = 44,
+	/* Never in an event: the calls through which a process carrying network data writes, and
+	 * creates what it writes into (bpf/process/write.c). */
+	WARDEN_SYSCALL_WRITE = 48,
+	WARDEN_SYSCALL_WRITEV = 49,
+	WARDEN_SYSCALL_PWRITE64 = 50,
+	WARDEN_SYSCALL_PWRITEV = 51,
+	WARDEN_SYSCALL_PWRITEV2 = 52,
+	WARDEN_SYSCALL_SENDMMSG = 53,
+	WARDEN_SYSCALL_SPLICE = 54,
+	WARDEN_SYSCALL_TEE = 55,
+	WARDEN_SYSCALL_VMSPLICE = 56,
+	WARDEN_SYSCALL_SENDFILE = 57,
+	WARDEN_SYSCALL_COPY_FILE_RANGE = 58,
+	WARDEN_SYSCALL_MMAP = 59,
+	WARDEN_SYSCALL_PIPE = 60,
+	WARDEN_SYSCALL_PIPE2 = 61,
+	WARDEN_SYSCALL_SOCKETPAIR = 62,
 };
 
 /* The syscall interface a syscall event's call came through (warden_syscall_event.abi). */
@@ -372,10 +398,10 @@ struct warden_rename_event {
  */
 struct warden_connect_event {
 	struct warden_event_header header;
-	__s64 result;      /* 0, -EINPROGRESS, or the accepted fd */
+	__s64 result;      /* 0, -EINPROGRESS, the accepted fd, the bytes sent (SENDTO, SENDMSG) or received (RECV) */
 	__u32 syscall;     /* enum warden_syscall */
-	__u16 family;      /* AF_INET (2) or AF_INET6 (10) */
-	__u16 port;        /* the peer's port, host byte order */
+	__u16 family;      /* AF_INET (2) or AF_INET6 (10); AF_UNIX (1), RECV only: network data a process carrying it sent over a local socket */
+	__u16 port;        /* the peer's port, host byte order; 0 with an all-zero address: unknown (RECV on an unconnected socket) */
 	__u8 address[16];  /* the peer's address, network byte order; IPv4 in the first 4 bytes */
 };
 

@@ -13,6 +13,10 @@ public final class Enforcer {
     /// Held interpreters reading their program from a pipe that a writer may still exec into, by exec id.
     private var awaitingWriter: [UInt64: (event: ExecEvent, deadline: UInt64)] = [:]
     private var lastStaleCheck: UInt64 = 0
+    /// Images Warden killed (offenders and their companions): a child one of them forked just
+    /// before its kill, whose fork the kill did not know of yet (`udp-fetch | bash`: bash judged
+    /// again after it forked the payload's first command), is killed at its own hold, not let go.
+    private var killedImages: Set<UInt64> = []
 
     /// (The guarded table, whose opens the kernel holds, is `GuardedFiles`': filled in every mode.)
     public init(policy: EnforcementPolicy, control: ProcessControl, lineage: ProcessTable) {
@@ -41,6 +45,11 @@ public final class Enforcer {
             return
         }
         guard held else { return }
+        if killedImages.contains(process.parentExecID) {
+            noteKilled(process.execID)
+            if control.kill(pid: process.pid, execID: process.execID) == .sent { statistics.killed += 1 }
+            return
+        }
         if late {
             // Judged clean with the writer that just exec'd; another may follow while a forked
             // subshell still holds the pipe, which `tick` looks at before letting the reader go.
@@ -145,9 +154,16 @@ public final class Enforcer {
         }
         if held { statistics.recordHold(nanoseconds: now &- process.bootTime) }
         statistics.killed += 1
+        noteKilled(process.execID)
+        others.forEach { noteKilled($0.execID) }
         let scopeKilled = held ? alsoKilled : killOthers()
         return .killed(when: held ? heldAt : .afterEvent,
                        companions: scopeKilled, companionScope: policy.killAgent ? .agentSession : .toolCall)
+    }
+
+    private func noteKilled(_ execID: UInt64) {
+        if killedImages.count >= 4096 { killedImages.removeAll() }
+        killedImages.insert(execID)
     }
 
     /// The other live processes a kill takes down: the whole session with --kill-agent, the tool

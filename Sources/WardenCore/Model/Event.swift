@@ -305,18 +305,21 @@ public final class RenameEvent: Sendable {
     public var succeeded: Bool { result == 0 }
 }
 
-/// connect (done or in progress), accept or accept4 on an internet socket: the process now
-/// exchanges data with a network peer, and the kernel has marked it network-tainted.
+/// connect (done or in progress, by connect, a TCP Fast Open send or a ring), accept or accept4 on
+/// an internet socket, or the first bytes received from a peer that is not loopback: the process
+/// now exchanges data with a network peer, and the kernel has marked it network-tainted (an
+/// accept from loopback is reported without tainting).
 public final class ConnectEvent: Sendable {
     public let process: ProcessRef
-    /// 0 or -EINPROGRESS for connect; the accepted fd for accept.
+    /// 0 or -EINPROGRESS for connect; the accepted fd for accept; the bytes sent or received for
+    /// sendto, sendmsg and recv.
     public let result: Int64
     public let syscall: Syscall
-    /// AF_INET (2) or AF_INET6 (10).
+    /// AF_INET (2) or AF_INET6 (10); AF_UNIX (1) for network data received over a local socket.
     public let family: UInt16
     /// The peer's port.
     public let port: UInt16
-    /// The peer's address in network byte order: 4 bytes for AF_INET, 16 for AF_INET6.
+    /// The peer's address in network byte order: 4 bytes for AF_INET, 16 for AF_INET6, none for AF_UNIX.
     public let address: [UInt8]
 
     public init(process: ProcessRef, result: Int64, syscall: Syscall, family: UInt16, port: UInt16, address: [UInt8]) {
@@ -330,6 +333,15 @@ public final class ConnectEvent: Sendable {
 
     /// The process accepted a connection rather than making one.
     public var isAccept: Bool { syscall == .accept || syscall == .accept4 }
+
+    /// The process was tainted by bytes it received, not by a connect or accept of its own.
+    public var isReceive: Bool { syscall == .recv }
+
+    /// The peer is not known: bytes received on an unconnected datagram socket.
+    public var peerUnknown: Bool { port == 0 && address.allSatisfy { $0 == 0 } }
+
+    /// Network data received over an AF_UNIX socket from a process that carried it (no address).
+    public var isLocalHandOff: Bool { family == 1 }
 
     /// "93.184.216.34", "2001:db8::1" (the shortest form), "::ffff:127.0.0.1".
     public var addressText: String { NetworkAddress.text(address) }

@@ -12,6 +12,10 @@ public enum Syscall: String, Sendable {
     case kill, tkill, tgkill, pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo
     /// Any call through a compat ABI (`SyscallEvent.abi`); its number is the event's argument.
     case compat
+    /// Connect events by other calls than connect and accept: a TCP Fast Open send (sendto,
+    /// sendmsg with MSG_FASTOPEN), a ring's connect, and `recv`: the first bytes received from a
+    /// peer that is not loopback, or unknown (an unconnected datagram socket), by any receiving call.
+    case sendto, sendmsg, io_uring_connect, recv
     case unknown
 
     /// From the `syscall` field of a file event.
@@ -49,6 +53,10 @@ public enum Syscall: String, Sendable {
         case WARDEN_SYSCALL_RT_SIGQUEUEINFO.rawValue: self = .rt_sigqueueinfo
         case WARDEN_SYSCALL_RT_TGSIGQUEUEINFO.rawValue: self = .rt_tgsigqueueinfo
         case WARDEN_SYSCALL_COMPAT.rawValue: self = .compat
+        case WARDEN_SYSCALL_SENDTO.rawValue: self = .sendto
+        case WARDEN_SYSCALL_SENDMSG.rawValue: self = .sendmsg
+        case WARDEN_SYSCALL_IO_URING_CONNECT.rawValue: self = .io_uring_connect
+        case WARDEN_SYSCALL_RECV.rawValue: self = .recv
         default: self = .unknown
         }
     }

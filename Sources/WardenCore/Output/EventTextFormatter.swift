@@ -54,8 +54,16 @@ public struct EventTextFormatter: Sendable {
             return line
         case .connect(let e):
             let name = lineage[e.process.execID].map { TerminalText.escape($0.name) } ?? "?"
-            var line = prefix(event, e.process) + "\(name) \(e.isAccept ? "accepted" : "connected to") "
-            line += e.family == 10 ? "[\(e.addressText)]:\(e.port)" : "\(e.addressText):\(e.port)"
+            let verb = e.isAccept ? "accepted" : e.isReceive ? "received \(e.result) bytes from" : "connected to"
+            var line = prefix(event, e.process) + "\(name) \(verb) "
+            if e.isLocalHandOff {
+                line += "a local socket carrying network data"
+            } else if e.peerUnknown {
+                line += "an unconnected socket"
+            } else {
+                line += e.family == 10 ? "[\(e.addressText)]:\(e.port)" : "\(e.addressText):\(e.port)"
+            }
+            if e.syscall != .connect && !e.isAccept && !e.isReceive { line += " (\(e.syscall.rawValue))" }
             if e.result < 0, let error = SyscallText.errorName(e.result) { line += " (\(error))" }
             return line
         case .syscall(let e):

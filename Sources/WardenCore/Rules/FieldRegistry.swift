@@ -270,7 +270,7 @@ public enum FieldRegistry {
         add("proc.network_tainted", .bool, nil, "the process held network data (it connected or accepted an internet socket, read its stdin from network data, or its parent had); for an exec, the image that called it, which made argv and env. Never an agent root") { .bool($0.event.process?.networkTainted == true) }
         add("proc.network_input", .list, execOnly, "network data the image that called the exec was handed as input: stdin (it was forked by an image with network data on stdin: xargs, awk's system(), a while-read loop, make -f -), file (it read a file of network origin)") { .list($0.event.process?.networkInput.names ?? []) }
         add("proc.exe_origin", .list, execOnly, "where the executable's content came from, or the script's when the lineage's write of it was not seen: network, package, decoded (empty when unknown)") { .list($0.facts.fileOrigin.names) }
-        add("proc.stdin_origin", .list, execOnly, "where stdin's content came from (a file or pipe whose writing was seen): network, package, decoded") { .list($0.facts.stdinOrigin.names) }
+        add("proc.stdin_origin", .list, execOnly, "where stdin's content came from (a file or pipe whose writing was seen): network, package, decoded", inputs: .stdinProvenance) { .list($0.facts.stdinOrigin.names) }
         // Read for every open: straight from the tracker, not through the whole provenance facts.
         add("file.origin", .list, [.open], "where the opened file's content came from, by its identity (follows renames and links): network, package, decoded") { c in
             guard let file = c.file?.file, file.kind == .regular || file.kind == .pipe else { return .list([]) }
@@ -362,17 +362,17 @@ public enum FieldRegistry {
             guard case .connect(let n) = c.event else { return .number(0) }
             return .number(Int64(n.port))
         }
-        add("net.family", .string, [.connect], "ipv4 or ipv6") { c in
+        add("net.family", .string, [.connect], "ipv4, ipv6, or unix (network data received over a local socket)") { c in
             guard case .connect(let n) = c.event else { return .string("") }
-            return .string(n.family == 10 ? "ipv6" : "ipv4")
+            return .string(n.family == 10 ? "ipv6" : n.family == 1 ? "unix" : "ipv4")
         }
         add("net.loopback", .bool, [.connect], "the peer is a loopback address") { c in
             guard case .connect(let n) = c.event else { return .bool(false) }
             return .bool(n.isLoopback)
         }
-        add("net.direction", .string, [.connect], "connect or accept") { c in
+        add("net.direction", .string, [.connect], "connect, accept, or receive (bytes received from a peer the process neither connected to nor accepted: a UDP datagram, an inherited or passed socket)") { c in
             guard case .connect(let n) = c.event else { return .string("") }
-            return .string(n.isAccept ? "accept" : "connect")
+            return .string(n.isAccept ? "accept" : n.isReceive ? "receive" : "connect")
         }
         add("provenance.writer_origin", .string, [.exec, .open], "what the writer of provenance.written_path was: agent (the agent's root process itself), package_manager, build (a host compiler or linker), tool (anything else); \"\" if not written by the lineage") { .string($0.facts.writerOrigin?.category.rawValue ?? "") }
         add("provenance.stdin_from_own_shell", .bool, execOnly, "stdin is a pipe no separate program was seen writing into, set up by a shell (the parent image or the image this process replaced) that ran no network client into a pipe within 30 s of it, through any number of subshells (`printf %s \"$(curl …)\" | sh` is not its own text): a heredoc or the shell's own text (`python3 - <<EOF`)", inputs: .stdinProvenance) { c in

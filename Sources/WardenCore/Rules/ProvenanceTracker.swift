@@ -280,18 +280,52 @@ public final class ProvenanceTracker: EnrichmentStage {
     /// fetched from the network (`$(…)`); the readers are judged again.
     private func carriesNetworkData(_ process: ProcessRef, lineage: ProcessTable) -> [Reconsideration] {
         guard let record = lineage[process.execID], let exec = record.exec,
-              exec.process.execID == process.execID, exec.stdio[1].kind == .pipe else { return [] }
-        let pipe = exec.stdio[1].inode
+              exec.process.execID == process.execID else { return [] }
         // pip and git talk to their registries and servers; what they print is not code someone runs.
         if packageManagerImages.contains(process.execID) || fetchesSource(process.execID, lineage) { return [] }
+        let late = stderrCarries(exec, record: record) + readersOfMarkedPipes(session: process.sessionID)
+        guard exec.stdio[1].kind == .pipe else { return late }
+        let pipe = exec.stdio[1].inode
         let readers = pipeReaders[pipe] ?? []
         for reader in readers { startsCarrying(reader) }
         // A network client known by name marked the pipe at its exec, and its readers were judged then.
-        if pipeWriters[pipe]?.network == true { return [] }
+        if pipeWriters[pipe]?.network == true { return late }
         let upstream = exec.stdio[0].kind == .pipe ? pipeWriters[exec.stdio[0].inode] : nil
         remember(pipe: pipe, PipeWriter(record: record, network: true, decoder: upstream?.decoder == true))
-        return readers.map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+        return late + readers.map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
             + networkWriter(process, pipe: pipe, lineage: lineage)
+    }
+
+    /// Readers in the session whose stdin pipe the kernel has marked network since they started,
+    /// written by a process that holds it on no standard descriptor (`fetch 3>&1 >/dev/null | sh`):
+    /// when a process starts carrying network data the kernel marks every pipe it has open for
+    /// writing (bpf/lib/origins.h), so its table is asked about each reader's pipe. Live only.
+    private func readersOfMarkedPipes(session: UInt64) -> [Reconsideration] {
+        guard originTable != nil else { return [] }
+        var late: [Reconsideration] = []
+        for (pipe, readers) in pipeReaders where pipeWriters[pipe]?.network != true {
+            let inSession = readers.filter { $0.process.sessionID == session }
+            guard let stdin = inSession.first?.stdio[0], !networkFiles.contains(FileKey(stdin)),
+                  currentOrigin(of: stdin).contains(.network) else { continue }
+            if networkFiles.count >= capacity { networkFiles.removeAll() }
+            networkFiles.insert(FileKey(stdin))
+            for reader in inSession { startsCarrying(reader) }
+            late += inSession.map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
+        }
+        return late
+    }
+
+    /// A stderr pipe of its own (not stdout's): the kernel marks it as the process writes into it
+    /// (`curl … 2>&1 >/dev/null | sh`), and its readers are judged again like stdout's. The
+    /// agent reading a tool's stderr reads it on no stdin, so it has no readers here.
+    private func stderrCarries(_ exec: ExecEvent, record: ProcessRecord) -> [Reconsideration] {
+        let stderr = exec.stdio[2]
+        guard stderr.kind == .pipe, exec.stdio[1].kind != .pipe || exec.stdio[1].inode != stderr.inode,
+              let readers = pipeReaders[stderr.inode], !readers.isEmpty else { return [] }
+        for reader in readers { startsCarrying(reader) }
+        if pipeWriters[stderr.inode]?.network == true { return [] }
+        remember(pipe: stderr.inode, PipeWriter(record: record, network: true, decoder: false))
+        return readers.map { Reconsideration(event: .exec($0), changed: .stdinProvenance) }
     }
 
     /// `reader` has been reading network data from its stdin since it started: its outputs so far
