@@ -43,7 +43,10 @@ public final class SensorSet: @unchecked Sendable {
     public let unavailablePrograms: [String]
     /// Programs Warden runs without when the kernel lacks their tracepoint; every other is required.
     /// io_uring's completions: a kernel without io_uring has no ring to open files through.
-    static let optionalPrograms: Set<String> = ["on_io_uring_complete"]
+    /// Receives (sock_recv_length, Linux 6.3+): without them a process is tainted by its connects
+    /// and accepts only, and a datagram or a passed socket's bytes go unseen (`warden doctor`).
+    static let optionalPrograms: Set<String> = ["on_io_uring_complete", receiveProgram]
+    public static let receiveProgram = "on_sock_recv"
     /// Warden's helper processes (the enforce-mode guardian): the kernel knows only Warden's own
     /// pid, so a signal sent to one of these is recognised in user space.
     public var helperPIDs: Set<UInt32> { guardian.map { [UInt32($0.pid)] } ?? [] }

@@ -61,6 +61,9 @@ struct DoctorCommand: ParsableCommand {
             let ioUring = !sensors.unavailablePrograms.contains("on_io_uring_complete")
             report(ioUring, "io_uring sensor", ioUring ? "tp_btf/io_uring_complete: opens made by an io_uring are file events like open's"
                    : "this kernel has no io_uring_complete tracepoint (built without io_uring?): there are no rings to open files through")
+            let receives = !sensors.unavailablePrograms.contains(SensorSet.receiveProgram)
+            report(receives, "receive sensor", receives ? "tp_btf/sock_recv_length: a process is network-tainted by the bytes it receives (UDP, passed sockets, io_uring), not only by its connects"
+                   : "this kernel has no sock_recv_length tracepoint (before Linux 6.3): processes are tainted by their connects and accepts only; datagrams and passed sockets go unseen")
             let killWorks = try SignalProbe.run(signal: SIGKILL)
             let holdWorks = try SignalProbe.run(signal: SIGSTOP)
             switch killWorks {
