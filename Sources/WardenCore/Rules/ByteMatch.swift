@@ -131,39 +131,29 @@ struct ByteSearch {
         self.shift = shift
     }
 
-    func occurs(in haystack: [UInt8]) -> Bool { scan(haystack, stopAtFirst: true, wanted: 0) != 0 }
-
-    /// The tags (as bits) of the needles that occur in `haystack`; the scan stops once every tag
-    /// of `wanted` was found.
-    func tagsFound(in haystack: [UInt8], wanted: UInt64) -> UInt64 { scan(haystack, stopAtFirst: false, wanted: wanted) }
-
-    /// The tags found, stopping at the first needle found or once `wanted` is complete.
-    @inline(__always)
-    private func scan(_ haystack: [UInt8], stopAtFirst: Bool, wanted: UInt64) -> UInt64 {
-        let n = haystack.count, m = window
-        guard n >= m else { return 0 }
-        var found: UInt64 = 0
-        // Through buffer pointers, as ByteSearch: no bounds check or array retain per byte.
-        haystack.withUnsafeBufferPointer { text in
-            shift.withUnsafeBufferPointer { shift in
-                var end = m - 1
-                while end < n {
-                    let slot = Self.slot(text[end - 1], text[end])
-                    let step = Int(shift[slot])
-                    if step > 0 { end += step; continue }
-                    let start = end - m + 1
-                    for index in endings[slot] where found & tagBits[index] == 0 && start + needles[index].count <= n {
-                        let needle = needles[index]
-                        var offset = 0
-                        while offset < needle.count, text[start + offset] == needle[offset] { offset += 1 }
-                        if offset == needle.count { found |= tagBits[index] }
+    func occurs(in haystack: [UInt8]) -> Bool {
+        let m = needle.count, n = haystack.count
+        guard m > 0 else { return true }
+        guard n >= m else { return false }
+        // Through buffer pointers: no bounds check or array retain per byte compared.
+        return haystack.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { needle in
+                shift.withUnsafeBufferPointer { shift in
+                    let last = needle[m - 1]
+                    var start = 0
+                    while start <= n - m {
+                        let byte = haystack[start + m - 1]
+                        if byte == last {
+                            var index = m - 2
+                            while index >= 0, haystack[start + index] == needle[index] { index -= 1 }
+                            if index < 0 { return true }
+                        }
+                        start += Int(shift[Int(byte)])
                     }
-                    if stopAtFirst ? found != 0 : found & wanted == wanted { return }
-                    end += 1
+                    return false
                 }
             }
         }
-        return found
     }
 }
 
